@@ -1,0 +1,36 @@
+# moto_forge: run `make help` for the targets.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install test lint bench serve clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install moto_forge with its test tools
+
+lint: $(STAMP) ## ruff (lint + format check) and mypy --strict
+	$(PY) -m ruff check moto_forge tests bench
+	$(PY) -m ruff format --check moto_forge tests bench
+	$(PY) -m mypy
+
+test: $(STAMP) lint ## install what is needed, lint, run the whole test suite
+	$(PY) -m pytest
+
+bench: $(STAMP) ## benchmarks; prints a table and writes bench/results/*.json
+	$(PY) -m bench.core
+
+serve: $(STAMP) ## run the S3 server on the embedded store
+	$(VENV)/bin/moto-forge serve
+
+clean: ## remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

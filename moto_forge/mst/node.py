@@ -1,0 +1,200 @@
+"""MST nodes: the in-memory form, the wire form, and loading with checks.
+
+In memory a :class:`Node` keeps full keys in parallel lists (``keys``,
+``values``, ``rights``) so lookups are one ``bisect``.  Children are
+*pointers*: a loaded or freshly built :class:`Node`, a :class:`CID` not yet
+loaded, or ``None`` for an empty subtree.  Nodes are never mutated once
+built (operations copy the path they change); the only field set later is
+``cid``, filled in once when the node is encoded.
+
+Wire form (DAG-CBOR): ``{e: [{k: bytes, p: int, t: Link|null, v: Link}], l: Link|null}``
+where ``p`` is the number of bytes shared with the previous key of the node
+and ``k`` the rest.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import OrderedDict
+from typing import Any, Union
+
+from moto_forge.errors import DagCborError, InvalidKeyError, MstLimitError, MstStructureError
+from moto_forge.ipld import dagcbor
+from moto_forge.ipld.blocks import BlockSource
+from moto_forge.ipld.cid import CID, DAG_CBOR
+from moto_forge.mst.keys import MAX_KEY_BYTES, common_prefix_len, key_layer
+
+MAX_NODE_ENTRIES = 1024
+"""Most entries one node may hold.  Random keys give ~4 per node; (3/4)**1024
+makes a natural 1 024-entry node impossible, but keys mined to share a layer
+are cheap, and every write into a wide node rewrites all of it.  A write that
+would build a wider node is refused with :class:`MstLimitError`."""
+
+Pointer = Union["Node", CID, None]
+
+
+class Node:
+    """One MST node at ``layer``: ``left`` subtree, then (key, value, right subtree) entries."""
+
+    __slots__ = ("cid", "keys", "layer", "left", "rights", "values")
+
+    def __init__(
+        self,
+        layer: int,
+        left: Pointer,
+        keys: list[bytes],
+        values: list[CID],
+        rights: list[Pointer],
+        cid: CID | None = None,
+    ) -> None:
+        if len(keys) > MAX_NODE_ENTRIES:
+            raise MstLimitError(f"MST node at layer {layer} would hold {len(keys)} entries, limit {MAX_NODE_ENTRIES}")
+        self.layer = layer
+        self.left = left
+        self.keys = keys
+        self.values = values
+        self.rights = rights
+        self.cid = cid
+
+    def is_empty(self) -> bool:
+        """True for a node with no entries and no left subtree."""
+        return not self.keys and self.left is None
+
+    def search(self, key: bytes) -> tuple[int, bool]:
+        """Index where ``key`` is or would go, and whether it is there."""
+        i = bisect_left(self.keys, key)
+        return i, i < len(self.keys) and self.keys[i] == key
+
+    def gap(self, i: int) -> Pointer:
+        """The subtree just before entry ``i`` (``left`` for 0; entry i-1's right otherwise)."""
+        return self.left if i == 0 else self.rights[i - 1]
+
+    def with_gap(self, i: int, ptr: Pointer) -> Node:
+        """A copy with the subtree before entry ``i`` replaced."""
+        if i == 0:
+            return Node(self.layer, ptr, self.keys, self.values, self.rights)
+        rights = list(self.rights)
+        rights[i - 1] = ptr
+        return Node(self.layer, self.left, self.keys, self.values, rights)
+
+    def __repr__(self) -> str:
+        return f"Node(layer={self.layer}, keys={len(self.keys)}, cid={self.cid})"
+
+
+def normalise(node: Node) -> Node | None:
+    """``None`` for an empty node (empty subtrees are null links), else the node."""
+    return None if node.is_empty() else node
+
+
+def pointer_cid(ptr: Pointer) -> CID | None:
+    """The CID of an encoded pointer (callers encode children first)."""
+    if ptr is None or isinstance(ptr, CID):
+        return ptr
+    if ptr.cid is None:
+        raise MstStructureError("child node encoded before it has a CID")
+    return ptr.cid
+
+
+def encode_node(node: Node) -> bytes:
+    """Wire form of ``node``; every child must already have its CID."""
+    entries: list[dict[str, Any]] = []
+    prev = b""
+    for key, value, right in zip(node.keys, node.values, node.rights, strict=True):
+        p = common_prefix_len(prev, key)
+        entries.append({"k": key[p:], "p": p, "t": pointer_cid(right), "v": value})
+        prev = key
+    return dagcbor.encode({"e": entries, "l": pointer_cid(node.left)})
+
+
+def _link_or_null(value: object, what: str, cid: CID) -> CID | None:
+    if value is None or isinstance(value, CID):
+        return value
+    raise MstStructureError(f"node {cid}: {what} is neither a link nor null")
+
+
+def decode_node(data: bytes, cid: CID, layer: int | None) -> Node:
+    """Parse and check a node block.
+
+    ``layer`` is the layer the parent implies (``None`` for a root, whose layer
+    is that of its first key).  Checks: shape, key order, minimal prefixes,
+    every key at the node's layer, no subtrees below layer 0.
+    """
+    try:
+        raw = dagcbor.decode(data)
+    except DagCborError as exc:
+        raise MstStructureError(f"node {cid} is not DAG-CBOR: {exc}") from exc
+    if not isinstance(raw, dict) or set(raw) != {"e", "l"} or not isinstance(raw["e"], list):
+        raise MstStructureError(f"node {cid} is not {{e, l}}")
+    if len(raw["e"]) > MAX_NODE_ENTRIES:
+        raise MstLimitError(f"node {cid} holds {len(raw['e'])} entries, limit {MAX_NODE_ENTRIES}")
+    left = _link_or_null(raw["l"], "l", cid)
+    keys: list[bytes] = []
+    values: list[CID] = []
+    rights: list[Pointer] = []
+    prev = b""
+    for entry in raw["e"]:
+        if not isinstance(entry, dict) or set(entry) != {"k", "p", "t", "v"}:
+            raise MstStructureError(f"node {cid}: entry is not {{k, p, t, v}}")
+        suffix, p, value = entry["k"], entry["p"], entry["v"]
+        if not isinstance(suffix, bytes) or type(p) is not int or not isinstance(value, CID):
+            raise MstStructureError(f"node {cid}: entry field of the wrong type")
+        if p < 0 or p > len(prev):
+            raise MstStructureError(f"node {cid}: prefix length {p} out of range")
+        key = prev[:p] + suffix
+        if not 0 < len(key) <= MAX_KEY_BYTES:
+            raise MstStructureError(f"node {cid}: key of {len(key)} bytes")
+        if keys and key <= prev:
+            raise MstStructureError(f"node {cid}: keys out of order at {key!r:.80}")
+        if p != common_prefix_len(prev, key):
+            raise MstStructureError(f"node {cid}: non-minimal prefix for {key!r:.80}")
+        keys.append(key)
+        values.append(value)
+        rights.append(_link_or_null(entry["t"], "t", cid))
+        prev = key
+    if layer is None:
+        if not keys:
+            if left is not None:
+                raise MstStructureError(f"root {cid} has no entries but a subtree (not trimmed)")
+            return Node(0, None, [], [], [], cid)
+        layer = key_layer(keys[0])
+    elif not keys and left is None:
+        raise MstStructureError(f"node {cid} is empty below the root (should be a null link)")
+    for key in keys:
+        if key_layer(key) != layer:
+            raise MstStructureError(f"node {cid}: key {key!r:.80} is not on layer {layer}")
+    if layer == 0 and (left is not None or any(r is not None for r in rights)):
+        raise MstStructureError(f"node {cid}: subtree below layer 0")
+    return Node(layer, left, keys, values, rights, cid)
+
+
+class NodeLoader:
+    """Resolves pointers to nodes through a block source, with a bounded LRU cache."""
+
+    def __init__(self, source: BlockSource, cache_size: int = 16384) -> None:
+        self.source = source
+        self._cache: OrderedDict[CID, Node] = OrderedDict()
+        self._cache_size = cache_size
+
+    def load(self, ptr: Node | CID, layer: int | None) -> Node:
+        """The node behind ``ptr``, loaded and checked at ``layer`` (``None`` = root)."""
+        if isinstance(ptr, Node):
+            return ptr
+        node = self._cache.get(ptr)
+        if node is not None:
+            if layer is not None and node.layer != layer:
+                raise MstStructureError(f"node {ptr} is on layer {node.layer}, expected {layer}")
+            self._cache.move_to_end(ptr)
+            return node
+        if ptr.codec != DAG_CBOR:
+            raise MstStructureError(f"MST link {ptr} is not dag-cbor")
+        node = decode_node(self.source.get(ptr), ptr, layer)
+        self._cache[ptr] = node
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return node
+
+
+def check_key_for_tree(key: bytes) -> None:
+    """Refuse keys the tree cannot hold (kept here so every writer shares one rule)."""
+    if not 0 < len(key) <= MAX_KEY_BYTES:
+        raise InvalidKeyError(key, f"length {len(key)} outside 1..{MAX_KEY_BYTES}")

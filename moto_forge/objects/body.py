@@ -1,0 +1,190 @@
+"""Body layouts: how an object's bytes map onto raw chunk blocks.
+
+``fixed-v1`` (ms3t's format, extended past 8 192 chunks)
+    Body root = FixedChunkerIndex ``{cs: int, c: [Link]}``: chunk size and the
+    chunk CIDs in order (``[]`` for an empty body).  An index holds at most
+    :data:`INDEX_FANOUT` links.  Larger bodies get levels: a node with
+    ``l: n`` (n >= 1) links to level-(n-1) indexes, each of which covers
+    exactly ``INDEX_FANOUT ** n`` chunks except the last.  Nodes of level 0
+    omit ``l`` and so are byte-identical to ms3t's.  Two levels cover 64 TiB
+    of 1 MiB chunks, past S3's 5 TiB.
+
+``concat-v1`` (multipart uploads)
+    Body root = ``{p: [{s: int, c: Link}]}``: the parts in order, each its
+    size and the root of its own ``fixed-v1`` index.  Completing an upload
+    builds this one block; no chunk is copied or rehashed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from moto_forge.errors import DagCborError, ManifestError
+from moto_forge.ipld import dagcbor
+from moto_forge.ipld.blocks import BlockSource
+from moto_forge.ipld.cid import CID, DAG_CBOR, RAW
+
+FIXED_V1 = "fixed-v1"
+CONCAT_V1 = "concat-v1"
+
+INDEX_FANOUT = 8192
+"""Links per index node: 8 192 x 38 bytes ~ 304 KiB, well under a CAR section."""
+
+MAX_PARTS = 10_000
+"""S3's limit on the parts of one multipart upload."""
+
+BlockSink = Callable[[CID, bytes], None]
+
+
+def _put_dag(sink: BlockSink, value: object) -> CID:
+    data = dagcbor.encode(value)
+    cid = CID.compute(DAG_CBOR, data)
+    sink(cid, data)
+    return cid
+
+
+class FixedIndexBuilder:
+    """Builds a ``fixed-v1`` index as chunk CIDs arrive, holding at most one
+    node's worth of links per level in memory."""
+
+    def __init__(self, chunk_size: int, sink: BlockSink) -> None:
+        self.chunk_size = chunk_size
+        self._sink = sink
+        self._levels: list[list[CID]] = [[]]
+
+    def _emit(self, level: int, links: list[CID]) -> CID:
+        node: dict[str, object] = {"cs": self.chunk_size, "c": links}
+        if level:
+            node["l"] = level
+        return _put_dag(self._sink, node)
+
+    def add(self, cid: CID) -> None:
+        """Record the next chunk (flushing full nodes first)."""
+        level = 0
+        while len(self._levels[level]) == INDEX_FANOUT:
+            node_cid = self._emit(level, self._levels[level])
+            self._levels[level] = []
+            if level + 1 == len(self._levels):
+                self._levels.append([])
+            self._levels[level + 1].append(node_cid)
+            level += 1
+        self._levels[0].append(cid)
+
+    def finish(self) -> CID:
+        """Write the remaining nodes and return the index root."""
+        for level in range(len(self._levels) - 1):
+            node_cid = self._emit(level, self._levels[level])
+            self._levels[level + 1].append(node_cid)
+        top = len(self._levels) - 1
+        return self._emit(top, self._levels[top])
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Bytes ``[start, end)`` of one chunk."""
+
+    cid: CID
+    start: int
+    end: int
+
+
+def _decode(source: BlockSource, cid: CID, what: str) -> dict[str, object]:
+    if cid.codec != DAG_CBOR:
+        raise ManifestError(f"{what} {cid} is not dag-cbor")
+    try:
+        value = dagcbor.decode(source.get(cid))
+    except DagCborError as exc:
+        raise ManifestError(f"{what} {cid}: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ManifestError(f"{what} {cid} is not a map")
+    return value
+
+
+def _fixed_node(source: BlockSource, cid: CID) -> tuple[int, list[CID], int]:
+    node = _decode(source, cid, "chunk index")
+    cs, links, level = node.get("cs"), node.get("c"), node.get("l", 0)
+    if type(cs) is not int or cs <= 0 or type(level) is not int or level < 0:
+        raise ManifestError(f"chunk index {cid}: bad cs or l")
+    if not isinstance(links, list) or len(links) > INDEX_FANOUT or not all(isinstance(c, CID) for c in links):
+        raise ManifestError(f"chunk index {cid}: c is not a list of at most {INDEX_FANOUT} links")
+    return cs, links, level
+
+
+def _fixed_spans(source: BlockSource, root: CID, start: int, end: int) -> Iterator[Span]:
+    """Chunks covering ``[start, end)`` of a ``fixed-v1`` body, reading only the index nodes needed."""
+    if start >= end:
+        return
+    cs, links, level = _fixed_node(source, root)
+    if level == 0:
+        first, last = start // cs, (end - 1) // cs
+        if last >= len(links):
+            raise ManifestError(f"chunk index {root} has {len(links)} chunks, range needs {last + 1}")
+        for i in range(first, last + 1):
+            cid = links[i]
+            if cid.codec != RAW:
+                raise ManifestError(f"chunk {cid} is not raw")
+            lo = max(start - i * cs, 0)
+            hi = min(end - i * cs, cs)
+            yield Span(cid, lo, hi)
+        return
+    span = cs * INDEX_FANOUT**level
+    for i in range(start // span, (end - 1) // span + 1):
+        if i >= len(links):
+            raise ManifestError(f"chunk index {root} too short for the range")
+        yield from _fixed_spans(source, links[i], max(start - i * span, 0), min(end - i * span, span))
+
+
+def read_parts(source: BlockSource, root: CID) -> list[tuple[int, CID]]:
+    """The ``(size, fixed-v1 root)`` parts of a ``concat-v1`` body."""
+    node = _decode(source, root, "part list")
+    parts = node.get("p")
+    if not isinstance(parts, list) or len(parts) > MAX_PARTS:
+        raise ManifestError(f"part list {root}: p is not a list of at most {MAX_PARTS} parts")
+    out = []
+    for part in parts:
+        if not isinstance(part, dict) or type(part.get("s")) is not int or not isinstance(part.get("c"), CID):
+            raise ManifestError(f"part list {root}: part is not {{s, c}}")
+        out.append((part["s"], part["c"]))
+    return out
+
+
+def write_parts(parts: list[tuple[int, CID]], sink: BlockSink) -> CID:
+    """Write a ``concat-v1`` part list and return its CID."""
+    if not parts or len(parts) > MAX_PARTS:
+        raise ManifestError(f"a multipart body has 1..{MAX_PARTS} parts, got {len(parts)}")
+    return _put_dag(sink, {"p": [{"s": size, "c": cid} for size, cid in parts]})
+
+
+def spans(source: BlockSource, fmt: str, root: CID, start: int, end: int) -> Iterator[Span]:
+    """Chunk spans covering bytes ``[start, end)`` of a body in format ``fmt``."""
+    if fmt == FIXED_V1:
+        yield from _fixed_spans(source, root, start, end)
+    elif fmt == CONCAT_V1:
+        offset = 0
+        for size, part_root in read_parts(source, root):
+            lo, hi = max(start - offset, 0), min(end - offset, size)
+            if lo < hi:
+                yield from _fixed_spans(source, part_root, lo, hi)
+            offset += size
+            if offset >= end:
+                break
+    else:
+        raise ManifestError(f"unknown body format {fmt!r}")
+
+
+def iter_links(source: BlockSource, fmt: str, root: CID) -> Iterator[CID]:
+    """Every block CID a body reaches (index nodes, part lists, chunks), for export and fsck."""
+    yield root
+    if fmt == CONCAT_V1:
+        for _, part_root in read_parts(source, root):
+            yield from iter_links(source, FIXED_V1, part_root)
+        return
+    if fmt != FIXED_V1:
+        raise ManifestError(f"unknown body format {fmt!r}")
+    _, links, level = _fixed_node(source, root)
+    for cid in links:
+        if level:
+            yield from iter_links(source, FIXED_V1, cid)
+        else:
+            yield cid

@@ -1,0 +1,108 @@
+"""Loading nodes refuses every way a stored node can break the MST invariants."""
+
+import random
+from typing import Any
+
+import pytest
+
+from moto_forge.errors import MstLimitError, MstStructureError
+from moto_forge.ipld import dagcbor
+from moto_forge.ipld.blocks import MemoryBlocks
+from moto_forge.ipld.cid import CID, DAG_CBOR, RAW
+from moto_forge.mst import MST, common_prefix_len, key_layer
+from moto_forge.mst.node import MAX_NODE_ENTRIES, decode_node
+
+VALUE = CID.compute(RAW, b"v")
+
+
+def layer0_keys(n: int) -> list[bytes]:
+    return sorted(k for k in (f"k{i:04d}".encode() for i in range(n * 3)) if key_layer(k) == 0)[:n]
+
+
+def node_bytes(entries: list[dict[str, Any]], left: CID | None = None) -> tuple[bytes, CID]:
+    raw = dagcbor.encode({"e": entries, "l": left})
+    return raw, CID.compute(DAG_CBOR, raw)
+
+
+def entry(k: bytes, p: int = 0, t: CID | None = None) -> dict[str, Any]:
+    return {"k": k, "p": p, "t": t, "v": VALUE}
+
+
+def test_decodes_a_valid_leaf() -> None:
+    a, b = layer0_keys(2)
+    p = common_prefix_len(a, b)
+    raw, cid = node_bytes([entry(a), entry(b[p:], p)])
+    node = decode_node(raw, cid, 0)
+    assert node.keys == [a, b] and node.cid == cid
+
+
+@pytest.mark.parametrize(
+    ("case", "layer"),
+    [
+        ("out_of_order", 0),
+        ("duplicate", 0),
+        ("non_minimal_prefix", 0),
+        ("prefix_too_long", 0),
+        ("wrong_layer", 1),
+        ("empty_below_root", 0),
+        ("untrimmed_root", None),
+        ("subtree_below_layer_0", 0),
+        ("extra_field", 0),
+        ("value_not_link", 0),
+    ],
+)
+def test_rejects_broken_nodes(case: str, layer: int | None) -> None:
+    a, b = layer0_keys(2)
+    p = common_prefix_len(a, b)
+    other = CID.compute(DAG_CBOR, b"x")
+    entries = {
+        "out_of_order": [entry(b), entry(a[p:], p)],
+        "duplicate": [entry(a), entry(b"", len(a))],
+        "non_minimal_prefix": [entry(a), entry(b, 0)],
+        "prefix_too_long": [entry(a), entry(b"x", 50)],
+        "wrong_layer": [entry(a)],
+        "empty_below_root": [],
+        "untrimmed_root": [],
+        "subtree_below_layer_0": [entry(a, t=other)],
+        "extra_field": [{**entry(a), "x": 1}],
+        "value_not_link": [{**entry(a), "v": b"\x01"}],
+    }[case]
+    left = other if case == "untrimmed_root" else None
+    raw, cid = node_bytes(entries, left)
+    with pytest.raises(MstStructureError):
+        decode_node(raw, cid, layer)
+
+
+def test_rejects_oversized_nodes() -> None:
+    keys = layer0_keys(MAX_NODE_ENTRIES + 1)
+    raw, cid = node_bytes([entry(k) for k in keys])
+    with pytest.raises(MstLimitError):
+        decode_node(raw, cid, 0)
+
+
+def test_rejects_non_dag_cbor() -> None:
+    with pytest.raises(MstStructureError):
+        decode_node(b"\xff", CID.compute(DAG_CBOR, b"\xff"), 0)
+
+
+def test_large_random_workload_matches_bulk_build() -> None:
+    rnd = random.Random(7)
+    source = MemoryBlocks()
+    live: dict[str, CID] = {}
+    tree = MST.empty(source)
+    for step in range(3000):
+        key = f"dir{rnd.randrange(20)}/file-{rnd.randrange(2000)}"
+        if live and rnd.random() < 0.3:
+            victim = rnd.choice(sorted(live))
+            tree = tree.delete(victim)
+            del live[victim]
+        else:
+            live[key] = CID.compute(RAW, f"{key}@{step}".encode())
+            tree = tree.put(key, live[key])
+        if step % 500 == 0:
+            root, blocks = tree.commit()
+            source.put_many(blocks)
+            tree = MST.load(source, root)
+    expected = MST.from_items(MemoryBlocks(), live.items())
+    assert tree.root == expected.root
+    assert dict(tree.items()) == {k.encode(): v for k, v in live.items()}
