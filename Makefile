@@ -23,11 +23,13 @@ lint: $(STAMP) ## ruff (lint + format check) and mypy --strict
 	$(PY) -m ruff format --check moto_forge tests bench
 	$(PY) -m mypy
 
-test: $(STAMP) lint ## install what is needed, lint, run the whole test suite
+test: $(STAMP) lint ## install what is needed (Python and Debian packages), lint, run the whole suite
+	scripts/ensure-test-deps
 	$(PY) -m pytest
 
 bench: $(STAMP) ## benchmarks; prints a table and writes bench/results/*.json
 	$(PY) -m bench.core
+	$(PY) -m bench.engine
 
 serve: $(STAMP) ## run the S3 server on the embedded store
 	$(VENV)/bin/moto-forge serve

@@ -5,11 +5,17 @@ exit status 1 with a one-line message (never a traceback)."""
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
+from moto_forge.bucket.maintenance import Retention, fsck, gc
+from moto_forge.bucket.service import BucketService
+from moto_forge.bucket.snapshots import diff, export_car, history, import_car
+from moto_forge.config import default_data_dir, default_registry_url
 from moto_forge.errors import ForgeError
 from moto_forge.ipld.blocks import MemoryBlocks
 from moto_forge.ipld.car import CarReader
@@ -55,6 +61,108 @@ def cmd_car_ls(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+class Progress:
+    """Prints ``what: N`` to stderr at most once a second (long runs show progress)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self._last = time.monotonic()
+        self.count = 0
+
+    def __call__(self, count: int) -> None:
+        self.count = count
+        now = time.monotonic()
+        if now - self._last >= 1.0:
+            self._last = now
+            print(f"{self.what}: {count}", file=sys.stderr, flush=True)
+
+
+def _service(args: argparse.Namespace) -> BucketService:
+    return BucketService.open(args.data_dir, args.registry)
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    service = _service(args)
+    try:
+        with open(args.out, "wb") as fh:
+            root, count = export_car(
+                service, args.bucket, fh, CID.decode(args.root) if args.root else None, Progress("blocks")
+            )
+    finally:
+        service.close()
+    print(f"exported {args.bucket} root {root}: {count} blocks to {args.out}", file=out)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
+    service = _service(args)
+    try:
+        with open(args.file, "rb") as fh:
+            root = import_car(service, fh, args.bucket, Progress("blocks"))
+    finally:
+        service.close()
+    print(f"imported {args.file} as bucket {args.bucket} at root {root}", file=out)
+    return 0
+
+
+def cmd_snapshots(args: argparse.Namespace, out: TextIO) -> int:
+    service = _service(args)
+    try:
+        records = history(service, args.bucket)
+    finally:
+        service.close()
+    for r in records:
+        stamp = datetime.datetime.fromtimestamp(r.time, datetime.UTC).isoformat(timespec="seconds")
+        print(f"{r.seq}\t{r.root}\t{stamp}\t{r.operation}", file=out)
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
+    service = _service(args)
+    try:
+        for change in diff(service, args.bucket, CID.decode(args.root_a), CID.decode(args.root_b)):
+            mark = "+" if change.old is None else "-" if change.new is None else "~"
+            print(f"{mark} {change.key.decode('utf-8')}", file=out)
+    finally:
+        service.close()
+    return 0
+
+
+def cmd_fsck(args: argparse.Namespace, out: TextIO) -> int:
+    service = _service(args)
+    try:
+        report = fsck(service, Progress("blocks checked"))
+    finally:
+        service.close()
+    for problem in report.problems:
+        print(problem, file=out)
+    status = "ok" if report.ok else f"{len(report.problems)} problem(s)"
+    print(f"fsck: {report.roots} roots, {report.blocks} blocks: {status}", file=out)
+    return 0 if report.ok else 1
+
+
+def cmd_gc(args: argparse.Namespace, out: TextIO) -> int:
+    service = _service(args)
+    try:
+        report = gc(
+            service,
+            Retention(args.keep_last, args.keep_days),
+            args.grace_seconds,
+            args.dry_run,
+            Progress("live blocks"),
+        )
+    finally:
+        service.close()
+    verb = "would delete" if args.dry_run else "deleted"
+    print(
+        f"gc: {report.reachable_blocks} live blocks; {verb} {report.blobs_deleted} blobs "
+        f"({report.bytes_freed} bytes), {report.orphans_deleted} orphan files, "
+        f"{report.history_pruned} history rows",
+        file=out,
+    )
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     print("moto-forge serve: not built yet; the S3 server arrives with Step 3 (issue #4)", file=sys.stderr)
     return 2
@@ -75,6 +183,35 @@ def build_parser() -> argparse.ArgumentParser:
     ls = car.add_parser("ls", help="list CIDs with codec and size")
     ls.add_argument("file")
     ls.set_defaults(func=cmd_car_ls)
+
+    def store_command(
+        name: str, help_text: str, func: Callable[[argparse.Namespace, TextIO], int]
+    ) -> argparse.ArgumentParser:
+        cmd = sub.add_parser(name, help=help_text)
+        cmd.add_argument("--data-dir", default=default_data_dir(), help="data directory (env MOTO_FORGE_DATA_DIR)")
+        cmd.add_argument("--registry", default=default_registry_url(), help="registry URL (env MOTO_FORGE_REGISTRY)")
+        cmd.set_defaults(func=func)
+        return cmd
+
+    export = store_command("export", "write a bucket as one CAR file", cmd_export)
+    export.add_argument("bucket")
+    export.add_argument("--out", required=True)
+    export.add_argument("--root", help="a root from the bucket's history (default: current)")
+    imp = store_command("import", "create a bucket from an exported CAR file", cmd_import)
+    imp.add_argument("file")
+    imp.add_argument("bucket")
+    snaps = store_command("snapshots", "list a bucket's roots: seq, root, time, operation", cmd_snapshots)
+    snaps.add_argument("bucket")
+    dif = store_command("diff", "keys added (+), removed (-), changed (~) between two roots", cmd_diff)
+    dif.add_argument("bucket")
+    dif.add_argument("root_a")
+    dif.add_argument("root_b")
+    store_command("fsck", "verify every block of every kept root; exit 1 on any problem", cmd_fsck)
+    gcp = store_command("gc", "delete blobs no kept root reaches", cmd_gc)
+    gcp.add_argument("--keep-last", type=int, default=100, help="roots kept per bucket (default 100)")
+    gcp.add_argument("--keep-days", type=float, default=7.0, help="also keep roots younger than this (default 7)")
+    gcp.add_argument("--grace-seconds", type=float, default=3600.0, help="age before unrecorded files go")
+    gcp.add_argument("--dry-run", action="store_true")
 
     serve = sub.add_parser("serve", help="run the S3 server (not built yet)")
     serve.set_defaults(func=cmd_serve)

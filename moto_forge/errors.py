@@ -17,7 +17,15 @@
     │   ├── InvalidKeyError        key not 1..1024 bytes of UTF-8
     │   ├── MstLimitError          a write would exceed a named work bound
     │   └── MstStructureError      a node that breaks the MST invariants
-    └── ManifestError              an object manifest that breaks its schema
+    ├── ManifestError              an object manifest that breaks its schema
+    ├── StorageError               the blob store or registry failed (disk, database)
+    │   └── ConflictError          a compare-and-swap kept losing (names the bucket)
+    └── S3Error                    a request the bucket service refuses; carries the
+        │                          S3 error ``code`` and HTTP ``status`` clients expect
+        ├── NoSuchBucket, BucketAlreadyOwnedByYou, BucketNotEmpty, InvalidBucketName
+        ├── NoSuchKey, InvalidRange, PreconditionFailed, InvalidArgument
+        ├── NoSuchUpload, InvalidPart, InvalidPartOrder, EntityTooSmall
+        └── NoSuchSnapshot (root not in the bucket's history)
 
 Each layer raises only from this tree and translates foreign exceptions once,
 with ``raise ... from exc``.  Every error carries what failed.
@@ -113,3 +121,47 @@ class MstStructureError(MstError):
 
 class ManifestError(ForgeError):
     """An object manifest or body index that breaks its schema."""
+
+
+class StorageError(ForgeError):
+    """The blob store or the registry failed underneath an operation."""
+
+
+class ConflictError(StorageError):
+    """A compare-and-swap on a bucket root kept losing to other writers."""
+
+    def __init__(self, bucket: str, attempts: int) -> None:
+        super().__init__(f"bucket {bucket!r}: root changed under {attempts} attempts in a row")
+        self.bucket = bucket
+
+
+class S3Error(ForgeError):
+    """A refused request, with the S3 error code and HTTP status clients expect."""
+
+    code = "InternalError"
+    status = 500
+
+    def __init__(self, message: str, **details: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+def _s3(code: str, status: int, doc: str) -> type[S3Error]:
+    return type(code, (S3Error,), {"code": code, "status": status, "__doc__": doc})
+
+
+NoSuchBucket = _s3("NoSuchBucket", 404, "The bucket does not exist.")
+BucketAlreadyOwnedByYou = _s3("BucketAlreadyOwnedByYou", 409, "The bucket exists and is yours.")
+BucketNotEmpty = _s3("BucketNotEmpty", 409, "Only an empty bucket can be deleted.")
+InvalidBucketName = _s3("InvalidBucketName", 400, "The name breaks S3's bucket naming rules.")
+NoSuchKey = _s3("NoSuchKey", 404, "No object under that key.")
+InvalidRange = _s3("InvalidRange", 416, "The requested range is not satisfiable.")
+PreconditionFailed = _s3("PreconditionFailed", 412, "An If-* condition did not hold.")
+InvalidArgument = _s3("InvalidArgument", 400, "An argument is malformed or out of range.")
+NoSuchUpload = _s3("NoSuchUpload", 404, "No multipart upload with that id.")
+InvalidPart = _s3("InvalidPart", 400, "A listed part was not uploaded or its ETag differs.")
+InvalidPartOrder = _s3("InvalidPartOrder", 400, "Parts must be listed in ascending order.")
+EntityTooSmall = _s3("EntityTooSmall", 400, "A part other than the last is under 5 MiB.")
+KeyTooLong = _s3("KeyTooLongError", 400, "The key is longer than 1024 bytes.")
+NoSuchSnapshot = _s3("NoSuchSnapshot", 404, "The root is not in the bucket's history.")

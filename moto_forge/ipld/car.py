@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from moto_forge.errors import (
     CarError,
@@ -36,6 +36,10 @@ for ~1 600 roots from other tools while refusing a varint that claims gigabytes.
 MAX_SECTION_SIZE = 8 * 1024 * 1024
 """Largest section (CID + block) accepted: go-car's default. Our largest blocks
 are 1 MiB chunks (4 MiB at the configurable maximum) and sub-MiB index nodes."""
+
+
+class Writable(Protocol):
+    def write(self, data: bytes | memoryview, /) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +70,7 @@ class CarWriter:
     callers hand it blocks they have just hashed themselves.
     """
 
-    def __init__(self, stream: BinaryIO, roots: Iterable[CID]) -> None:
+    def __init__(self, stream: Writable, roots: Iterable[CID]) -> None:
         self._stream = stream
         header = encode_header(roots)
         stream.write(header)

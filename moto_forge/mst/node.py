@@ -14,6 +14,7 @@ and ``k`` the rest.
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_left
 from collections import OrderedDict
 from typing import Any, Union
@@ -168,29 +169,36 @@ def decode_node(data: bytes, cid: CID, layer: int | None) -> Node:
 
 
 class NodeLoader:
-    """Resolves pointers to nodes through a block source, with a bounded LRU cache."""
+    """Resolves pointers to nodes through a block source, with a bounded LRU cache.
+
+    Safe to share between threads (nodes are immutable; the cache is locked).
+    """
 
     def __init__(self, source: BlockSource, cache_size: int = 16384) -> None:
         self.source = source
         self._cache: OrderedDict[CID, Node] = OrderedDict()
         self._cache_size = cache_size
+        self._lock = threading.Lock()
 
     def load(self, ptr: Node | CID, layer: int | None) -> Node:
         """The node behind ``ptr``, loaded and checked at ``layer`` (``None`` = root)."""
         if isinstance(ptr, Node):
             return ptr
-        node = self._cache.get(ptr)
+        with self._lock:
+            node = self._cache.get(ptr)
+            if node is not None:
+                self._cache.move_to_end(ptr)
         if node is not None:
             if layer is not None and node.layer != layer:
                 raise MstStructureError(f"node {ptr} is on layer {node.layer}, expected {layer}")
-            self._cache.move_to_end(ptr)
             return node
         if ptr.codec != DAG_CBOR:
             raise MstStructureError(f"MST link {ptr} is not dag-cbor")
         node = decode_node(self.source.get(ptr), ptr, layer)
-        self._cache[ptr] = node
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        with self._lock:
+            self._cache[ptr] = node
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
         return node
 
 

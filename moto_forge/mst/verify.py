@@ -2,34 +2,53 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from moto_forge.errors import MstStructureError
+from moto_forge.errors import BlockError, MstError, MstStructureError
 from moto_forge.ipld.cid import CID
 from moto_forge.mst.node import NodeLoader, Pointer
 
+OnError = Callable[[CID, Exception], None]
 
-def walk_nodes(loader: NodeLoader, root: CID) -> Iterator[tuple[CID, list[CID]]]:
+
+def walk_nodes(
+    loader: NodeLoader, root: CID, on_error: OnError | None = None, skip: Callable[[CID], bool] | None = None
+) -> Iterator[tuple[CID, list[CID]]]:
     """Yield ``(node CID, value CIDs)`` for every node, checking the MST invariants.
 
     Beyond what loading a node checks (shape, order, layers), this checks
     that every subtree's keys lie strictly between the keys around it.
-    Raises :class:`MissingBlockError`, :class:`BlockHashMismatchError` or
-    :class:`MstStructureError` naming the offending CID.
+    Without ``on_error`` it raises :class:`MissingBlockError`,
+    :class:`BlockHashMismatchError` or :class:`MstStructureError` naming the
+    offending CID; with it, each bad node is reported and its subtree skipped.
+    Subtrees whose root CID ``skip`` accepts are not entered (already walked).
     """
-    node = loader.load(root, None)
-    stack: list[tuple[Pointer, int, bytes | None, bytes | None]] = [(root, node.layer, None, None)]
+    stack: list[tuple[Pointer, int | None, bytes | None, bytes | None]] = [(root, None, None, None)]
     while stack:
         ptr, layer, lo, hi = stack.pop()
         if ptr is None:
             continue
-        if layer < 0:
-            raise MstStructureError(f"subtree {ptr} below layer 0")
-        node = loader.load(ptr, None if ptr == root else layer)
+        assert isinstance(ptr, CID)
+        if skip is not None and skip(ptr):
+            continue
+        try:
+            if layer is not None and layer < 0:
+                raise MstStructureError(f"subtree {ptr} below layer 0")
+            node = loader.load(ptr, layer)
+        except (BlockError, MstError) as exc:
+            if on_error is None:
+                raise
+            on_error(ptr, exc)
+            continue
+        layer = node.layer
         cid = node.cid
         assert cid is not None
         if node.keys and ((lo is not None and node.keys[0] <= lo) or (hi is not None and node.keys[-1] >= hi)):
-            raise MstStructureError(f"node {cid} holds keys outside its parent's range")
+            error = MstStructureError(f"node {cid} holds keys outside its parent's range")
+            if on_error is None:
+                raise error
+            on_error(cid, error)
+            continue
         yield cid, list(node.values)
         bounds = [lo, *node.keys, hi]
         stack.append((node.left, layer - 1, bounds[0], bounds[1]))

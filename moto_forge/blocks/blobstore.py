@@ -1,0 +1,170 @@
+"""Blob stores: where whole CARs live, named by their multihash string.
+
+Contract for every implementation (the conformance suite in
+``tests/blocks/test_blobstore.py`` runs against each): ``put_file`` moves a
+finished, fsynced temporary file in under its name and makes it durable
+before returning; ``read`` returns exactly ``length`` bytes at ``offset`` or
+raises :class:`MissingBlockError`-free :class:`StorageError` naming the blob;
+``delete`` of an absent blob is not an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from typing import Protocol
+
+from moto_forge.errors import StorageError
+
+
+class BlobStore(Protocol):
+    """Durable storage of whole blobs (see the module contract)."""
+
+    def new_temp(self) -> tuple[int, str]: ...
+    def put_file(self, path: str, name: str) -> None: ...
+    def link_file(self, path: str, name: str) -> None: ...
+    def read(self, name: str, offset: int, length: int) -> bytes: ...
+    def exists(self, name: str) -> bool: ...
+    def size(self, name: str) -> int: ...
+    def delete(self, name: str) -> None: ...
+    def names(self) -> Iterator[str]: ...
+
+
+def fsync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class LocalBlobStore:
+    """Blobs as files: ``<root>/blobs/<last 2 chars>/<multihash string>``.
+
+    Temporary files are made in ``<root>/tmp`` (same filesystem, so the final
+    rename is atomic).  Reads use ``pread`` on a small cache of open files, so
+    they are safe from many threads.
+    """
+
+    MAX_OPEN_FILES = 64
+
+    def __init__(self, root: str) -> None:
+        self.root = os.path.abspath(root)
+        self.blob_dir = os.path.join(self.root, "blobs")
+        self.tmp_dir = os.path.join(self.root, "tmp")
+        os.makedirs(self.blob_dir, exist_ok=True)
+        os.makedirs(self.tmp_dir, exist_ok=True)
+        self._fds: OrderedDict[str, int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def path(self, name: str) -> str:
+        if not name or "/" in name or name.startswith("."):
+            raise StorageError(f"invalid blob name {name!r}")
+        return os.path.join(self.blob_dir, name[-2:], name)
+
+    def new_temp(self) -> tuple[int, str]:
+        """A new temporary file (fd, path) on the blob store's filesystem."""
+        return tempfile.mkstemp(dir=self.tmp_dir, suffix=".part")
+
+    def put_file(self, path: str, name: str) -> None:
+        """Move the (already fsynced) file at ``path`` in as blob ``name``, durably."""
+        final = self.path(name)
+        folder = os.path.dirname(final)
+        try:
+            self._ensure_folder(folder)
+            os.replace(path, final)
+            fsync_dir(folder)
+        except OSError as exc:
+            raise StorageError(f"cannot store blob {name}: {exc.strerror}") from exc
+
+    def _ensure_folder(self, folder: str) -> None:
+        if not os.path.isdir(folder):
+            os.makedirs(folder, exist_ok=True)
+            fsync_dir(self.blob_dir)
+
+    def link_file(self, path: str, name: str) -> None:
+        """Like :meth:`put_file` but leaves ``path`` in place (a hard link).
+
+        If blob ``name`` already exists it is the same bytes (names are
+        hashes), so that is success.
+        """
+        final = self.path(name)
+        folder = os.path.dirname(final)
+        try:
+            self._ensure_folder(folder)
+            try:
+                os.link(path, final)
+            except FileExistsError:
+                return
+            fsync_dir(folder)
+        except OSError as exc:
+            raise StorageError(f"cannot store blob {name}: {exc.strerror}") from exc
+
+    def _fd(self, name: str) -> int:
+        with self._lock:
+            fd = self._fds.get(name)
+            if fd is not None:
+                self._fds.move_to_end(name)
+                return fd
+            fd = os.open(self.path(name), os.O_RDONLY)
+            self._fds[name] = fd
+            if len(self._fds) > self.MAX_OPEN_FILES:
+                _, old = self._fds.popitem(last=False)
+                os.close(old)
+            return fd
+
+    def read(self, name: str, offset: int, length: int) -> bytes:
+        try:
+            data = os.pread(self._fd(name), length, offset)
+        except FileNotFoundError as exc:
+            raise StorageError(f"blob {name} is missing") from exc
+        except OSError as exc:
+            # The cached fd may have been closed by a concurrent eviction; retry once.
+            self._forget(name)
+            try:
+                data = os.pread(self._fd(name), length, offset)
+            except OSError as exc2:
+                raise StorageError(f"cannot read blob {name}: {exc2.strerror}") from exc
+        if len(data) != length:
+            raise StorageError(f"blob {name} is truncated: wanted {length} bytes at {offset}, got {len(data)}")
+        return data
+
+    def _forget(self, name: str) -> None:
+        with self._lock:
+            fd = self._fds.pop(name, None)
+        if fd is not None:
+            os.close(fd)
+
+    def exists(self, name: str) -> bool:
+        return os.path.exists(self.path(name))
+
+    def size(self, name: str) -> int:
+        try:
+            return os.path.getsize(self.path(name))
+        except OSError as exc:
+            raise StorageError(f"blob {name} is missing") from exc
+
+    def delete(self, name: str) -> None:
+        self._forget(name)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path(name))
+
+    def names(self) -> Iterator[str]:
+        for folder in sorted(os.listdir(self.blob_dir)):
+            full = os.path.join(self.blob_dir, folder)
+            if os.path.isdir(full):
+                yield from sorted(n for n in os.listdir(full) if not n.startswith("."))
+
+    def temp_files(self) -> list[str]:
+        """Leftover temporary files (from writes a crash interrupted)."""
+        return [os.path.join(self.tmp_dir, n) for n in os.listdir(self.tmp_dir)]
+
+    def close(self) -> None:
+        with self._lock:
+            for fd in self._fds.values():
+                os.close(fd)
+            self._fds.clear()

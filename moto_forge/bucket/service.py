@@ -1,0 +1,392 @@
+"""The bucket service: S3 operations as MST and manifest changes (no HTTP here).
+
+Write path (every write): stream body chunks into a :class:`PendingCar`;
+build the manifest; then, under the bucket's in-process lock, loop:
+read the current root from the registry, apply the change to the MST,
+append the changed nodes to the CAR, store CAR + index as blobs (fsynced),
+and compare-and-swap the root in one registry transaction that also records
+the blobs' block locations.  A writer that loses the swap (another process
+moved the root) rewinds the CAR to its body and retries on the new root.
+
+Read path: registry root (or a root from the bucket's history) -> MST nodes
+-> manifest -> body index -> only the chunks a range needs; every block is
+verified against its CID by the :class:`BlockStore`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from moto_forge.blocks import BlockStore, LocalBlobStore, PendingCar
+from moto_forge.bucket.listing import ListPage, list_page
+from moto_forge.bucket.multipart import MultipartUploads
+from moto_forge.bucket.names import check_bucket_name
+from moto_forge.errors import (
+    BucketAlreadyOwnedByYou,
+    BucketNotEmpty,
+    ConflictError,
+    InvalidKeyError,
+    InvalidRange,
+    KeyTooLong,
+    ManifestError,
+    NoSuchBucket,
+    NoSuchKey,
+    NoSuchSnapshot,
+    NoSuchUpload,
+    PreconditionFailed,
+)
+from moto_forge.ipld.blocks import MemoryBlocks
+from moto_forge.ipld.cid import CID
+from moto_forge.mst import MST, NodeLoader, key_bytes
+from moto_forge.objects import FIXED_V1, Body, ChunkedBody, ObjectManifest, chunk_stream, spans
+from moto_forge.objects.chunker import DEFAULT_CHUNK_SIZE, Hasher, Readable
+from moto_forge.registry import BucketRecord, Registry, default_url
+
+EMPTY_ROOT = MST.empty(MemoryBlocks()).root
+MAX_CAS_ATTEMPTS = 50
+"""Lost compare-and-swaps in a row before a write gives up with :class:`ConflictError`."""
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What a committed write produced: the bucket's new root and its history seq."""
+
+    root: CID
+    seq: int
+    manifest: ObjectManifest | None = None
+    manifest_cid: CID | None = None
+
+
+def check_key(key: str) -> bytes:
+    """S3 key rules: 1..1024 bytes of UTF-8 (``KeyTooLongError`` past that)."""
+    try:
+        return key_bytes(key)
+    except InvalidKeyError as exc:
+        if len(key.encode("utf-8", "surrogatepass")) > 1024:
+            raise KeyTooLong("Your key is too long", Key=key[:64]) from exc
+        raise
+
+
+def etag_matches(condition: str, etag: str) -> bool:
+    """``If-Match`` / ``If-None-Match`` semantics: ``*`` or any listed (quoted or bare) ETag."""
+    wanted = [c.strip().removeprefix("W/").strip('"') for c in condition.split(",")]
+    return "*" in wanted or etag in wanted
+
+
+def check_conditions(key: str, current: ObjectManifest | None, if_match: str | None, if_none_match: str | None) -> None:
+    """Conditional-write rules: ``If-None-Match`` fails on an existing key, ``If-Match`` on a
+    missing key (``NoSuchKey``) or a different ETag (``PreconditionFailed``)."""
+    if if_none_match is not None and current is not None and etag_matches(if_none_match, current.etag):
+        raise PreconditionFailed("At least one of the pre-conditions you specified did not hold", Key=key)
+    if if_match is not None:
+        if current is None:
+            raise NoSuchKey("The specified key does not exist.", Key=key)
+        if not etag_matches(if_match, current.etag):
+            raise PreconditionFailed("At least one of the pre-conditions you specified did not hold", Key=key)
+
+
+class BucketService:
+    """Buckets and objects over one registry and one blob store (thread-safe)."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        blobs: LocalBlobStore,
+        *,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.registry = registry
+        self.blobs = blobs
+        self.store = BlockStore(registry, blobs)
+        self.loader = NodeLoader(self.store)
+        self.chunk_size = chunk_size
+        self.clock = clock
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self.multipart = MultipartUploads(self)
+
+    @classmethod
+    def open(cls, data_dir: str, registry_url: str | None = None, **options: object) -> BucketService:
+        """The service over ``data_dir`` (blobs) and a registry (SQLite in ``data_dir`` by default)."""
+        os.makedirs(data_dir, exist_ok=True)
+        registry = Registry(registry_url or default_url(data_dir))
+        return cls(registry, LocalBlobStore(data_dir), **options)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self.blobs.close()
+        self.registry.close()
+
+    # ---- buckets --------------------------------------------------------
+
+    def create_bucket(self, name: str) -> BucketRecord:
+        check_bucket_name(name)
+        with PendingCar(self.blobs) as pending:
+            root, blocks = MST.empty(self.store).commit()
+            for cid, data in blocks:
+                pending.add(cid, data)
+            stored = pending.finish(root)
+            self.registry.add_blobs(stored.records)
+        if not self.registry.create_bucket(name, root):
+            raise BucketAlreadyOwnedByYou(
+                "Your previous request to create the named bucket succeeded and you already own it.", BucketName=name
+            )
+        return self.head_bucket(name)
+
+    def head_bucket(self, name: str) -> BucketRecord:
+        record = self.registry.get_bucket(name)
+        if record is None:
+            raise NoSuchBucket("The specified bucket does not exist", BucketName=name)
+        return record
+
+    def list_buckets(self) -> list[BucketRecord]:
+        return self.registry.list_buckets()
+
+    def delete_bucket(self, name: str) -> None:
+        """Delete an empty bucket (``BucketNotEmpty`` otherwise); its history goes with it."""
+        with self._lock(name):
+            record = self.head_bucket(name)
+            if not MST.load(self.store, record.root, self.loader).is_empty():
+                raise BucketNotEmpty("The bucket you tried to delete is not empty", BucketName=name)
+            if not self.registry.delete_bucket(name, record.root):
+                raise BucketNotEmpty("The bucket changed while it was being deleted", BucketName=name)
+
+    # ---- reads ----------------------------------------------------------
+
+    def tree(self, bucket: str, root: CID | None = None) -> MST:
+        """The bucket's MST now, or at ``root`` if that root is in its history."""
+        record = self.head_bucket(bucket)
+        if root is None or root == record.root:
+            return MST.load(self.store, record.root, self.loader)
+        if not self.registry.has_root(bucket, root):
+            raise NoSuchSnapshot(f"root {root} is not in the history of bucket {bucket}", BucketName=bucket)
+        return MST.load(self.store, root, self.loader)
+
+    def manifest(self, cid: CID) -> ObjectManifest:
+        return ObjectManifest.decode(self.store.get(cid), cid)
+
+    def head_object(self, bucket: str, key: str, root: CID | None = None) -> tuple[ObjectManifest, CID]:
+        """The object's manifest and its CID; ``NoSuchKey`` if absent."""
+        check_key(key)
+        cid = self.tree(bucket, root).get(key)
+        if cid is None:
+            raise NoSuchKey("The specified key does not exist.", Key=key)
+        return self.manifest(cid), cid
+
+    def read_body(self, manifest: ObjectManifest, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """Verified body bytes ``[start, end)``, chunk by chunk; reads only the chunks needed."""
+        size = manifest.body.size
+        end = size if end is None else min(end, size)
+        if start > end or (start >= size and size > 0):
+            raise InvalidRange("The requested range is not satisfiable", RangeRequested=f"bytes={start}-{end}")
+        for span in spans(self.store, manifest.body.format, manifest.body.root, start, end):
+            data = self.store.get(span.cid)
+            if len(data) < span.end:
+                raise ManifestError(f"chunk {span.cid} has {len(data)} bytes, the index needs {span.end}")
+            yield data if span.start == 0 and span.end == len(data) else data[span.start : span.end]
+
+    def list_objects(
+        self,
+        bucket: str,
+        prefix: str = "",
+        delimiter: str = "",
+        start_after: str = "",
+        max_keys: int = 1000,
+        root: CID | None = None,
+    ) -> tuple[ListPage, list[ObjectManifest]]:
+        """One listing page and the manifests of its keys (in the same order)."""
+        tree = self.tree(bucket, root)
+        page = list_page(lambda s, inc: tree.items(s, inclusive=inc), prefix, delimiter, start_after, max_keys)
+        return page, [self.manifest(cid) for _, cid in page.entries]
+
+    # ---- writes ---------------------------------------------------------
+
+    def _lock(self, bucket: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(bucket, threading.Lock())
+
+    def commit(
+        self,
+        bucket: str,
+        operation: str,
+        mutate: Callable[[MST, PendingCar], MST],
+        pending: PendingCar | None = None,
+        consume_upload: str | None = None,
+    ) -> WriteResult:
+        """Apply ``mutate`` to the bucket's current tree and commit it (see the module doc).
+
+        ``mutate`` may add blocks to the CAR it is given (a manifest); on a
+        retry they are rewound and it runs again on the new root.  When the
+        root does not change nothing is stored (everything it reaches is
+        already stored).
+        """
+        car = pending or PendingCar(self.blobs)
+        try:
+            with self._lock(bucket):
+                mark = car.mark()
+                for attempt in range(MAX_CAS_ATTEMPTS):
+                    car.rewind(mark)
+                    record = self.head_bucket(bucket)
+                    tree = MST.load(self.store, record.root, self.loader)
+                    root, blocks = mutate(tree, car).commit()
+                    if root == record.root:
+                        if consume_upload is not None and not self.registry.delete_upload(consume_upload):
+                            raise NoSuchUpload("The specified upload does not exist.", UploadId=consume_upload)
+                        return WriteResult(root, record.seq)
+                    for cid, data in blocks:
+                        car.add(cid, data)
+                    stored = car.finish(root)
+                    seq = self.registry.swap_root(bucket, record.root, root, operation, stored.records, consume_upload)
+                    if seq is not None:
+                        return WriteResult(root, seq)
+                    if consume_upload is not None and self.registry.get_upload(consume_upload) is None:
+                        raise NoSuchUpload("The specified upload does not exist.", UploadId=consume_upload)
+                    time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
+                raise ConflictError(bucket, MAX_CAS_ATTEMPTS)
+        finally:
+            if pending is None:
+                car.discard()
+
+    def update_object(
+        self,
+        bucket: str,
+        key: str,
+        change: Callable[[ObjectManifest | None], ObjectManifest],
+        operation: str,
+        pending: PendingCar | None = None,
+        consume_upload: str | None = None,
+    ) -> WriteResult:
+        """Set ``key`` to ``change(current manifest or None)``, atomically with the read."""
+        written: list[tuple[ObjectManifest, CID]] = []
+
+        def mutate(tree: MST, car: PendingCar) -> MST:
+            current = tree.get(key)
+            manifest = change(self.manifest(current) if current is not None else None)
+            manifest.validate()
+            cid, data = manifest.encode()
+            car.add(cid, data)
+            written[:] = [(manifest, cid)]
+            return tree.put(key, cid)
+
+        result = self.commit(bucket, operation, mutate, pending, consume_upload)
+        manifest, cid = written[0]
+        return dataclasses.replace(result, manifest=manifest, manifest_cid=cid)
+
+    def write_manifest(
+        self,
+        bucket: str,
+        manifest: ObjectManifest,
+        operation: str,
+        pending: PendingCar | None = None,
+        if_match: str | None = None,
+        if_none_match: str | None = None,
+        consume_upload: str | None = None,
+    ) -> WriteResult:
+        """Store ``manifest`` under its key, checking ``If-Match`` / ``If-None-Match`` atomically."""
+
+        def change(current: ObjectManifest | None) -> ObjectManifest:
+            check_conditions(manifest.key, current, if_match, if_none_match)
+            return manifest
+
+        return self.update_object(bucket, manifest.key, change, operation, pending, consume_upload)
+
+    def put_object(
+        self,
+        bucket: str,
+        key: str,
+        body: Readable,
+        *,
+        content_type: str | None = None,
+        metadata: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        tags: dict[str, str] | None = None,
+        checksums: dict[str, str] | None = None,
+        checksum_type: str | None = None,
+        extra_hashers: Sequence[Hasher] = (),
+        validate: Callable[[ChunkedBody], None] | None = None,
+        if_match: str | None = None,
+        if_none_match: str | None = None,
+    ) -> WriteResult:
+        """Stream ``body`` in and store it under ``key``.
+
+        ``validate`` sees the chunked body (size, MD5, SHA-256) before anything
+        is committed; raising there (a bad Content-MD5, say) stores nothing.
+        """
+        check_key(key)
+        self.head_bucket(bucket)
+        with PendingCar(self.blobs) as car:
+            chunked = chunk_stream(body, car.add, self.chunk_size, extra_hashers)
+            if validate is not None:
+                validate(chunked)
+            manifest = ObjectManifest(
+                key=key,
+                body=Body(chunked.size, chunked.sha256, chunked.md5, chunked.root, FIXED_V1),
+                etag=chunked.md5.hex(),
+                created=int(self.clock()),
+                content_type=content_type or "application/octet-stream",
+                metadata=dict(metadata or {}),
+                headers=dict(headers or {}),
+                tags=dict(tags or {}),
+                checksums=dict(checksums or {}),
+                checksum_type=checksum_type if checksums else None,
+            )
+            return self.write_manifest(bucket, manifest, f"PutObject {key}", car, if_match, if_none_match)
+
+    def delete_object(self, bucket: str, key: str) -> WriteResult:
+        """Remove ``key`` (absent keys are not an error, as in S3)."""
+        check_key(key)
+        return self.commit(bucket, f"DeleteObject {key}", lambda tree, car: tree.delete(key))
+
+    def delete_objects(self, bucket: str, keys: Iterable[str]) -> WriteResult:
+        """Remove many keys in one commit (one CAR, one new root)."""
+        wanted = list(keys)
+        for key in wanted:
+            check_key(key)
+
+        def mutate(tree: MST, car: PendingCar) -> MST:
+            for key in wanted:
+                tree = tree.delete(key)
+            return tree
+
+        return self.commit(bucket, f"DeleteObjects ({len(wanted)} keys)", mutate)
+
+    def copy_object(
+        self,
+        src_bucket: str,
+        src_key: str,
+        dst_bucket: str,
+        dst_key: str,
+        *,
+        replace: dict[str, object] | None = None,
+        src_root: CID | None = None,
+        if_match: str | None = None,
+        if_none_match: str | None = None,
+    ) -> WriteResult:
+        """Server-side copy: a new manifest over the same body blocks (no byte is copied).
+
+        ``replace`` overrides manifest fields (``content_type``, ``metadata``,
+        ``headers``, ``tags``) as S3's ``REPLACE`` directives ask.
+        """
+        check_key(dst_key)
+        source, _ = self.head_object(src_bucket, src_key, src_root)
+        changes: dict[str, object] = {"key": dst_key, "created": int(self.clock())}
+        changes.update(replace or {})
+        manifest = dataclasses.replace(source, **changes)  # type: ignore[arg-type]
+        return self.write_manifest(dst_bucket, manifest, f"CopyObject {dst_key}", None, if_match, if_none_match)
+
+    def set_object_tags(self, bucket: str, key: str, tags: dict[str, str]) -> WriteResult:
+        """Replace the object's tags (a new manifest over the same body)."""
+        check_key(key)
+
+        def change(current: ObjectManifest | None) -> ObjectManifest:
+            if current is None:
+                raise NoSuchKey("The specified key does not exist.", Key=key)
+            return dataclasses.replace(current, tags=dict(tags))
+
+        return self.update_object(bucket, key, change, f"PutObjectTagging {key}")

@@ -1,0 +1,59 @@
+"""Everything a root reaches: MST nodes, manifests, body indexes, chunks.
+
+Shared by export, fsck and gc so the three agree on what a bucket holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from moto_forge.errors import BlockError, ManifestError, MstError
+from moto_forge.ipld.blocks import BlockSource
+from moto_forge.ipld.cid import CID
+from moto_forge.mst import NodeLoader
+from moto_forge.mst.verify import walk_nodes
+from moto_forge.objects import ObjectManifest
+from moto_forge.objects.body import iter_links
+
+OnError = Callable[[CID, Exception], None]
+
+
+def reachable(
+    source: BlockSource, loader: NodeLoader, root: CID, seen: set[CID], on_error: OnError | None = None
+) -> Iterator[CID]:
+    """Yield each block CID reachable from ``root`` not already in ``seen`` (and add it).
+
+    Structured blocks are read (verified) to find their links; chunks are
+    only named.  Without ``on_error`` the first unreadable block raises; with
+    it, the problem is reported and the walk goes on past it.
+    """
+    for node_cid, values in walk_nodes(loader, root, on_error, skip=seen.__contains__):
+        seen.add(node_cid)
+        yield node_cid
+        for manifest_cid in values:
+            if manifest_cid in seen:
+                continue
+            seen.add(manifest_cid)
+            yield manifest_cid
+            try:
+                manifest = ObjectManifest.decode(source.get(manifest_cid), manifest_cid)
+                yield from body_blocks(source, manifest, seen)
+            except (BlockError, ManifestError, MstError) as exc:
+                if on_error is None:
+                    raise
+                on_error(manifest_cid, exc)
+
+
+def body_blocks(source: BlockSource, manifest: ObjectManifest, seen: set[CID]) -> Iterator[CID]:
+    for cid in iter_links(source, manifest.body.format, manifest.body.root):
+        if cid not in seen:
+            seen.add(cid)
+            yield cid
+
+
+def part_blocks(source: BlockSource, part_root: CID, seen: set[CID]) -> Iterator[CID]:
+    """Blocks of an uploaded (not yet completed) part."""
+    for cid in iter_links(source, "fixed-v1", part_root):
+        if cid not in seen:
+            seen.add(cid)
+            yield cid

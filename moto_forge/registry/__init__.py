@@ -1,0 +1,23 @@
+"""The peewee registry: bucket roots with compare-and-swap, history, block locations, uploads."""
+
+from moto_forge.registry.registry import (
+    BlobRecord,
+    BlockLocation,
+    BucketRecord,
+    PartRecord,
+    Registry,
+    RootRecord,
+    UploadRecord,
+    default_url,
+)
+
+__all__ = [
+    "BlobRecord",
+    "BlockLocation",
+    "BucketRecord",
+    "PartRecord",
+    "Registry",
+    "RootRecord",
+    "UploadRecord",
+    "default_url",
+]

@@ -1,0 +1,47 @@
+"""Versioned schema migrations.  Each entry brings the schema from version
+``n - 1`` to ``n``; they run in order, each in its own transaction, and the
+``schema_version`` row records how far a database has come.  Never edit a
+released migration: add the next one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import peewee
+
+from moto_forge.registry.models import Models
+
+
+def _v1_initial(db: peewee.Database, m: Models) -> None:
+    db.create_tables([m.Bucket, m.RootHistory, m.Blob, m.Block, m.Upload, m.UploadPart], safe=True)
+
+
+MIGRATIONS: list[Callable[[peewee.Database, Models], None]] = [_v1_initial]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def current_version(m: Models) -> int:
+    row = m.SchemaVersion.select().first()
+    return int(row.version) if row else 0
+
+
+def migrate(db: peewee.Database, m: Models, begin: Callable[[], Any]) -> int:
+    """Apply pending migrations; return the version reached.
+
+    ``begin`` opens a write transaction that serialises concurrent migrators
+    (``BEGIN IMMEDIATE`` on SQLite, a table lock on PostgreSQL).
+    """
+    db.create_tables([m.SchemaVersion], safe=True)
+    while True:
+        with begin():
+            if isinstance(db, peewee.PostgresqlDatabase):
+                db.execute_sql("LOCK TABLE schema_version IN EXCLUSIVE MODE")
+            version = current_version(m)
+            if version >= SCHEMA_VERSION:
+                return version
+            MIGRATIONS[version](db, m)
+            if version == 0:
+                m.SchemaVersion.create(version=1)
+            else:
+                m.SchemaVersion.update(version=version + 1).execute()

@@ -1,0 +1,104 @@
+"""peewee models of the registry schema (version 1).
+
+The registry holds what content addressing cannot: which root is current
+for each bucket, the history of roots, where every block sits in which blob,
+and multipart uploads in progress.  Everything else is in the blobs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import peewee
+
+
+class Models(NamedTuple):
+    """The registry's tables, bound to one database."""
+
+    SchemaVersion: Any
+    Bucket: Any
+    RootHistory: Any
+    Blob: Any
+    Block: Any
+    Upload: Any
+    UploadPart: Any
+
+
+def define_models(db: peewee.Database) -> Models:
+    """Model classes bound to ``db`` (one set per registry, so registries never share state)."""
+
+    class BaseModel(peewee.Model):  # type: ignore[misc]
+        class Meta:
+            database = db
+            legacy_table_names = False
+
+    class SchemaVersion(BaseModel):
+        """One row: the schema version migrations have brought the database to."""
+
+        version = peewee.IntegerField()
+
+    class Bucket(BaseModel):
+        """A bucket and its current MST root (``root``, a CID string); ``seq`` counts its commits."""
+
+        name = peewee.CharField(max_length=63, primary_key=True)
+        root = peewee.CharField(max_length=100)
+        seq = peewee.IntegerField(default=0)
+        forge_root = peewee.CharField(max_length=100, null=True)
+        created = peewee.DoubleField()
+        space = peewee.CharField(max_length=200, null=True)
+
+    class RootHistory(BaseModel):
+        """Every root a bucket has had: ``seq`` 0 is the empty root at creation."""
+
+        bucket = peewee.CharField(max_length=63)
+        seq = peewee.IntegerField()
+        root = peewee.CharField(max_length=100)
+        time = peewee.DoubleField()
+        operation = peewee.CharField(max_length=200)
+
+        class Meta:
+            indexes = ((("bucket", "seq"), True), (("bucket", "root"), False))
+
+    class Blob(BaseModel):
+        """A stored blob named by its sha2-256 multihash string: a data CAR (``kind`` car) or the
+        index of one (``kind`` index, ``shard`` = the CAR's multihash)."""
+
+        multihash = peewee.CharField(max_length=100, primary_key=True)
+        size = peewee.BigIntegerField()
+        kind = peewee.CharField(max_length=16)
+        root = peewee.CharField(max_length=100, null=True)
+        shard = peewee.CharField(max_length=100, null=True, index=True)
+        created = peewee.DoubleField()
+
+    class Block(BaseModel):
+        """Where a block's bytes are: ``length`` bytes at ``offset`` in blob ``blob``."""
+
+        cid = peewee.BlobField(primary_key=True)
+        blob = peewee.CharField(max_length=100, index=True)
+        offset = peewee.BigIntegerField()
+        length = peewee.IntegerField()
+
+    class Upload(BaseModel):
+        """A multipart upload in progress; ``meta`` is the JSON of the future object's metadata."""
+
+        upload_id = peewee.CharField(max_length=100, primary_key=True)
+        bucket = peewee.CharField(max_length=63, index=True)
+        key = peewee.TextField()
+        created = peewee.DoubleField()
+        meta = peewee.TextField()
+
+    class UploadPart(BaseModel):
+        """One uploaded part: its size, ETag (hex MD5), ``fixed-v1`` root and checksums (JSON)."""
+
+        upload_id = peewee.CharField(max_length=100)
+        part_number = peewee.IntegerField()
+        size = peewee.BigIntegerField()
+        etag = peewee.CharField(max_length=64)
+        root = peewee.CharField(max_length=100)
+        checksums = peewee.TextField(default="{}")
+        created = peewee.DoubleField()
+
+        class Meta:
+            primary_key = peewee.CompositeKey("upload_id", "part_number")
+
+    return Models(SchemaVersion, Bucket, RootHistory, Blob, Block, Upload, UploadPart)

@@ -1,0 +1,351 @@
+"""The registry: bucket -> current root with compare-and-swap, root history,
+block locations, multipart uploads.  SQLite (WAL) by default, PostgreSQL by URL.
+
+Contract: :meth:`Registry.swap_root` is the only way a bucket's root changes.
+It succeeds only if the root is still ``expected``, and in the same
+transaction records the new history row, the blobs and block locations the
+new root needs, and (for multipart completion) consumes the upload.  So a
+root in the registry never points at blocks the registry cannot locate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import peewee
+from playhouse.db_url import connect
+
+from moto_forge.errors import StorageError
+from moto_forge.ipld.cid import CID
+from moto_forge.registry.migrations import migrate
+from moto_forge.registry.models import define_models
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "full",  # a commit that returned survives power loss too
+    "busy_timeout": 60_000,  # writers from other processes wait instead of failing
+    "cache_size": -16_000,
+}
+INSERT_BATCH = 400
+
+
+@dataclass(frozen=True, slots=True)
+class BucketRecord:
+    name: str
+    root: CID
+    seq: int
+    created: float
+    forge_root: CID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RootRecord:
+    seq: int
+    root: CID
+    time: float
+    operation: str
+
+
+@dataclass(frozen=True, slots=True)
+class BlockLocation:
+    cid: CID
+    blob: str
+    offset: int
+    length: int
+
+
+@dataclass(frozen=True, slots=True)
+class BlobRecord:
+    multihash: str
+    size: int
+    kind: str
+    root: CID | None = None
+    locations: list[BlockLocation] = field(default_factory=list)
+    shard: str | None = None
+    """For an index blob: the multihash string of the CAR it indexes."""
+
+
+@dataclass(frozen=True, slots=True)
+class UploadRecord:
+    upload_id: str
+    bucket: str
+    key: str
+    created: float
+    meta: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class PartRecord:
+    part_number: int
+    size: int
+    etag: str
+    root: CID
+    checksums: dict[str, str]
+    created: float
+
+
+def default_url(data_dir: str) -> str:
+    return "sqlite:///" + os.path.join(os.path.abspath(data_dir), "registry.sqlite3")
+
+
+class Registry:
+    """One registry database.  Thread-safe: peewee keeps a connection per thread."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            if url.startswith("sqlite"):
+                self.db: peewee.Database = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+            else:
+                self.db = connect(url)
+        except (peewee.PeeweeException, ValueError, RuntimeError) as exc:
+            raise StorageError(f"cannot open registry {self._safe_url()}: {exc}") from exc
+        self._sqlite = isinstance(self.db, peewee.SqliteDatabase)
+        self.models = define_models(self.db)
+        try:
+            migrate(self.db, self.models, self._write)
+        except peewee.PeeweeException as exc:
+            raise StorageError(f"cannot migrate registry {self._safe_url()}: {exc}") from exc
+
+    def _safe_url(self) -> str:
+        return self.url.split("@")[-1] if "@" in self.url else self.url
+
+    def _write(self) -> Any:
+        """A write transaction: ``BEGIN IMMEDIATE`` on SQLite so writers queue, not deadlock."""
+        return self.db.atomic("IMMEDIATE") if self._sqlite else self.db.atomic()
+
+    @contextlib.contextmanager
+    def _errors(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except peewee.PeeweeException as exc:
+            raise StorageError(f"registry {what} failed: {exc}") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    # ---- buckets -------------------------------------------------------
+
+    def create_bucket(self, name: str, root: CID, operation: str = "CreateBucket") -> bool:
+        """Create a bucket at ``root`` (history seq 0); ``False`` if it exists."""
+        m = self.models
+        now = time.time()
+        with self._errors("create bucket"), self._write():
+            if m.Bucket.get_or_none(m.Bucket.name == name) is not None:
+                return False
+            m.Bucket.create(name=name, root=str(root), seq=0, created=now)
+            m.RootHistory.delete().where(m.RootHistory.bucket == name).execute()
+            m.RootHistory.create(bucket=name, seq=0, root=str(root), time=now, operation=operation)
+        return True
+
+    def get_bucket(self, name: str) -> BucketRecord | None:
+        m = self.models
+        with self._errors("read bucket"):
+            row = m.Bucket.get_or_none(m.Bucket.name == name)
+        return _bucket(row) if row else None
+
+    def list_buckets(self) -> list[BucketRecord]:
+        m = self.models
+        with self._errors("list buckets"):
+            return [_bucket(row) for row in m.Bucket.select().order_by(m.Bucket.name)]
+
+    def delete_bucket(self, name: str, expected_root: CID) -> bool:
+        """Delete the bucket if its root is still ``expected_root``; history goes too."""
+        m = self.models
+        with self._errors("delete bucket"), self._write():
+            n = m.Bucket.delete().where((m.Bucket.name == name) & (m.Bucket.root == str(expected_root))).execute()
+            if n:
+                m.RootHistory.delete().where(m.RootHistory.bucket == name).execute()
+                for upload in m.Upload.select(m.Upload.upload_id).where(m.Upload.bucket == name):
+                    m.UploadPart.delete().where(m.UploadPart.upload_id == upload.upload_id).execute()
+                m.Upload.delete().where(m.Upload.bucket == name).execute()
+        return bool(n)
+
+    def swap_root(
+        self,
+        name: str,
+        expected: CID,
+        new: CID,
+        operation: str,
+        blobs: Iterable[BlobRecord] = (),
+        consume_upload: str | None = None,
+    ) -> int | None:
+        """Compare-and-swap the bucket's root; return the new seq, or ``None`` if it lost.
+
+        On success the blobs and their block locations are recorded and the
+        upload (if any) is consumed, all in one transaction.  Losing leaves
+        the registry untouched.
+        """
+        m = self.models
+        now = time.time()
+        with self._errors("swap root"), self._write() as tx:
+            n = (
+                m.Bucket.update(root=str(new), seq=m.Bucket.seq + 1)
+                .where((m.Bucket.name == name) & (m.Bucket.root == str(expected)))
+                .execute()
+            )
+            if n != 1:
+                return None
+            if consume_upload is not None:
+                gone = m.Upload.delete().where(m.Upload.upload_id == consume_upload).execute()
+                if not gone:
+                    tx.rollback()
+                    return None
+                m.UploadPart.delete().where(m.UploadPart.upload_id == consume_upload).execute()
+            seq = m.Bucket.get(m.Bucket.name == name).seq
+            m.RootHistory.create(bucket=name, seq=seq, root=str(new), time=now, operation=operation[:200])
+            self._record_blobs(blobs, now)
+        return int(seq)
+
+    def set_forge_root(self, name: str, root: CID) -> None:
+        m = self.models
+        with self._errors("set forge root"), self._write():
+            m.Bucket.update(forge_root=str(root)).where(m.Bucket.name == name).execute()
+
+    def history(self, name: str) -> list[RootRecord]:
+        m = self.models
+        with self._errors("read history"):
+            rows = m.RootHistory.select().where(m.RootHistory.bucket == name).order_by(m.RootHistory.seq)
+            return [RootRecord(r.seq, CID.decode(r.root), r.time, r.operation) for r in rows]
+
+    def has_root(self, name: str, root: CID) -> bool:
+        m = self.models
+        with self._errors("read history"):
+            query = m.RootHistory.select().where((m.RootHistory.bucket == name) & (m.RootHistory.root == str(root)))
+            return bool(query.exists())
+
+    # ---- blobs and blocks ----------------------------------------------
+
+    def _record_blobs(self, blobs: Iterable[BlobRecord], now: float) -> None:
+        m = self.models
+        for blob in blobs:
+            m.Blob.insert(
+                multihash=blob.multihash,
+                size=blob.size,
+                kind=blob.kind,
+                root=str(blob.root) if blob.root else None,
+                shard=blob.shard,
+                created=now,
+            ).on_conflict_ignore().execute()
+            rows = [
+                {"cid": bytes(loc.cid), "blob": loc.blob, "offset": loc.offset, "length": loc.length}
+                for loc in blob.locations
+            ]
+            for i in range(0, len(rows), INSERT_BATCH):
+                m.Block.insert_many(rows[i : i + INSERT_BATCH]).on_conflict_ignore().execute()
+
+    def add_blobs(self, blobs: Iterable[BlobRecord]) -> None:
+        """Record blobs outside any root swap (multipart parts, imports)."""
+        with self._errors("record blobs"), self._write():
+            self._record_blobs(blobs, time.time())
+
+    def locate(self, cid: CID) -> BlockLocation | None:
+        """Where ``cid``'s bytes are (the hot path of every read: one indexed lookup, raw SQL)."""
+        p = self.db.param
+        sql = f'SELECT blob, "offset", length FROM block WHERE cid = {p}'
+        with self._errors("locate block"):
+            row = self.db.execute_sql(sql, (bytes(cid),)).fetchone()
+        return BlockLocation(cid, row[0], int(row[1]), int(row[2])) if row else None
+
+    def list_blobs(self) -> list[BlobRecord]:
+        m = self.models
+        with self._errors("list blobs"):
+            return [
+                BlobRecord(r.multihash, r.size, r.kind, CID.decode(r.root) if r.root else None, shard=r.shard)
+                for r in m.Blob.select().order_by(m.Blob.created)
+            ]
+
+    def blocks_in(self, multihash: str) -> list[CID]:
+        m = self.models
+        with self._errors("list blocks"):
+            return [CID.from_bytes(bytes(r.cid)) for r in m.Block.select(m.Block.cid).where(m.Block.blob == multihash)]
+
+    def forget_blob(self, multihash: str) -> None:
+        """Drop a blob, its block locations and its index blobs' rows (garbage collection)."""
+        m = self.models
+        with self._errors("forget blob"), self._write():
+            m.Block.delete().where(m.Block.blob == multihash).execute()
+            m.Blob.delete().where((m.Blob.multihash == multihash) | (m.Blob.shard == multihash)).execute()
+
+    def prune_history(self, name: str, keep: set[int]) -> int:
+        """Delete the bucket's history rows whose seq is not in ``keep``; return how many went."""
+        m = self.models
+        with self._errors("prune history"), self._write():
+            query = m.RootHistory.delete().where((m.RootHistory.bucket == name) & ~(m.RootHistory.seq.in_(keep)))
+            return int(query.execute())
+
+    # ---- multipart uploads ----------------------------------------------
+
+    def create_upload(self, upload_id: str, bucket: str, key: str, meta: dict[str, Any]) -> None:
+        m = self.models
+        with self._errors("create upload"), self._write():
+            m.Upload.create(upload_id=upload_id, bucket=bucket, key=key, created=time.time(), meta=json.dumps(meta))
+
+    def get_upload(self, upload_id: str) -> UploadRecord | None:
+        m = self.models
+        with self._errors("read upload"):
+            row = m.Upload.get_or_none(m.Upload.upload_id == upload_id)
+        return _upload(row) if row else None
+
+    def list_uploads(self, bucket: str) -> list[UploadRecord]:
+        m = self.models
+        with self._errors("list uploads"):
+            rows = m.Upload.select().where(m.Upload.bucket == bucket).order_by(m.Upload.key, m.Upload.created)
+            return [_upload(r) for r in rows]
+
+    def put_part(self, upload_id: str, part: PartRecord, blobs: Iterable[BlobRecord]) -> bool:
+        """Record (or replace) a part and its blobs; ``False`` if the upload is gone."""
+        m = self.models
+        with self._errors("record part"), self._write():
+            if m.Upload.get_or_none(m.Upload.upload_id == upload_id) is None:
+                return False
+            self._record_blobs(blobs, time.time())
+            m.UploadPart.delete().where(
+                (m.UploadPart.upload_id == upload_id) & (m.UploadPart.part_number == part.part_number)
+            ).execute()
+            m.UploadPart.insert(
+                upload_id=upload_id,
+                part_number=part.part_number,
+                size=part.size,
+                etag=part.etag,
+                root=str(part.root),
+                checksums=json.dumps(part.checksums),
+                created=part.created,
+            ).execute()
+        return True
+
+    def list_parts(self, upload_id: str) -> list[PartRecord]:
+        m = self.models
+        with self._errors("list parts"):
+            rows = m.UploadPart.select().where(m.UploadPart.upload_id == upload_id).order_by(m.UploadPart.part_number)
+            return [
+                PartRecord(r.part_number, r.size, r.etag, CID.decode(r.root), json.loads(r.checksums), r.created)
+                for r in rows
+            ]
+
+    def delete_upload(self, upload_id: str) -> bool:
+        m = self.models
+        with self._errors("abort upload"), self._write():
+            m.UploadPart.delete().where(m.UploadPart.upload_id == upload_id).execute()
+            return bool(m.Upload.delete().where(m.Upload.upload_id == upload_id).execute())
+
+    def part_roots(self) -> list[CID]:
+        """Roots of every part of every upload in progress (garbage collection keeps them)."""
+        m = self.models
+        with self._errors("list part roots"):
+            return [CID.decode(r.root) for r in m.UploadPart.select(m.UploadPart.root)]
+
+
+def _bucket(row: Any) -> BucketRecord:
+    forge = CID.decode(row.forge_root) if row.forge_root else None
+    return BucketRecord(row.name, CID.decode(row.root), row.seq, row.created, forge)
+
+
+def _upload(row: Any) -> UploadRecord:
+    return UploadRecord(row.upload_id, row.bucket, row.key, row.created, json.loads(row.meta))

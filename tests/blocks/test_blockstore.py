@@ -1,0 +1,36 @@
+"""Verified reads: the block store never returns bytes that do not match the CID."""
+
+import pytest
+
+from moto_forge.blocks import BlockStore, LocalBlobStore, PendingCar
+from moto_forge.errors import BlockHashMismatchError, MissingBlockError
+from moto_forge.ipld.cid import CID, DAG_CBOR, EMPTY_RAW_IDENTITY, RAW
+from moto_forge.registry import Registry
+
+
+def test_reads_verify_and_name_the_cid(registry_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    blobs = LocalBlobStore(str(tmp_path / "blobs"))
+    registry = Registry(registry_url)
+    good = (CID.compute(RAW, b"good bytes"), b"good bytes")
+    bad = (CID.compute(RAW, b"will be flipped"), b"will be flipped")
+    root = CID.compute(DAG_CBOR, b"\xa0")
+    with PendingCar(blobs) as car:
+        car.add(*good)
+        car.add(*bad)
+        stored = car.finish(root)
+    registry.add_blobs(stored.records)
+    store = BlockStore(registry, blobs)
+    assert store.get(good[0]) == good[1]
+    loc = registry.locate(bad[0])
+    assert loc is not None
+    with open(blobs.path(loc.blob), "r+b") as fh:
+        fh.seek(loc.offset)
+        fh.write(b"W")
+    with pytest.raises(BlockHashMismatchError) as mismatch:
+        store.get(bad[0])
+    assert mismatch.value.cid == bad[0]
+    missing = CID.compute(RAW, b"never stored")
+    with pytest.raises(MissingBlockError) as absent:
+        store.get(missing)
+    assert absent.value.cid == missing
+    assert store.get(EMPTY_RAW_IDENTITY) == b""

@@ -1,0 +1,44 @@
+"""One write's CAR: placeholder root, rewind, finish, and its sharded-DAG index."""
+
+from pathlib import Path
+
+from moto_forge.blocks import LocalBlobStore, PendingCar
+from moto_forge.blocks.index import INDEX_VERSION, decode_index
+from moto_forge.ipld import dagcbor
+from moto_forge.ipld.car import read_car
+from moto_forge.ipld.cid import CAR, CID, DAG_CBOR, RAW, multihash_string
+
+
+def block(data: bytes, codec: int = RAW) -> tuple[CID, bytes]:
+    return CID.compute(codec, data), data
+
+
+def test_finish_writes_a_valid_car_and_index(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    blobs = LocalBlobStore(str(tmp_path))
+    chunk = block(b"chunk")
+    node = block(dagcbor.encode({"e": [], "l": None}), DAG_CBOR)
+    with PendingCar(blobs) as car:
+        car.add(*chunk)
+        car.add(*chunk)  # repeats are written once
+        mark = car.mark()
+        car.add(*block(b"dropped on retry"))
+        car.rewind(mark)
+        car.add(*node)
+        stored = car.finish(node[0])
+    raw = Path(blobs.path(stored.car.multihash)).read_bytes()
+    assert stored.car.multihash == multihash_string(CID.compute(CAR, raw))
+    roots, blocks = read_car(raw)
+    assert roots == [node[0]] and [(b.cid, b.data) for b in blocks] == [chunk, node]
+    for loc in stored.car.locations:
+        assert raw[loc.offset : loc.offset + loc.length] == dict([chunk, node])[loc.cid]
+    index_raw = Path(blobs.path(stored.index.multihash)).read_bytes()
+    content, shards = decode_index(index_raw)
+    assert content == node[0] and len(shards) == 1
+    assert shards[0].shard == CID.compute(CAR, raw).multihash
+    assert shards[0].slices == {loc.cid.multihash: (loc.offset, loc.length) for loc in stored.car.locations}
+    root_block = dagcbor.decode(read_car(index_raw)[1][0].data)
+    assert list(root_block) == [INDEX_VERSION]
+    slices = dagcbor.decode(read_car(index_raw)[1][1].data)[1]
+    assert [s[0] for s in slices] == sorted(s[0] for s in slices)  # sorted by multihash bytes
+    assert stored.index.shard == stored.car.multihash
+    assert blobs.temp_files() == []

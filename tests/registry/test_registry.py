@@ -1,0 +1,116 @@
+"""Registry conformance: the same tests on SQLite and on a real PostgreSQL server."""
+
+import threading
+
+import pytest
+
+from moto_forge.errors import StorageError
+from moto_forge.ipld.cid import CID, DAG_CBOR, RAW
+from moto_forge.registry import BlobRecord, BlockLocation, PartRecord, Registry
+from moto_forge.registry.migrations import SCHEMA_VERSION, current_version
+
+
+def cid(n: int) -> CID:
+    return CID.compute(DAG_CBOR, str(n).encode())
+
+
+@pytest.fixture
+def registry(registry_url: str) -> Registry:
+    return Registry(registry_url)
+
+
+def test_schema_is_migrated_once_and_reopens(registry: Registry, registry_url: str) -> None:
+    assert current_version(registry.models) == SCHEMA_VERSION
+    again = Registry(registry_url)
+    assert current_version(again.models) == SCHEMA_VERSION
+    assert again.models.SchemaVersion.select().count() == 1
+
+
+def test_compare_and_swap(registry: Registry) -> None:
+    assert registry.create_bucket("b", cid(0))
+    assert not registry.create_bucket("b", cid(9))
+    assert registry.swap_root("b", cid(0), cid(1), "put a") == 1
+    assert registry.swap_root("b", cid(0), cid(2), "stale writer") is None
+    assert registry.get_bucket("b").root == cid(1)  # type: ignore[union-attr]
+    assert [(r.seq, r.root, r.operation) for r in registry.history("b")] == [
+        (0, cid(0), "CreateBucket"),
+        (1, cid(1), "put a"),
+    ]
+    assert registry.has_root("b", cid(1)) and not registry.has_root("b", cid(2))
+
+
+def test_swap_records_blocks_atomically(registry: Registry) -> None:
+    registry.create_bucket("b", cid(0))
+    loc = BlockLocation(CID.compute(RAW, b"x"), "zBlob", 10, 1)
+    blob = BlobRecord("zBlob", 100, "car", cid(1), [loc])
+    assert registry.swap_root("b", cid(5), cid(1), "lost", [blob]) is None
+    assert registry.locate(loc.cid) is None  # the loser recorded nothing
+    assert registry.swap_root("b", cid(0), cid(1), "won", [blob]) == 1
+    assert registry.locate(loc.cid) == loc
+    assert registry.blocks_in("zBlob") == [loc.cid]
+
+
+def test_first_location_of_a_block_wins(registry: Registry) -> None:
+    block = CID.compute(RAW, b"dup")
+    registry.add_blobs([BlobRecord("zA", 10, "car", None, [BlockLocation(block, "zA", 1, 3)])])
+    registry.add_blobs([BlobRecord("zB", 10, "car", None, [BlockLocation(block, "zB", 5, 3)])])
+    assert registry.locate(block).blob == "zA"  # type: ignore[union-attr]
+
+
+def test_consuming_an_upload_is_part_of_the_swap(registry: Registry) -> None:
+    registry.create_bucket("b", cid(0))
+    registry.create_upload("u1", "b", "key", {"content_type": "text/plain"})
+    part = PartRecord(1, 5, "ab" * 16, cid(7), {}, 1.0)
+    assert registry.put_part("u1", part, [])
+    assert registry.list_parts("u1") == [part]
+    assert registry.swap_root("b", cid(0), cid(1), "complete", consume_upload="u1") == 1
+    assert registry.get_upload("u1") is None and registry.list_parts("u1") == []
+    assert registry.swap_root("b", cid(1), cid(2), "complete again", consume_upload="u1") is None
+    assert registry.get_bucket("b").root == cid(1)  # type: ignore[union-attr]
+    assert not registry.put_part("u1", part, [])
+
+
+def test_delete_bucket_only_at_expected_root(registry: Registry) -> None:
+    registry.create_bucket("b", cid(0))
+    assert not registry.delete_bucket("b", cid(1))
+    assert registry.delete_bucket("b", cid(0))
+    assert registry.get_bucket("b") is None and registry.history("b") == []
+
+
+def test_prune_history_and_forget_blob(registry: Registry) -> None:
+    registry.create_bucket("b", cid(0))
+    for n in range(1, 5):
+        registry.swap_root("b", cid(n - 1), cid(n), f"op {n}")
+    assert registry.prune_history("b", {3, 4}) == 3
+    assert [r.seq for r in registry.history("b")] == [3, 4]
+    loc = BlockLocation(cid(99), "zC", 0, 1)
+    registry.add_blobs([BlobRecord("zC", 1, "car", None, [loc]), BlobRecord("zI", 1, "index", None, shard="zC")])
+    registry.forget_blob("zC")
+    assert registry.locate(cid(99)) is None and registry.list_blobs() == []
+
+
+def test_threads_racing_on_one_root_never_lose_an_update(registry: Registry) -> None:
+    registry.create_bucket("b", cid(0))
+    wins: list[int] = []
+
+    def writer(n: int) -> None:
+        while True:
+            current = registry.get_bucket("b").root  # type: ignore[union-attr]
+            if registry.swap_root("b", current, cid(1000 + n), f"w{n}") is not None:
+                wins.append(n)
+                return
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(wins) == list(range(8))
+    assert len(registry.history("b")) == 9
+    assert len({r.seq for r in registry.history("b")}) == 9
+
+
+def test_unreachable_database_is_a_storage_error() -> None:
+    with pytest.raises(StorageError) as info:
+        Registry("postgresql://nobody:secret@127.0.0.1:1/none")
+    assert "secret" not in str(info.value)  # the URL is shown without credentials
