@@ -8,3 +8,11 @@ Layers, each knowing only the one below it (see ``docs/architecture.md``)::
 """
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    if name == "mock_forge":  # imported lazily: it pulls in moto and the server
+        from moto_forge.mock import mock_forge
+
+        return mock_forge
+    raise AttributeError(name)

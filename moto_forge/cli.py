@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -164,8 +165,24 @@ def cmd_gc(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
-    print("moto-forge serve: not built yet; the S3 server arrives with Step 3 (issue #4)", file=sys.stderr)
-    return 2
+    from moto_forge.server import ServerConfig, serve
+
+    credentials: dict[str, str] = {}
+    if args.access_key or args.secret_key:
+        if not (args.access_key and args.secret_key) or args.no_auth:
+            raise ForgeError("give both --access-key and --secret-key (and not --no-auth)")
+        credentials[args.access_key] = args.secret_key
+    serve(
+        ServerConfig(
+            host=args.host,
+            port=args.port,
+            data_dir=args.data_dir,
+            registry_url=args.registry,
+            credentials=credentials,
+            quiet=args.quiet,
+        )
+    )
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -213,8 +230,19 @@ def build_parser() -> argparse.ArgumentParser:
     gcp.add_argument("--grace-seconds", type=float, default=3600.0, help="age before unrecorded files go")
     gcp.add_argument("--dry-run", action="store_true")
 
-    serve = sub.add_parser("serve", help="run the S3 server (not built yet)")
-    serve.set_defaults(func=cmd_serve)
+    serve = store_command("serve", "run the S3 server (like moto_server); data survives restarts", cmd_serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument(
+        "--access-key", default=os.environ.get("MOTO_FORGE_ACCESS_KEY"), help="env MOTO_FORGE_ACCESS_KEY"
+    )
+    serve.add_argument(
+        "--secret-key", default=os.environ.get("MOTO_FORGE_SECRET_KEY"), help="env MOTO_FORGE_SECRET_KEY"
+    )
+    serve.add_argument(
+        "--no-auth", action="store_true", help="accept any signature, like moto (the default without credentials)"
+    )
+    serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
     return parser
 
 

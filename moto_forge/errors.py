@@ -147,21 +147,183 @@ class S3Error(ForgeError):
         self.details = details
 
 
-def _s3(code: str, status: int, doc: str) -> type[S3Error]:
-    return type(code, (S3Error,), {"code": code, "status": status, "__doc__": doc})
+class NoSuchBucket(S3Error):
+    """The bucket does not exist."""
+
+    code = "NoSuchBucket"
+    status = 404
 
 
-NoSuchBucket = _s3("NoSuchBucket", 404, "The bucket does not exist.")
-BucketAlreadyOwnedByYou = _s3("BucketAlreadyOwnedByYou", 409, "The bucket exists and is yours.")
-BucketNotEmpty = _s3("BucketNotEmpty", 409, "Only an empty bucket can be deleted.")
-InvalidBucketName = _s3("InvalidBucketName", 400, "The name breaks S3's bucket naming rules.")
-NoSuchKey = _s3("NoSuchKey", 404, "No object under that key.")
-InvalidRange = _s3("InvalidRange", 416, "The requested range is not satisfiable.")
-PreconditionFailed = _s3("PreconditionFailed", 412, "An If-* condition did not hold.")
-InvalidArgument = _s3("InvalidArgument", 400, "An argument is malformed or out of range.")
-NoSuchUpload = _s3("NoSuchUpload", 404, "No multipart upload with that id.")
-InvalidPart = _s3("InvalidPart", 400, "A listed part was not uploaded or its ETag differs.")
-InvalidPartOrder = _s3("InvalidPartOrder", 400, "Parts must be listed in ascending order.")
-EntityTooSmall = _s3("EntityTooSmall", 400, "A part other than the last is under 5 MiB.")
-KeyTooLong = _s3("KeyTooLongError", 400, "The key is longer than 1024 bytes.")
-NoSuchSnapshot = _s3("NoSuchSnapshot", 404, "The root is not in the bucket's history.")
+class BucketAlreadyOwnedByYou(S3Error):
+    """The bucket exists and is yours."""
+
+    code = "BucketAlreadyOwnedByYou"
+    status = 409
+
+
+class BucketNotEmpty(S3Error):
+    """Only an empty bucket can be deleted."""
+
+    code = "BucketNotEmpty"
+    status = 409
+
+
+class InvalidBucketName(S3Error):
+    """The name breaks S3's bucket naming rules."""
+
+    code = "InvalidBucketName"
+    status = 400
+
+
+class NoSuchKey(S3Error):
+    """No object under that key."""
+
+    code = "NoSuchKey"
+    status = 404
+
+
+class NoSuchVersion(S3Error):
+    """Only the null version exists (buckets are not versioned)."""
+
+    code = "NoSuchVersion"
+    status = 404
+
+
+class InvalidRange(S3Error):
+    """The requested range is not satisfiable."""
+
+    code = "InvalidRange"
+    status = 416
+
+
+class InvalidPartNumber(S3Error):
+    """The requested part number is not satisfiable."""
+
+    code = "InvalidPartNumber"
+    status = 416
+
+
+class PreconditionFailed(S3Error):
+    """An If-* condition did not hold."""
+
+    code = "PreconditionFailed"
+    status = 412
+
+
+class InvalidArgument(S3Error):
+    """An argument is malformed or out of range."""
+
+    code = "InvalidArgument"
+    status = 400
+
+
+class InvalidRequest(S3Error):
+    """The request is malformed (e.g. its aws-chunked framing)."""
+
+    code = "InvalidRequest"
+    status = 400
+
+
+class NoSuchUpload(S3Error):
+    """No multipart upload with that id."""
+
+    code = "NoSuchUpload"
+    status = 404
+
+
+class InvalidPart(S3Error):
+    """A listed part was not uploaded or its ETag differs."""
+
+    code = "InvalidPart"
+    status = 400
+
+
+class InvalidPartOrder(S3Error):
+    """Parts must be listed in ascending order."""
+
+    code = "InvalidPartOrder"
+    status = 400
+
+
+class EntityTooSmall(S3Error):
+    """A part other than the last is under 5 MiB."""
+
+    code = "EntityTooSmall"
+    status = 400
+
+
+class KeyTooLong(S3Error):
+    """The key is longer than 1024 bytes."""
+
+    code = "KeyTooLongError"
+    status = 400
+
+
+class BadDigest(S3Error):
+    """Content-MD5 or an x-amz-checksum-* does not match the body."""
+
+    code = "BadDigest"
+    status = 400
+
+
+class InvalidDigest(S3Error):
+    """Content-MD5 is not base64 of 16 bytes."""
+
+    code = "InvalidDigest"
+    status = 400
+
+
+class IncompleteBody(S3Error):
+    """The body is shorter (or longer) than declared."""
+
+    code = "IncompleteBody"
+    status = 400
+
+
+class XAmzContentSHA256Mismatch(S3Error):
+    """x-amz-content-sha256 does not match the body."""
+
+    code = "XAmzContentSHA256Mismatch"
+    status = 400
+
+
+class MissingContentLength(S3Error):
+    """A body without Content-Length (or a decoded length)."""
+
+    code = "MissingContentLength"
+    status = 411
+
+
+class MalformedXML(S3Error):
+    """The XML body is not well-formed or not what the operation takes."""
+
+    code = "MalformedXML"
+    status = 400
+
+
+class AccessDenied(S3Error):
+    """Not allowed (e.g. an expired presigned URL)."""
+
+    code = "AccessDenied"
+    status = 403
+
+
+class InvalidAccessKeyId(S3Error):
+    """The access key is not configured on this server."""
+
+    code = "InvalidAccessKeyId"
+    status = 403
+
+
+class SignatureDoesNotMatch(S3Error):
+    """The SigV4 signature does not match."""
+
+    code = "SignatureDoesNotMatch"
+    status = 403
+
+
+class NoSuchSnapshot(S3Error):
+    """The root is not in the bucket's history."""
+
+    code = "NoSuchSnapshot"
+    status = 404

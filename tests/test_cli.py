@@ -59,9 +59,3 @@ def test_car_verify_fails_on_every_broken_file() -> None:
 def test_missing_file_is_a_clean_error() -> None:
     result = run("car", "verify", "/nonexistent/x.car")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-
-
-def test_serve_reports_that_it_is_not_built() -> None:
-    result = run("serve")
-    assert result.returncode == 2
-    assert "not built yet" in result.stderr

@@ -20,7 +20,7 @@ from moto_forge.errors import (
 )
 from moto_forge.objects import CONCAT_V1, FIXED_V1, Body, ChunkedBody, ObjectManifest, chunk_stream
 from moto_forge.objects.body import MAX_PARTS, write_parts
-from moto_forge.objects.chunker import Hasher, Readable
+from moto_forge.objects.chunker import Checksummer, Readable
 from moto_forge.registry import PartRecord, UploadRecord
 
 if TYPE_CHECKING:
@@ -88,9 +88,8 @@ class MultipartUploads:
         upload_id: str,
         part_number: int,
         body: Readable,
-        extra_hashers: Sequence[Hasher] = (),
+        checksummers: Sequence[Checksummer] = (),
         validate: Callable[[ChunkedBody], None] | None = None,
-        checksums: dict[str, str] | None = None,
     ) -> PartRecord:
         """Store one part in a CAR of its own (root = the part's ``fixed-v1`` index)."""
         if not 1 <= part_number <= MAX_PARTS:
@@ -99,12 +98,13 @@ class MultipartUploads:
             )
         self.get(bucket, upload_id)
         with PendingCar(self.service.blobs) as car:
-            chunked = chunk_stream(body, car.add, self.service.chunk_size, extra_hashers)
+            chunked = chunk_stream(body, car.add, self.service.chunk_size, checksummers)
             if validate is not None:
                 validate(chunked)
             stored = car.finish(chunked.root)
+            checksums = {c.algorithm: c.b64() for c in checksummers}
             part = PartRecord(
-                part_number, chunked.size, chunked.md5.hex(), chunked.root, dict(checksums or {}), self.service.clock()
+                part_number, chunked.size, chunked.md5.hex(), chunked.root, checksums, self.service.clock()
             )
             if not self.service.registry.put_part(upload_id, part, stored.records):
                 raise NoSuchUpload("The specified upload does not exist.", UploadId=upload_id)

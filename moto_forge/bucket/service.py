@@ -45,7 +45,7 @@ from moto_forge.ipld.blocks import MemoryBlocks
 from moto_forge.ipld.cid import CID
 from moto_forge.mst import MST, NodeLoader, key_bytes
 from moto_forge.objects import FIXED_V1, Body, ChunkedBody, ObjectManifest, chunk_stream, spans
-from moto_forge.objects.chunker import DEFAULT_CHUNK_SIZE, Hasher, Readable
+from moto_forge.objects.chunker import DEFAULT_CHUNK_SIZE, Checksummer, Readable
 from moto_forge.registry import BucketRecord, Registry, default_url
 
 EMPTY_ROOT = MST.empty(MemoryBlocks()).root
@@ -306,22 +306,22 @@ class BucketService:
         metadata: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         tags: dict[str, str] | None = None,
-        checksums: dict[str, str] | None = None,
-        checksum_type: str | None = None,
-        extra_hashers: Sequence[Hasher] = (),
+        checksummers: Sequence[Checksummer] = (),
         validate: Callable[[ChunkedBody], None] | None = None,
         if_match: str | None = None,
         if_none_match: str | None = None,
     ) -> WriteResult:
         """Stream ``body`` in and store it under ``key``.
 
-        ``validate`` sees the chunked body (size, MD5, SHA-256) before anything
-        is committed; raising there (a bad Content-MD5, say) stores nothing.
+        ``checksummers`` compute S3 additional checksums in the same pass; their
+        values are stored as full-object checksums.  ``validate`` sees the
+        chunked body (size, MD5, SHA-256) after them and before anything is
+        committed; raising there (a bad Content-MD5, say) stores nothing.
         """
         check_key(key)
         self.head_bucket(bucket)
         with PendingCar(self.blobs) as car:
-            chunked = chunk_stream(body, car.add, self.chunk_size, extra_hashers)
+            chunked = chunk_stream(body, car.add, self.chunk_size, checksummers)
             if validate is not None:
                 validate(chunked)
             manifest = ObjectManifest(
@@ -333,8 +333,8 @@ class BucketService:
                 metadata=dict(metadata or {}),
                 headers=dict(headers or {}),
                 tags=dict(tags or {}),
-                checksums=dict(checksums or {}),
-                checksum_type=checksum_type if checksums else None,
+                checksums={c.algorithm: c.b64() for c in checksummers},
+                checksum_type="FULL_OBJECT" if checksummers else None,
             )
             return self.write_manifest(bucket, manifest, f"PutObject {key}", car, if_match, if_none_match)
 

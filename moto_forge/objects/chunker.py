@@ -41,6 +41,14 @@ class Hasher(Protocol):
     def update(self, data: bytes, /) -> None: ...
 
 
+class Checksummer(Hasher, Protocol):
+    """A hasher for one of S3's additional checksums (``algorithm`` e.g. ``crc32``)."""
+
+    algorithm: str
+
+    def b64(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ChunkedBody:
     """What chunking a body produced: its ``fixed-v1`` index root and digests."""

@@ -50,7 +50,7 @@ def test_digests_and_chunks(size: int) -> None:
         store.put(cid, block)
 
     crc = Crc32()
-    body = chunk_stream(io.BytesIO(data), sink, CS, extra_hashers=[crc])
+    body = chunk_stream(io.BytesIO(data), sink, CS, [crc])
     assert body.size == size
     assert body.md5 == hashlib.md5(data).digest()
     assert body.sha256 == hashlib.sha256(data).digest()

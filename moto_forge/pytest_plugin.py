@@ -1,0 +1,87 @@
+"""pytest plugin (entry point ``pytest11: moto_forge``): real, persistent S3 for tests.
+
+Fixtures (override the ``forge_*_config`` ones in your conftest to change them):
+
+``forge_data_dir`` (session)
+    where the session's server keeps its data (a temporary directory).
+``forge_registry_url`` (session)
+    registry URL, default SQLite in the data directory; or ``--forge-registry``.
+``forge_server`` (session)
+    a moto_forge server on an ephemeral loopback port; ``.url``, ``.service``.
+``forge_s3`` (function)
+    a boto3 S3 client for that server; every bucket is removed after the test,
+    so each test starts from an empty namespace.
+``mock_forge`` is importable from ``moto_forge`` for in-process use.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from moto_forge.bucket.service import BucketService
+from moto_forge.server import ServerConfig, ServerThread, build_app
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("moto_forge")
+    group.addoption(
+        "--forge-registry", default=os.environ.get("MOTO_FORGE_REGISTRY"), help="registry URL for forge_server"
+    )
+
+
+@dataclass
+class ForgeServer:
+    url: str
+    service: BucketService
+    thread: ServerThread
+
+    def reset(self) -> None:
+        """Remove every bucket (objects and uploads first)."""
+        for bucket in self.service.list_buckets():
+            for upload in self.service.multipart.list_uploads(bucket.name):
+                self.service.multipart.abort(bucket.name, upload.upload_id)
+            keys = [key.decode() for key, _ in self.service.tree(bucket.name).items()]
+            for i in range(0, len(keys), 1000):
+                self.service.delete_objects(bucket.name, keys[i : i + 1000])
+            self.service.delete_bucket(bucket.name)
+
+
+@pytest.fixture(scope="session")
+def forge_data_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(tmp_path_factory.mktemp("forge-data"))
+
+
+@pytest.fixture(scope="session")
+def forge_registry_url(request: pytest.FixtureRequest) -> str | None:
+    value: str | None = request.config.getoption("--forge-registry")
+    return value
+
+
+@pytest.fixture(scope="session")
+def forge_server(forge_data_dir: str, forge_registry_url: str | None) -> Iterator[ForgeServer]:
+    config = ServerConfig(port=0, data_dir=forge_data_dir, registry_url=forge_registry_url, quiet=True)
+    service = BucketService.open(forge_data_dir, forge_registry_url)
+    thread = ServerThread(config, build_app(config, service)).start()
+    yield ForgeServer(thread.url, service, thread)
+    thread.stop()
+    service.close()
+
+
+@pytest.fixture
+def forge_s3(forge_server: ForgeServer) -> Iterator[Any]:
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=forge_server.url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
+    yield client
+    forge_server.reset()

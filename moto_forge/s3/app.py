@@ -1,0 +1,201 @@
+"""The S3 WSGI application: routing, authentication, the streaming data path,
+moto for everything else, and one place where errors become S3 responses.
+
+Request path::
+
+    socket -> werkzeug server -> S3App.__call__
+        -> addressing: virtual-host (bucket.<domain>) or path-style -> (bucket, key)
+        -> SigV4 check (when credentials are configured)
+        -> PutObject / UploadPart / GetObject / HeadObject: s3/objects.py (streaming)
+        -> anything else: moto's S3Response (request parsing, XML rendering)
+           with ForgeS3Backend as its backend
+        -> BucketService -> MST / CARs / registry
+    errors anywhere -> S3 XML error with the code and status S3 uses
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from moto.s3.exceptions import S3ClientError
+from moto.s3.responses import S3Response
+from werkzeug.wrappers import Request
+
+from moto_forge.bucket.service import BucketService
+from moto_forge.errors import ForgeError, InvalidArgument, S3Error
+from moto_forge.ipld.cid import CID
+from moto_forge.s3 import objects
+from moto_forge.s3.backend import ForgeS3Backend, read_root, request_headers, written_root
+from moto_forge.s3.errors import classify, error_xml, request_id
+
+log = logging.getLogger("moto_forge.s3")
+
+ROOT_HEADER = "x-forge-root"
+ROOT_QUERY = "forge-root"
+OBJECT_SUBRESOURCES = {
+    "acl", "tagging", "legal-hold", "retention", "attributes", "restore", "select", "torrent", "uploads", "uploadId",
+}  # fmt: skip
+
+
+def make_response_class(backend: ForgeS3Backend) -> type[S3Response]:
+    """moto's S3Response bound to our backend instead of moto's global in-memory one."""
+
+    class ForgeS3Response(S3Response):
+        @property
+        def backend(self) -> ForgeS3Backend:
+            return backend
+
+    return ForgeS3Response
+
+
+class S3App:
+    """The WSGI application (see the module docstring).
+
+    ``domains`` are the host names (without port) that address buckets
+    virtual-host style as ``<bucket>.<domain>``; any other host is path-style.
+    ``authenticator`` (from :mod:`moto_forge.s3.sigv4`) checks signatures, or
+    is ``None`` to accept every request as moto does.
+    """
+
+    def __init__(
+        self,
+        service: BucketService,
+        *,
+        domains: Iterable[str] = ("localhost", "s3.amazonaws.com", "s3.localhost.localstack.cloud"),
+        authenticator: Any = None,
+    ) -> None:
+        self.service = service
+        self.backend = ForgeS3Backend(service)
+        self.response_class = make_response_class(self.backend)
+        self.domains = tuple(domains)
+        self.authenticator = authenticator
+
+    # ---- addressing ------------------------------------------------------
+
+    def address(self, request: Request) -> tuple[str | None, str | None, bool]:
+        """``(bucket, key, virtual_host)`` of a request."""
+        host = (request.headers.get("Host") or "").split(":")[0].lower()
+        path = request.path  # already percent-decoded by werkzeug
+        for domain in self.domains:
+            suffix = "." + domain
+            if host.endswith(suffix) and len(host) > len(suffix):
+                return host[: -len(suffix)], path[1:] or None, True
+        parts = path[1:].split("/", 1)
+        bucket = parts[0] or None
+        key = parts[1] if len(parts) > 1 and parts[1] else None
+        return bucket, key, False
+
+    # ---- WSGI ------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        rid = request_id()
+        read_token = read_root.set(None)
+        written_token = written_root.set(None)
+        headers_token = request_headers.set(dict(request.headers))
+        try:
+            response = self._handle(request, environ)
+        except ForgeError as exc:
+            response = self._error(exc, request, rid)
+        except S3ClientError as exc:  # raised by moto's own parsing
+            response = objects.Response(
+                400, {"Content-Type": "application/xml"}, [error_xml(exc.code, exc.message, rid)]
+            )
+        except Exception:  # never a traceback to the client
+            log.exception("internal error handling %s %s", request.method, request.path)
+            message = "We encountered an internal error. Please try again."
+            response = objects.Response(
+                500, {"Content-Type": "application/xml"}, [error_xml("InternalError", message, rid)]
+            )
+        finally:
+            root = written_root.get()
+            read_root.reset(read_token)
+            written_root.reset(written_token)
+            request_headers.reset(headers_token)
+        headers = dict(response.headers)
+        headers["x-amz-request-id"] = rid
+        if root is not None:
+            headers[ROOT_HEADER] = str(root)
+        if request.method == "HEAD":
+            body: Iterable[bytes] = []
+        else:
+            body = response.body
+        start_response(f"{response.status} {_reason(response.status)}", list(headers.items()))
+        return body
+
+    def _error(self, exc: ForgeError, request: Request, rid: str) -> objects.Response:
+        code, status, message, details = classify(exc)
+        if status >= 500:
+            log.error("%s %s -> %s: %s", request.method, request.path, code, exc)
+        body = b"" if request.method == "HEAD" else error_xml(code, message, rid, details)
+        return objects.Response(status, {"Content-Type": "application/xml"}, [body])
+
+    def _handle(self, request: Request, environ: dict[str, Any]) -> objects.Response:
+        bucket, key, virtual = self.address(request)
+        verify_chunk = None
+        if self.authenticator is not None:
+            verify_chunk = self.authenticator.authenticate(request)
+        root_text = request.headers.get(ROOT_HEADER) or request.args.get(ROOT_QUERY)
+        if root_text:
+            try:
+                read_root.set(CID.decode(root_text))
+            except ForgeError as exc:
+                raise InvalidArgument(f"{ROOT_HEADER} is not a CID: {root_text}", ArgumentName=ROOT_HEADER) from exc
+        method = request.method
+        args = request.args
+        if bucket is not None and key is not None and not (OBJECT_SUBRESOURCES & set(args)) - {"uploadId"}:
+            copy = "x-amz-copy-source" in request.headers
+            if method == "PUT" and not copy and "uploadId" in args and "partNumber" in args:
+                return objects.upload_part(
+                    self.service, request, bucket, args["uploadId"], args["partNumber"], verify_chunk
+                )
+            if method == "PUT" and not copy and "uploadId" not in args:
+                response, root = objects.put_object(self.service, request, bucket, key, verify_chunk)
+                written_root.set(root)
+                return response
+            if method in ("GET", "HEAD") and "uploadId" not in args:
+                response = objects.get_object(self.service, request, bucket, key, read_root.get(), method == "HEAD")
+                response.headers[ROOT_HEADER] = str(read_root.get() or self.service.head_bucket(bucket).root)
+                return response
+        return self._moto(request, environ, bucket, key, virtual)
+
+    def _moto(
+        self, request: Request, environ: dict[str, Any], bucket: str | None, key: str | None, virtual: bool
+    ) -> objects.Response:
+        if virtual:
+            # moto sees every request path-style: /<bucket>/<key>.
+            environ = dict(environ)
+            environ["PATH_INFO"] = "/" + bucket + (request.path if request.path != "/" else "/")  # type: ignore[operator]
+            environ["HTTP_HOST"] = "localhost"
+            request = Request(environ)
+        full_url = request.url
+        handler_cls = self.response_class
+        if bucket is None:
+            result = handler_cls.bucket_dispatch(request, full_url, dict(request.headers))
+        elif key is None:
+            result = handler_cls.ambiguous_dispatch(request, full_url, dict(request.headers))
+        else:
+            result = handler_cls.key_dispatch(request, full_url, dict(request.headers))
+        status, headers, body = result
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        response_headers = {str(k): str(v) for k, v in (headers or {}).items() if k.lower() != "status"}
+        return objects.Response(int(status), response_headers, [body] if body else [])
+
+
+def _xml_response(status: int, body: bytes) -> objects.Response:
+    return objects.Response(status, {"Content-Type": "application/xml"}, [body])
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+__all__ = ["S3App", "S3Error"]

@@ -1,0 +1,321 @@
+"""ForgeS3Backend: moto's S3 backend with its storage replaced by the bucket service.
+
+moto's ``S3Response`` parses requests and renders responses; for every
+operation it asks ``self.backend``.  This subclass answers the storage
+operations from the :class:`BucketService` (persistent, content-addressed)
+and keeps moto's in-memory ``FakeBucket`` objects only as holders of bucket
+*configuration* moto_forge does not persist yet (ACL, CORS, policy,
+lifecycle, website, ...: lost on restart, documented).
+
+Errors: moto_forge raises its own :class:`S3Error` subclasses; the WSGI app
+renders them.  Where moto's handler logic expects one of moto's exceptions
+(``BucketAlreadyExists`` on create), that one is raised.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime
+from collections.abc import Iterator
+from typing import Any
+
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.s3.exceptions import BucketAlreadyExists, MissingBucket
+from moto.s3.models import FakeBucket, S3Backend
+
+from moto_forge.bucket.listing import decode_token, encode_token
+from moto_forge.bucket.service import BucketService
+from moto_forge.errors import BucketAlreadyOwnedByYou, InvalidArgument, NoSuchKey, S3Error
+from moto_forge.ipld.cid import CID
+from moto_forge.s3.keys import ForgeKey, ForgePart, ForgeUpload
+
+read_root: contextvars.ContextVar[CID | None] = contextvars.ContextVar("forge_read_root", default=None)
+"""The snapshot root a request reads "as of" (``x-forge-root`` / ``?forge-root=``), if any."""
+written_root: contextvars.ContextVar[CID | None] = contextvars.ContextVar("forge_written_root", default=None)
+"""The bucket root a request's last write produced (sent back as ``x-forge-root``)."""
+request_headers: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("forge_request_headers")
+
+CONTENT_HEADERS = {
+    "cache-control": "cache-control",
+    "content-disposition": "content-disposition",
+    "content-encoding": "content-encoding",
+    "content-language": "content-language",
+    "expires": "expires",
+}
+
+
+def split_metadata(headers: Any) -> tuple[str | None, dict[str, str], dict[str, str]]:
+    """(content type, user metadata without the ``x-amz-meta-`` prefix, stored content headers)."""
+    content_type = None
+    meta: dict[str, str] = {}
+    stored: dict[str, str] = {}
+    for name, value in dict(headers).items():
+        lower = name.lower()
+        if lower == "content-type":
+            content_type = value
+        elif lower.startswith("x-amz-meta-"):
+            meta[lower[len("x-amz-meta-") :]] = value
+        elif lower in CONTENT_HEADERS and value:
+            if lower == "content-encoding":
+                value = ",".join(v.strip() for v in value.split(",") if v.strip() != "aws-chunked")
+                if not value:
+                    continue
+            stored[lower] = value
+    return content_type, meta, stored
+
+
+class ForgeS3Backend(S3Backend):
+    """See the module docstring."""
+
+    def __init__(self, service: BucketService, region_name: str = "us-east-1", account_id: str = DEFAULT_ACCOUNT_ID):
+        super().__init__(region_name, account_id)
+        self.service = service
+
+    # ---- buckets --------------------------------------------------------
+
+    def _holder(self, name: str, created: float) -> FakeBucket:
+        bucket = self.buckets.get(name)
+        if bucket is None:
+            bucket = FakeBucket(name=name, account_id=self.account_id, region_name=self.region_name)  # type: ignore[abstract]
+            bucket.creation_date = datetime.datetime.fromtimestamp(created, datetime.UTC).replace(tzinfo=None)
+            self.buckets[name] = bucket
+        return bucket
+
+    def create_bucket(self, bucket_name: str, region_name: str, bucket_namespace: str | None = None) -> FakeBucket:
+        try:
+            record = self.service.create_bucket(bucket_name)
+        except BucketAlreadyOwnedByYou as exc:
+            raise BucketAlreadyExists(bucket=bucket_name) from exc
+        written_root.set(record.root)
+        return self._holder(bucket_name, record.created)
+
+    def list_buckets(
+        self, prefix: str | None = None, bucket_region: str | None = None, max_buckets: str | None = None
+    ) -> list[FakeBucket]:
+        records = [r for r in self.service.list_buckets() if not prefix or r.name.startswith(prefix)]
+        return [self._holder(r.name, r.created) for r in records]
+
+    def get_bucket(self, bucket_name: str) -> FakeBucket:
+        record = self.service.registry.get_bucket(bucket_name)
+        if record is None:
+            self.buckets.pop(bucket_name, None)
+            raise MissingBucket(bucket=bucket_name)
+        return self._holder(bucket_name, record.created)
+
+    def head_bucket(self, bucket_name: str) -> FakeBucket:
+        return self.get_bucket(bucket_name)
+
+    def delete_bucket(self, bucket_name: str) -> FakeBucket | None:
+        holder = self.get_bucket(bucket_name)
+        self.service.delete_bucket(bucket_name)
+        return self.buckets.pop(bucket_name, holder)
+
+    # ---- reads ----------------------------------------------------------
+
+    def _key(self, bucket_name: str, key_name: str) -> ForgeKey | None:
+        try:
+            manifest, cid = self.service.head_object(bucket_name, key_name, read_root.get())
+        except NoSuchKey:
+            return None
+        return ForgeKey(manifest, cid, bucket_name)
+
+    def get_object(
+        self,
+        bucket_name: str,
+        key_name: str,
+        version_id: str | None = None,
+        part_number: str | None = None,
+        return_delete_marker: bool = False,
+    ) -> ForgeKey | None:
+        if self.service.registry.get_bucket(bucket_name) is None:
+            raise MissingBucket(bucket=bucket_name)
+        if version_id not in (None, "null"):
+            return None
+        return self._key(bucket_name, key_name)
+
+    def head_object(self, bucket_name: str, key_name: str, *args: Any, **kwargs: Any) -> ForgeKey | None:
+        return self.get_object(bucket_name, key_name)
+
+    def _page(
+        self, bucket: FakeBucket, prefix: str | None, delimiter: str | None, start: str | None, max_keys: int | None
+    ) -> tuple[list[ForgeKey], list[str], bool, str | None]:
+        if max_keys is not None and max_keys < 0:
+            raise InvalidArgument("max-keys must be >= 0", ArgumentName="max-keys")
+        page, manifests = self.service.list_objects(
+            bucket.name,
+            prefix or "",
+            delimiter or "",
+            start or "",
+            1000 if max_keys is None else max_keys,
+            read_root.get(),
+        )
+        keys = [ForgeKey(m, cid, bucket.name) for m, (_, cid) in zip(manifests, page.entries, strict=True)]
+        return keys, page.prefixes, page.truncated, page.last
+
+    def list_objects(
+        self, bucket: FakeBucket, prefix: str | None, delimiter: str | None, marker: str | None, max_keys: int | None
+    ) -> tuple[list[ForgeKey], list[str], bool, str | None]:
+        keys, folders, truncated, last = self._page(bucket, prefix, delimiter, marker, max_keys)
+        return keys, folders, truncated, (last if truncated and delimiter else None)
+
+    def list_objects_v2(
+        self,
+        bucket: FakeBucket,
+        prefix: str | None,
+        delimiter: str | None,
+        continuation_token: str | None,
+        start_after: str | None,
+        max_keys: int,
+    ) -> tuple[list[ForgeKey | str], bool, str | None]:
+        start = decode_token(continuation_token) if continuation_token else start_after
+        keys, folders, truncated, last = self._page(bucket, prefix, delimiter, start, max_keys)
+        merged: list[ForgeKey | str] = sorted(
+            [*keys, *folders], key=lambda x: (x if isinstance(x, str) else x.name).encode()
+        )
+        return merged, truncated, (encode_token(last) if truncated and last else None)
+
+    # ---- writes ---------------------------------------------------------
+
+    def delete_object(
+        self, bucket_name: str, key_name: str, version_id: str | None = None, bypass: bool = False
+    ) -> tuple[bool, dict[str, Any]]:
+        written_root.set(self.service.delete_object(bucket_name, key_name).root)
+        return True, {}
+
+    def delete_objects(
+        self, bucket_name: str, objects: list[dict[str, Any]], bypass_retention: bool = False
+    ) -> tuple[list[tuple[str, str | None, str | None]], list[str]]:
+        names = [obj["Key"] for obj in objects]
+        written_root.set(self.service.delete_objects(bucket_name, names).root)
+        return [(name, None, None) for name in names], []
+
+    def copy_object(self, src_key: ForgeKey, dest_bucket_name: str, dest_key_name: str, **kwargs: Any) -> None:
+        headers = {k.lower(): v for k, v in request_headers.get({}).items()}
+        _check_copy_conditions(src_key, headers)
+        replace: dict[str, object] = {}
+        if (kwargs.get("mdirective") or "COPY").upper() == "REPLACE":
+            content_type, meta, stored = split_metadata(headers)
+            replace = {"metadata": meta, "headers": stored, "content_type": content_type or "binary/octet-stream"}
+        elif src_key.forge_bucket == dest_bucket_name and src_key.name == dest_key_name:
+            raise InvalidArgument(
+                "This copy request is illegal because it is trying to copy an object to itself without changing "
+                "the object's metadata, storage class, website redirect location or encryption attributes.",
+                ArgumentName="x-amz-metadata-directive",
+            )
+        result = self.service.copy_object(
+            src_key.forge_bucket,
+            src_key.name,
+            dest_bucket_name,
+            dest_key_name,
+            replace=replace,
+            src_root=read_root.get(),
+        )
+        written_root.set(result.root)
+
+    def get_object_tagging(self, key: ForgeKey) -> dict[str, list[dict[str, str]]]:
+        return {"Tags": [{"Key": k, "Value": v} for k, v in sorted(key.tags.items())]}
+
+    def put_object_tagging(self, key: ForgeKey, tags: dict[str, str] | None) -> ForgeKey:
+        result = self.service.set_object_tags(key.forge_bucket, key.name, dict(tags or {}))
+        written_root.set(result.root)
+        assert result.manifest is not None and result.manifest_cid is not None
+        return ForgeKey(result.manifest, result.manifest_cid, key.forge_bucket)
+
+    def delete_object_tagging(self, bucket_name: str, key_name: str, version_id: str | None = None) -> None:
+        written_root.set(self.service.set_object_tags(bucket_name, key_name, {}).root)
+
+    # ---- multipart ------------------------------------------------------
+
+    def create_multipart_upload(
+        self, bucket_name: str, key_name: str, metadata: Any, storage_type: str, tags: dict[str, str], *args: Any
+    ) -> ForgeUpload:
+        headers = request_headers.get({})
+        content_type, meta, stored = split_metadata(headers)
+        algorithm = {k.lower(): v for k, v in headers.items()}.get("x-amz-checksum-algorithm")
+        upload_meta = {
+            "content_type": content_type,
+            "metadata": meta,
+            "headers": stored,
+            "tags": dict(tags or {}),
+            "checksum_algorithm": algorithm.upper() if algorithm else None,
+        }
+        upload_id = self.service.multipart.create(bucket_name, key_name, upload_meta)
+        return ForgeUpload(upload_id, key_name, _upload_header_meta(upload_meta))
+
+    def complete_multipart_upload(
+        self, bucket_name: str, multipart_id: str, body: Iterator[tuple[int, str]]
+    ) -> ForgeKey | None:
+        headers = {k.lower(): v for k, v in request_headers.get({}).items()}
+        result = self.service.multipart.complete(
+            bucket_name, multipart_id, list(body), headers.get("if-match"), headers.get("if-none-match")
+        )
+        written_root.set(result.root)
+        assert result.manifest is not None and result.manifest_cid is not None
+        return ForgeKey(result.manifest, result.manifest_cid, bucket_name)
+
+    def abort_multipart_upload(self, bucket_name: str, multipart_id: str) -> None:
+        self.service.multipart.abort(bucket_name, multipart_id)
+
+    def list_parts(
+        self, bucket_name: str, multipart_id: str, part_number_marker: int = 0, max_parts: int = 1000
+    ) -> list[ForgePart]:
+        parts = self.service.multipart.list_parts(bucket_name, multipart_id)
+        chosen = [p for p in parts if p.part_number > part_number_marker][:max_parts]
+        return [ForgePart(p.part_number, f'"{p.etag}"', p.size, p.created) for p in chosen]
+
+    def is_truncated(self, bucket_name: str, multipart_id: str, next_part_number_marker: int) -> bool:
+        parts = self.service.multipart.list_parts(bucket_name, multipart_id)
+        return any(p.part_number > next_part_number_marker for p in parts)
+
+    def list_multipart_uploads(self, bucket_name: str) -> dict[str, ForgeUpload]:
+        uploads = self.service.multipart.list_uploads(bucket_name)
+        return {u.upload_id: ForgeUpload(u.upload_id, u.key, _upload_header_meta(u.meta)) for u in uploads}
+
+    def upload_part_copy(
+        self,
+        dest_bucket_name: str,
+        multipart_id: str,
+        part_id: int,
+        src_bucket_name: str,
+        src_key_name: str,
+        src_version_id: str | None,
+        start_byte: int,
+        end_byte: int,
+    ) -> ForgePart:
+        byte_range = None if start_byte is None or start_byte < 0 else (start_byte, end_byte + 1)
+        part = self.service.multipart.upload_part_copy(
+            dest_bucket_name, multipart_id, part_id, src_bucket_name, src_key_name, byte_range
+        )
+        return ForgePart(part.part_number, f'"{part.etag}"', part.size, part.created)
+
+
+def _upload_header_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    algorithm = meta.get("checksum_algorithm")
+    return {"x-amz-checksum-algorithm": algorithm, "x-amz-checksum-type": "COMPOSITE" if algorithm else None}
+
+
+def _check_copy_conditions(src: ForgeKey, headers: dict[str, str]) -> None:
+    """x-amz-copy-source-if-* conditions (If-None-Match is moto's, the rest are checked here)."""
+    from email.utils import parsedate_to_datetime
+
+    from moto_forge.bucket.service import etag_matches
+    from moto_forge.errors import PreconditionFailed
+
+    def failed(which: str) -> S3Error:
+        return PreconditionFailed(
+            "At least one of the pre-conditions you specified did not hold", Condition=f"x-amz-copy-source-{which}"
+        )
+
+    if_match = headers.get("x-amz-copy-source-if-match")
+    if if_match is not None and not etag_matches(if_match, src.manifest.etag):
+        raise failed("If-Match")
+    for name, newer in (("if-unmodified-since", False), ("if-modified-since", True)):
+        value = headers.get(f"x-amz-copy-source-{name}")
+        if value is None or (if_match is not None and name == "if-unmodified-since"):
+            continue
+        try:
+            when = parsedate_to_datetime(value).timestamp()
+        except (TypeError, ValueError):
+            continue
+        if (src.manifest.created > when) != newer:
+            raise failed(name)

@@ -1,0 +1,51 @@
+"""S3 error responses: every moto_forge error leaves the server as the XML body,
+code and HTTP status S3 clients expect; nothing escapes as a traceback."""
+
+from __future__ import annotations
+
+import secrets
+from xml.sax.saxutils import escape
+
+from moto_forge.errors import (
+    BlockError,
+    CodecError,
+    ConflictError,
+    ForgeError,
+    InvalidKeyError,
+    ManifestError,
+    MstLimitError,
+    S3Error,
+    StorageError,
+)
+
+
+def request_id() -> str:
+    return secrets.token_hex(8).upper()
+
+
+def error_xml(code: str, message: str, rid: str, details: dict[str, str] | None = None) -> bytes:
+    extra = "".join(f"<{k}>{escape(str(v))}</{k}>" for k, v in (details or {}).items())
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message>{extra}"
+        f"<RequestId>{rid}</RequestId></Error>"
+    ).encode()
+
+
+def classify(exc: ForgeError) -> tuple[str, int, str, dict[str, str]]:
+    """(S3 code, HTTP status, message, extra fields) for any moto_forge error."""
+    if isinstance(exc, S3Error):
+        return exc.code, exc.status, exc.message, dict(exc.details)
+    if isinstance(exc, InvalidKeyError):
+        if "more than" in exc.reason:
+            return "KeyTooLongError", 400, "Your key is too long", {}
+        return "InvalidArgument", 400, f"Invalid key: {exc.reason}", {}
+    if isinstance(exc, MstLimitError):
+        return "InvalidArgument", 400, str(exc), {}
+    if isinstance(exc, ConflictError):
+        return "SlowDown", 503, "Too many concurrent writes to this bucket; retry", {}
+    if isinstance(exc, StorageError):
+        return "ServiceUnavailable", 503, f"Storage is unavailable: {exc}", {}
+    if isinstance(exc, (BlockError, ManifestError, CodecError)):
+        return "InternalError", 500, f"Stored data failed verification: {exc}", {}
+    return "InternalError", 500, str(exc), {}

@@ -1,0 +1,173 @@
+"""Read-only views of stored objects with the attributes moto's S3 responses read
+from its ``FakeKey`` (name, quoted ETag, size, dates, storage class, ...).
+
+moto's handlers only render these; every change goes through the bucket
+service, so nothing here mutates.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.s3.models import FakeKey
+
+from moto_forge.ipld.cid import CID
+from moto_forge.objects import ObjectManifest
+
+
+def http_date(ts: int) -> str:
+    """RFC 1123 date as S3 sends in Last-Modified."""
+    return datetime.datetime.fromtimestamp(ts, datetime.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+
+def iso_date(ts: int) -> str:
+    """ISO 8601 with milliseconds, as S3 lists LastModified."""
+    return datetime.datetime.fromtimestamp(ts, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+class ForgeKey(FakeKey):
+    """An object as moto's renderers expect a key to look.
+
+    A ``FakeKey`` subclass only so moto's ``isinstance`` checks pass: its
+    constructor (which buffers a value) is never run, and every property
+    moto reads is answered from the manifest.
+    """
+
+    def __init__(self, manifest: ObjectManifest, cid: CID, bucket_name: str = "") -> None:
+        self.manifest = manifest
+        self.cid = cid
+        self.forge_bucket = bucket_name
+        self.bucket_name = bucket_name
+        self.account_id = DEFAULT_ACCOUNT_ID
+        self.region_name = "us-east-1"
+        self.partition = "aws"
+        self.acl = None
+        self.multipart = None
+        self.website_redirect_location = None
+        self.encryption = None
+        self.kms_key_id = None
+        self.bucket_key_enabled = None
+        self.lock_mode = None
+        self.lock_legal_status = None
+        self.lock_until = None
+        self.checksum_parts = None
+        self.disposed = True
+        self._storage_class = "STANDARD"
+        self._expiry = None
+        self._etag = manifest.etag
+        self._version_id = None
+        self._is_versioned = False
+        self._status = None
+
+    def dispose(self, garbage: bool = False) -> None:
+        """Nothing to free: there is no buffered value."""
+
+    def __del__(self) -> None:
+        pass
+
+    @property
+    def name(self) -> str:
+        return self.manifest.key
+
+    @name.setter
+    def name(self, value: str) -> None:
+        raise AttributeError("ForgeKey is read-only")
+
+    @property
+    def value(self) -> bytes:
+        raise AttributeError("object bodies are streamed, never buffered (use BucketService.read_body)")
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.manifest.etag}"'
+
+    @property
+    def size(self) -> int:
+        return self.manifest.body.size
+
+    @property
+    def last_modified(self) -> datetime.datetime:
+        return datetime.datetime.fromtimestamp(self.manifest.created, datetime.UTC).replace(tzinfo=None)
+
+    @last_modified.setter
+    def last_modified(self, value: datetime.datetime) -> None:
+        raise AttributeError("ForgeKey is read-only")
+
+    @property
+    def last_modified_ISO8601(self) -> str:
+        return iso_date(self.manifest.created)
+
+    @property
+    def last_modified_RFC1123(self) -> str:
+        return http_date(self.manifest.created)
+
+    @property
+    def checksum_algorithm(self) -> str | None:
+        algos = sorted(self.manifest.checksums)
+        return algos[0].upper() if algos else None
+
+    @checksum_algorithm.setter
+    def checksum_algorithm(self, value: str | None) -> None:
+        pass
+
+    @property
+    def checksum_value(self) -> str | None:
+        algos = sorted(self.manifest.checksums)
+        return self.manifest.checksums[algos[0]] if algos else None
+
+    @checksum_value.setter
+    def checksum_value(self, value: str | None) -> None:
+        pass
+
+    @property
+    def checksum_type(self) -> str | None:
+        return self.manifest.checksum_type
+
+    @checksum_type.setter
+    def checksum_type(self, value: str | None) -> None:
+        pass
+
+    @property
+    def metadata(self) -> dict[str, str]:  # type: ignore[override]
+        return {f"x-amz-meta-{k}": v for k, v in self.manifest.metadata.items()}
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return dict(self.manifest.tags)
+
+    @property
+    def response_dict(self) -> dict[str, Any]:
+        return {"ETag": self.etag, "last-modified": self.last_modified_RFC1123, "content-length": str(self.size)}
+
+    def set_acl(self, acl: Any) -> None:
+        """Object ACLs are not stored (README: what is not persisted); accepted and ignored."""
+
+
+@dataclass
+class ForgePart:
+    """An uploaded part as moto's ListParts renderer reads it (``name`` = part number)."""
+
+    name: int
+    etag: str
+    size: int
+    created: float
+
+    @property
+    def last_modified_ISO8601(self) -> str:
+        return iso_date(int(self.created))
+
+    @property
+    def response_dict(self) -> dict[str, Any]:
+        return {"ETag": self.etag}
+
+
+@dataclass
+class ForgeUpload:
+    """A multipart upload as moto's renderers read it."""
+
+    id: str
+    key_name: str
+    metadata: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,83 @@
+"""Running the S3 app: a threaded werkzeug server, like ``moto_server``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from dataclasses import dataclass, field
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from moto_forge.bucket.service import BucketService
+from moto_forge.s3.app import S3App
+
+log = logging.getLogger("moto_forge.server")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 5000
+    data_dir: str = ""
+    registry_url: str | None = None
+    credentials: dict[str, str] = field(default_factory=dict)
+    """access key -> secret key; empty = signatures are not checked."""
+    region: str = "us-east-1"
+    quiet: bool = False
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+def build_app(config: ServerConfig, service: BucketService | None = None) -> S3App:
+    from moto_forge.s3.sigv4 import SigV4Authenticator
+
+    service = service or BucketService.open(config.data_dir, config.registry_url)
+    auth = SigV4Authenticator(config.credentials, config.region) if config.credentials else None
+    return S3App(service, authenticator=auth)
+
+
+def make(config: ServerConfig, app: S3App | None = None) -> BaseWSGIServer:
+    """A bound, threaded server (port 0 picks a free port: read ``server.port``)."""
+    app = app or build_app(config)
+    handler = _QuietHandler if config.quiet else WSGIRequestHandler
+    return make_server(config.host, config.port, app, threaded=True, request_handler=handler)
+
+
+def serve(config: ServerConfig) -> None:
+    """Run until interrupted."""
+    server = make(config)
+    auth = "SigV4 checked" if config.credentials else "signatures NOT checked (no credentials configured)"
+    print(
+        f"moto-forge serving S3 on http://{config.host}:{server.port} (data {config.data_dir}; {auth})",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+class ServerThread:
+    """A server on a background thread (for tests and the pytest plugin)."""
+
+    def __init__(self, config: ServerConfig, app: S3App | None = None) -> None:
+        self.server = make(config, app)
+        self.port = self.server.port
+        self.url = f"http://{config.host}:{self.port}"
+        self._thread = threading.Thread(target=self.server.serve_forever, name="moto-forge", daemon=True)
+
+    def start(self) -> ServerThread:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=10)
