@@ -188,7 +188,7 @@ class MultipartUploads:
                 key=upload.key,
                 body=Body(sum(p.size for p in chosen), None, None, parts_root, CONCAT_V1),
                 etag=multipart_etag([p.etag for p in chosen]),
-                created=int(self.service.clock()),
+                created=self.service.timestamp(),
                 content_type=meta.get("content_type") or "application/octet-stream",
                 metadata=dict(meta.get("metadata") or {}),
                 headers=dict(meta.get("headers") or {}),

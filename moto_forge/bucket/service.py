@@ -16,6 +16,7 @@ verified against its CID by the :class:`BlockStore`.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import random
 import threading
@@ -118,6 +119,11 @@ class BucketService:
         os.makedirs(data_dir, exist_ok=True)
         registry = Registry(registry_url or default_url(data_dir))
         return cls(registry, LocalBlobStore(data_dir), **options)  # type: ignore[arg-type]
+
+    def timestamp(self) -> int:
+        """A manifest's ``t``: now in whole seconds, rounded *up*, so an object is never older
+        than a file written before it was uploaded (``aws s3 sync`` compares the two)."""
+        return math.ceil(self.clock())
 
     def close(self) -> None:
         self.blobs.close()
@@ -328,7 +334,7 @@ class BucketService:
                 key=key,
                 body=Body(chunked.size, chunked.sha256, chunked.md5, chunked.root, FIXED_V1),
                 etag=chunked.md5.hex(),
-                created=int(self.clock()),
+                created=self.timestamp(),
                 content_type=content_type or "application/octet-stream",
                 metadata=dict(metadata or {}),
                 headers=dict(headers or {}),
@@ -375,7 +381,7 @@ class BucketService:
         """
         check_key(dst_key)
         source, _ = self.head_object(src_bucket, src_key, src_root)
-        changes: dict[str, object] = {"key": dst_key, "created": int(self.clock())}
+        changes: dict[str, object] = {"key": dst_key, "created": self.timestamp()}
         changes.update(replace or {})
         manifest = dataclasses.replace(source, **changes)  # type: ignore[arg-type]
         return self.write_manifest(dst_bucket, manifest, f"CopyObject {dst_key}", None, if_match, if_none_match)

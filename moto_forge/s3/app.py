@@ -15,6 +15,7 @@ Request path::
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -26,7 +27,7 @@ from werkzeug.wrappers import Request
 from moto_forge.bucket.service import BucketService
 from moto_forge.errors import ForgeError, InvalidArgument, S3Error
 from moto_forge.ipld.cid import CID
-from moto_forge.s3 import objects
+from moto_forge.s3 import objects, xmlcheck
 from moto_forge.s3.backend import ForgeS3Backend, read_root, request_headers, written_root
 from moto_forge.s3.errors import classify, error_xml, request_id
 
@@ -161,6 +162,17 @@ class S3App:
                 return response
         return self._moto(request, environ, bucket, key, virtual)
 
+    def _default_region_create(self, request: Request) -> Request:
+        """CreateBucket with ``LocationConstraint`` = us-east-1 (s3fs sends it) is the default
+        region asked for explicitly: accepted, as an empty configuration."""
+        body = request.get_data(cache=True)
+        if body and _location_constraint(body) == "us-east-1":
+            environ = dict(request.environ)
+            environ["wsgi.input"] = io.BytesIO(b"")
+            environ["CONTENT_LENGTH"] = "0"
+            return Request(environ)
+        return request
+
     def _moto(
         self, request: Request, environ: dict[str, Any], bucket: str | None, key: str | None, virtual: bool
     ) -> objects.Response:
@@ -170,6 +182,13 @@ class S3App:
             environ["PATH_INFO"] = "/" + bucket + (request.path if request.path != "/" else "/")  # type: ignore[operator]
             environ["HTTP_HOST"] = "localhost"
             request = Request(environ)
+        xml_body = set(request.args) & xmlcheck.XML_SUBRESOURCES or (key is None and request.method == "PUT")
+        if self.authenticator is not None and request.method in ("PUT", "POST"):
+            self.authenticator.check_payload(request, request.get_data(cache=True))
+        if request.method == "PUT" and key is None and not request.args:
+            request = self._default_region_create(request)
+        if request.method in ("PUT", "POST") and xml_body:
+            xmlcheck.check(request.get_data(cache=True), request.method, set(request.args))
         full_url = request.url
         handler_cls = self.response_class
         if bucket is None:
@@ -183,6 +202,17 @@ class S3App:
             body = body.encode("utf-8")
         response_headers = {str(k): str(v) for k, v in (headers or {}).items() if k.lower() != "status"}
         return objects.Response(int(status), response_headers, [body] if body else [])
+
+
+def _location_constraint(body: bytes) -> str | None:
+    try:
+        root = xmlcheck.parse(body)
+    except S3Error:
+        return None
+    for element in root.iter():
+        if element.tag.rsplit("}", 1)[-1] == "LocationConstraint":
+            return element.text
+    return None
 
 
 def _xml_response(status: int, body: bytes) -> objects.Response:

@@ -1,0 +1,104 @@
+"""SigV4 against a server started with credentials: good signatures pass; bad or
+expired ones, unknown keys and unsigned requests get S3's 403 errors; and a
+refused write changes nothing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from tests.e2e.conftest import Served, start_server
+
+ACCESS, SECRET = "AKIDMOTOFORGETEST", "not-so-secret-key-for-tests"
+
+
+@pytest.fixture(scope="module")
+def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    server = start_server(str(tmp_path_factory.mktemp("secured")), "--access-key", ACCESS, "--secret-key", SECRET)
+    yield server
+    server.stop()
+
+
+def client(url: str, access: str = ACCESS, secret: str = SECRET, **config: Any) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=url,
+        aws_access_key_id=access,
+        aws_secret_access_key=secret,
+        region_name="us-east-1",
+        config=Config(retries={"max_attempts": 1}, **config),
+    )
+
+
+def code(exc: ClientError) -> tuple[str, int]:
+    return exc.response["Error"]["Code"], exc.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_signed_requests_work_and_bad_ones_are_refused(secured: Served) -> None:
+    s3 = client(secured.url)
+    s3.create_bucket(Bucket="locked")
+    put = s3.put_object(Bucket="locked", Key="k", Body=b"secret data")
+    root = put["ResponseMetadata"]["HTTPHeaders"]["x-forge-root"]
+    assert s3.get_object(Bucket="locked", Key="k")["Body"].read() == b"secret data"
+
+    with pytest.raises(ClientError) as info:
+        client(secured.url, secret="wrong").put_object(Bucket="locked", Key="k", Body=b"overwrite")
+    assert code(info.value) == ("SignatureDoesNotMatch", 403)
+    with pytest.raises(ClientError) as info:
+        client(secured.url, access="AKIDUNKNOWN").get_object(Bucket="locked", Key="k")
+    assert code(info.value) == ("InvalidAccessKeyId", 403)
+    unsigned = requests.put(f"{secured.url}/locked/k", data=b"anonymous overwrite", timeout=30)
+    assert unsigned.status_code == 403 and b"<Code>AccessDenied</Code>" in unsigned.content
+    v2 = requests.get(f"{secured.url}/locked/k", headers={"Authorization": f"AWS {ACCESS}:abc"}, timeout=30)
+    assert v2.status_code == 403
+    head = s3.head_object(Bucket="locked", Key="k")
+    assert head["ResponseMetadata"]["HTTPHeaders"]["x-forge-root"] == root  # nothing refused was written
+
+
+def test_tampered_body_is_refused(secured: Served) -> None:
+    s3 = client(secured.url)
+    s3.create_bucket(Bucket="tamper")
+
+    def swap_body(request: Any, **kwargs: Any) -> None:
+        request.body = b"tampered after signing"
+
+    s3.meta.events.register_first("before-send.s3.PutObject", swap_body)
+    with pytest.raises(ClientError) as info:
+        s3.put_object(Bucket="tamper", Key="k", Body=b"original bytes here!!!")
+    assert code(info.value)[1] in (400, 403)
+    assert "Contents" not in client(secured.url).list_objects_v2(Bucket="tamper")
+
+
+def test_presigned_urls_and_expiry(secured: Served) -> None:
+    s3 = client(secured.url, signature_version="s3v4")
+    s3.create_bucket(Bucket="shared")
+    s3.put_object(Bucket="shared", Key="doc.txt", Body=b"presigned content")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": "shared", "Key": "doc.txt"}, ExpiresIn=60)
+    assert requests.get(url, timeout=30).content == b"presigned content"
+    assert requests.get(url.replace("doc.txt", "other.txt"), timeout=30).status_code == 403
+    upload = s3.generate_presigned_url("put_object", Params={"Bucket": "shared", "Key": "up.txt"}, ExpiresIn=60)
+    assert requests.put(upload, data=b"uploaded via presigned PUT", timeout=30).status_code == 200
+    assert s3.get_object(Bucket="shared", Key="up.txt")["Body"].read() == b"uploaded via presigned PUT"
+    short = s3.generate_presigned_url("get_object", Params={"Bucket": "shared", "Key": "doc.txt"}, ExpiresIn=1)
+    time.sleep(2.1)
+    expired = requests.get(short, timeout=30)
+    assert expired.status_code == 403 and b"<Code>AccessDenied</Code>" in expired.content
+    assert b"expired" in expired.content
+
+
+def test_server_without_credentials_accepts_anything(tmp_path: Path) -> None:
+    server = start_server(str(tmp_path))
+    try:
+        anyone = client(server.url, access="whatever", secret="whatever")
+        anyone.create_bucket(Bucket="open")
+        assert requests.put(f"{server.url}/open/k", data=b"unsigned", timeout=30).status_code == 200
+    finally:
+        server.stop()

@@ -1,0 +1,124 @@
+"""Bad requests get the S3 error code and HTTP status AWS returns, and change nothing:
+the bucket's root CID is the same before and after."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e.conftest import Served, client, empty_everything
+
+BUCKET = "strict"
+
+
+@pytest.fixture
+def http(served: Served) -> Iterator[Any]:
+    s3 = client(served.url)
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key="sentinel", Body=b"0123456789")
+    session = requests.Session()
+    yield session
+    session.close()
+    empty_everything(s3)
+
+
+def root(served: Served) -> str:
+    head = requests.head(f"{served.url}/{BUCKET}/sentinel", timeout=30)
+    assert head.status_code == 200
+    return head.headers["x-forge-root"]
+
+
+def error(response: requests.Response) -> tuple[str | None, int]:
+    code = None
+    if response.content:
+        import xml.etree.ElementTree as ET
+
+        code = ET.fromstring(response.content).findtext("Code")
+    return code, response.status_code
+
+
+MD5_OF_OTHER = base64.b64encode(hashlib.md5(b"other").digest()).decode()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "body", "expected"),
+    [
+        ("POST", f"/{BUCKET}?delete", {}, b"<Delete><Object><Key>sentinel</Key>", ("MalformedXML", 400)),
+        ("POST", f"/{BUCKET}?delete", {}, b"<Delete></Delete>", ("MalformedXML", 400)),
+        ("POST", f"/{BUCKET}?delete", {}, b"not xml at all", ("MalformedXML", 400)),
+        ("PUT", f"/{BUCKET}/sentinel?tagging", {}, b"<Tagging><TagSet><Tag><Key>a</Key></Tag>", ("MalformedXML", 400)),
+        ("PUT", "/ab", {}, b"", ("InvalidBucketName", 400)),
+        ("PUT", "/Upper-Case", {}, b"", ("InvalidBucketName", 400)),
+        ("PUT", "/bad..name", {}, b"", ("InvalidBucketName", 400)),
+        ("PUT", f"/{BUCKET}/" + "k" * 1025, {}, b"x", ("KeyTooLongError", 400)),
+        ("GET", f"/{BUCKET}/sentinel", {"Range": "bytes=10-20"}, b"", ("InvalidRange", 416)),
+        ("GET", f"/{BUCKET}/sentinel", {"Range": "bytes=-0"}, b"", ("InvalidRange", 416)),
+        ("GET", f"/{BUCKET}/sentinel?partNumber=2", {}, b"", ("InvalidPartNumber", 416)),
+        ("PUT", f"/{BUCKET}/sentinel", {"Content-MD5": MD5_OF_OTHER}, b"changed", ("BadDigest", 400)),
+        ("PUT", f"/{BUCKET}/sentinel", {"Content-MD5": "not-base64!"}, b"changed", ("InvalidDigest", 400)),
+        ("PUT", f"/{BUCKET}/sentinel", {"x-amz-checksum-crc32": "AAAAAA=="}, b"changed", ("BadDigest", 400)),
+        ("PUT", f"/{BUCKET}/sentinel", {"x-amz-checksum-sha256": "short"}, b"changed", ("InvalidArgument", 400)),
+        (
+            "PUT",
+            f"/{BUCKET}/sentinel",
+            {"x-amz-content-sha256": "0" * 64},
+            b"changed",
+            ("XAmzContentSHA256Mismatch", 400),
+        ),
+        ("PUT", f"/{BUCKET}/sentinel", {"x-amz-sdk-checksum-algorithm": "MD4"}, b"changed", ("InvalidArgument", 400)),
+        (
+            "PUT",
+            f"/{BUCKET}/sentinel",
+            {
+                "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+                "Content-Encoding": "aws-chunked",
+                "x-amz-decoded-content-length": "7",
+            },
+            b"7\r\nchanged\r\n",
+            ("IncompleteBody", 400),
+        ),
+        (
+            "PUT",
+            f"/{BUCKET}/sentinel",
+            {
+                "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+                "Content-Encoding": "aws-chunked",
+                "x-amz-decoded-content-length": "7",
+            },
+            b"zz\r\nchanged\r\n0\r\n\r\n",
+            ("InvalidRequest", 400),
+        ),
+        ("GET", f"/{BUCKET}/sentinel?versionId=abc", {}, b"", ("NoSuchVersion", 404)),
+        ("GET", f"/{BUCKET}/sentinel", {"x-forge-root": "not-a-cid"}, b"", ("InvalidArgument", 400)),
+        ("GET", f"/{BUCKET}/sentinel", {"x-forge-root": "bafkqaaa"}, b"", ("NoSuchSnapshot", 404)),
+        ("GET", f"/{BUCKET}?list-type=2&continuation-token=garbage", {}, b"", ("InvalidArgument", 400)),
+        ("GET", "/no-such-bucket/key", {}, b"", ("NoSuchBucket", 404)),
+        (
+            "POST",
+            f"/{BUCKET}/obj?uploadId=nope",
+            {},
+            b"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>",
+            ("NoSuchUpload", 404),
+        ),
+        ("PUT", f"/{BUCKET}/obj?partNumber=1&uploadId=nope", {}, b"x", ("NoSuchUpload", 404)),
+    ],
+)
+def test_bad_requests_get_s3_errors_and_change_nothing(
+    served: Served,
+    http: Any,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes,
+    expected: tuple[str, int],
+) -> None:
+    before = root(served)
+    response = http.request(method, served.url + path, headers=headers, data=body, timeout=30)
+    assert error(response) == expected, response.content[:300]
+    assert root(served) == before
+    assert http.get(f"{served.url}/{BUCKET}/sentinel", timeout=30).content == b"0123456789"
