@@ -20,6 +20,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from moto.core.request import Request as MotoRequest
 from moto.s3.exceptions import S3ClientError
 from moto.s3.responses import S3Response
 from werkzeug.wrappers import Request
@@ -38,6 +39,12 @@ ROOT_QUERY = "forge-root"
 OBJECT_SUBRESOURCES = {
     "acl", "tagging", "legal-hold", "retention", "attributes", "restore", "select", "torrent", "uploads", "uploadId",
 }  # fmt: skip
+
+
+class ServerRequest(MotoRequest):
+    """moto's normalized request, marked as received by a real WSGI server."""
+
+    from_wsgi_server = True
 
 
 def make_response_class(backend: ForgeS3Backend) -> type[S3Response]:
@@ -170,18 +177,22 @@ class S3App:
             environ = dict(request.environ)
             environ["wsgi.input"] = io.BytesIO(b"")
             environ["CONTENT_LENGTH"] = "0"
-            return Request(environ)
+            return ServerRequest(environ)
         return request
 
     def _moto(
         self, request: Request, environ: dict[str, Any], bucket: str | None, key: str | None, virtual: bool
     ) -> objects.Response:
+        environ = dict(environ)
         if virtual:
             # moto sees every request path-style: /<bucket>/<key>.
-            environ = dict(environ)
-            environ["PATH_INFO"] = "/" + bucket + (request.path if request.path != "/" else "/")  # type: ignore[operator]
+            prefix = "/" + str(bucket)
+            environ["PATH_INFO"] = prefix + request.path
+            for raw in ("RAW_URI", "REQUEST_URI"):
+                if raw in environ:
+                    environ[raw] = prefix + environ[raw]
             environ["HTTP_HOST"] = "localhost"
-            request = Request(environ)
+        request = ServerRequest(environ)
         xml_body = set(request.args) & xmlcheck.XML_SUBRESOURCES or (key is None and request.method == "PUT")
         if self.authenticator is not None and request.method in ("PUT", "POST"):
             self.authenticator.check_payload(request, request.get_data(cache=True))

@@ -1,5 +1,5 @@
 """The moto internals moto_forge relies on.  If a moto upgrade changes any of
-these, this module fails first and says which one (supported: moto 5.1-5.2)."""
+these, this module fails first and says which one (supported: moto 5.2.5 and later 5.2.x)."""
 
 import inspect
 
@@ -12,8 +12,15 @@ from moto_forge.s3.backend import ForgeS3Backend
 
 
 def test_moto_version_is_supported() -> None:
-    major, minor = (int(x) for x in moto.__version__.split(".")[:2])
-    assert (major, minor) in {(5, 1), (5, 2)}, moto.__version__
+    major, minor, patch = (int(x) for x in moto.__version__.split(".")[:3])
+    assert (major, minor) == (5, 2) and patch >= 5, moto.__version__
+
+
+def test_requests_are_motos_normalized_request_class() -> None:
+    from moto.core.request import Request
+
+    assert Request.from_wsgi_server is False  # we subclass it and set True (server mode)
+    assert "request.from_wsgi_server" in inspect.getsource(responses.BaseResponse.setup_class)
 
 
 def test_dispatch_entry_points_exist() -> None:
@@ -44,4 +51,4 @@ def test_listing_splits_keys_from_prefixes_by_fakekey() -> None:
 
 def test_responses_module_reads_bodies_we_stream_ourselves() -> None:
     # moto buffers request bodies (self.body); the four streaming operations bypass it.
-    assert "use_raw_body=True" in inspect.getsource(responses.S3Response.setup_class)
+    assert S3Response.use_raw_body is True
