@@ -23,7 +23,14 @@ lint: $(STAMP) ## ruff (lint + format check) and mypy --strict
 	$(PY) -m ruff format --check moto_forge tests bench
 	$(PY) -m mypy
 
-test: $(STAMP) lint ## install what is needed (Python and Debian packages), lint, run the whole suite
+PEER := tests/forge/peer
+PEER_STAMP := $(PEER)/node_modules/.installed
+
+$(PEER_STAMP): $(PEER)/package-lock.json
+	cd $(PEER) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(PEER_STAMP)
+
+test: $(STAMP) $(PEER_STAMP) lint ## install what is needed (Python, npm and Debian packages), lint, run the whole suite
 	scripts/ensure-test-deps
 	$(PY) -m pytest
 

@@ -164,13 +164,39 @@ def cmd_gc(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_space_info(args: argparse.Namespace, out: TextIO) -> int:
+    from moto_forge.forge.identity import Identity
+
+    identity = Identity.load_or_create(args.data_dir)
+    print(f"space: {identity.space.did}", file=out)
+    print(f"agent: {identity.agent.did}", file=out)
+    print(f"space -> agent delegation: {identity.agent_proof.cid}", file=out)
+    print("forge: not connected (storing to Forge is not built yet; data is in the embedded store)", file=out)
+    return 0
+
+
+def cmd_space_delegate(args: argparse.Namespace, out: TextIO) -> int:
+    from moto_forge.forge.identity import Identity
+    from moto_forge.ucan.archive import archive
+    from moto_forge.ucan.principal import did_to_bytes
+
+    did_to_bytes(args.audience)  # refuse what is not a DID
+    identity = Identity.load_or_create(args.data_dir)
+    expiration = int(time.time()) + args.expiration if args.expiration else None
+    delegation = identity.delegate(args.audience, args.can, expiration)
+    with open(args.out, "wb") as fh:
+        fh.write(archive(delegation))
+    print(f"delegated {', '.join(args.can)} on {identity.space.did} to {args.audience}: {delegation.cid}", file=out)
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     from moto_forge.server import ServerConfig, serve
 
     credentials: dict[str, str] = {}
-    if args.access_key or args.secret_key:
-        if not (args.access_key and args.secret_key) or args.no_auth:
-            raise ForgeError("give both --access-key and --secret-key (and not --no-auth)")
+    if (args.access_key or args.secret_key) and not args.no_auth:
+        if not (args.access_key and args.secret_key):
+            raise ForgeError("give both --access-key and --secret-key (or --no-auth to check no signatures)")
         credentials[args.access_key] = args.secret_key
     serve(
         ServerConfig(
@@ -230,6 +256,20 @@ def build_parser() -> argparse.ArgumentParser:
     gcp.add_argument("--grace-seconds", type=float, default=3600.0, help="age before unrecorded files go")
     gcp.add_argument("--dry-run", action="store_true")
 
+    space = sub.add_parser("space", help="moto_forge's did:key space").add_subparsers(
+        dest="space_command", required=True
+    )
+    info = space.add_parser("info", help="print the space and agent DIDs")
+    info.add_argument("--data-dir", default=default_data_dir())
+    info.set_defaults(func=cmd_space_info)
+    dlg = space.add_parser("delegate", help="write a delegation CAR (ucanto archive) from the space")
+    dlg.add_argument("--data-dir", default=default_data_dir())
+    dlg.add_argument("--audience", required=True, help="the DID receiving the capabilities")
+    dlg.add_argument("--can", required=True, action="append", help="an ability, e.g. space/blob/add (repeatable)")
+    dlg.add_argument("--expiration", type=int, default=0, help="seconds from now (default: never expires)")
+    dlg.add_argument("--out", required=True)
+    dlg.set_defaults(func=cmd_space_delegate)
+
     serve = store_command("serve", "run the S3 server (like moto_server); data survives restarts", cmd_serve)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
@@ -240,7 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--secret-key", default=os.environ.get("MOTO_FORGE_SECRET_KEY"), help="env MOTO_FORGE_SECRET_KEY"
     )
     serve.add_argument(
-        "--no-auth", action="store_true", help="accept any signature, like moto (the default without credentials)"
+        "--no-auth",
+        action="store_true",
+        help="check no signatures, like moto, even if credentials are configured (the default without them)",
     )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
     return parser

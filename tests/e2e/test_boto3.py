@@ -225,3 +225,26 @@ def test_additional_checksums_round_trip(s3: Any, algorithm: str) -> None:
     got = s3.get_object(Bucket="sums", Key="k", ChecksumMode="ENABLED")
     assert got[f"Checksum{algorithm}"] == value
     assert got["Body"].read() == b"checksummed body"
+
+
+def test_conditional_copy_and_complete(s3: Any) -> None:
+    s3.create_bucket(Bucket="condcopy")
+    etag = s3.put_object(Bucket="condcopy", Key="src", Body=b"source")["ETag"]
+    s3.copy_object(Bucket="condcopy", Key="a", CopySource="condcopy/src", CopySourceIfMatch=etag)
+    for condition in ({"CopySourceIfMatch": '"0000"'}, {"CopySourceIfNoneMatch": etag}):
+        with pytest.raises(ClientError) as info:
+            s3.copy_object(Bucket="condcopy", Key="b", CopySource="condcopy/src", **condition)
+        assert code_and_status(info.value) == ("PreconditionFailed", 412)
+    uid = s3.create_multipart_upload(Bucket="condcopy", Key="a")["UploadId"]
+    part = s3.upload_part(Bucket="condcopy", Key="a", UploadId=uid, PartNumber=1, Body=b"p")
+    with pytest.raises(ClientError) as info:
+        s3.complete_multipart_upload(
+            Bucket="condcopy",
+            Key="a",
+            UploadId=uid,
+            IfNoneMatch="*",
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+        )
+    assert code_and_status(info.value) == ("PreconditionFailed", 412)
+    assert s3.get_object(Bucket="condcopy", Key="a")["Body"].read() == b"source"
+    assert [k["Key"] for k in s3.list_objects_v2(Bucket="condcopy")["Contents"]] == ["a", "src"]
