@@ -37,6 +37,7 @@ test: $(STAMP) $(PEER_STAMP) lint ## install what is needed (Python, npm and Deb
 bench: $(STAMP) ## benchmarks; prints a table and writes bench/results/*.json
 	$(PY) -m bench.core
 	$(PY) -m bench.engine
+	$(PY) -m bench.s3
 
 serve: $(STAMP) ## run the S3 server on the embedded store
 	$(VENV)/bin/moto-forge serve

@@ -240,7 +240,8 @@ class BucketService:
                     car.rewind(mark)
                     record = self.head_bucket(bucket)
                     tree = MST.load(self.store, record.root, self.loader)
-                    root, blocks = mutate(tree, car).commit()
+                    new_tree = mutate(tree, car)
+                    root, blocks = new_tree.commit()
                     if root == record.root:
                         if consume_upload is not None and not self.registry.delete_upload(consume_upload):
                             raise NoSuchUpload("The specified upload does not exist.", UploadId=consume_upload)
@@ -250,6 +251,7 @@ class BucketService:
                     stored = car.finish(root)
                     seq = self.registry.swap_root(bucket, record.root, root, operation, stored.records, consume_upload)
                     if seq is not None:
+                        new_tree.adopt_into_cache()
                         return WriteResult(root, seq)
                     if consume_upload is not None and self.registry.get_upload(consume_upload) is None:
                         raise NoSuchUpload("The specified upload does not exist.", UploadId=consume_upload)

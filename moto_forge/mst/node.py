@@ -202,6 +202,23 @@ class NodeLoader:
         return node
 
 
+    def adopt(self, node: Node) -> None:
+        """Cache a freshly committed tree's new nodes (so the next write need not read back
+        what it just wrote).  Walks only in-memory children; nodes must have CIDs."""
+        stack = [node]
+        with self._lock:
+            while stack:
+                current = stack.pop()
+                if current.cid is None or current.cid in self._cache:
+                    continue
+                self._cache[current.cid] = current
+                if isinstance(current.left, Node):
+                    stack.append(current.left)
+                stack.extend(r for r in current.rights if isinstance(r, Node))
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
+
 def check_key_for_tree(key: bytes) -> None:
     """Refuse keys the tree cannot hold (kept here so every writer shares one rule)."""
     if not 0 < len(key) <= MAX_KEY_BYTES:

@@ -116,6 +116,10 @@ class MST:
         assert self._root.cid is not None
         return self._root.cid, out
 
+    def adopt_into_cache(self) -> None:
+        """After :meth:`commit`: let the loader serve this tree's new nodes from memory."""
+        self.loader.adopt(self._root)
+
     @property
     def root(self) -> CID:
         """The root CID (encodes pending nodes if needed)."""

@@ -24,12 +24,13 @@ def walk_nodes(
     Subtrees whose root CID ``skip`` accepts are not entered (already walked).
     """
     stack: list[tuple[Pointer, int | None, bytes | None, bytes | None]] = [(root, None, None, None)]
+    # Children are CIDs, or Node objects the loader adopted after a commit (same data, in memory).
     while stack:
         ptr, layer, lo, hi = stack.pop()
         if ptr is None:
             continue
-        assert isinstance(ptr, CID)
-        if skip is not None and skip(ptr):
+        ptr_cid = ptr if isinstance(ptr, CID) else ptr.cid
+        if skip is not None and ptr_cid is not None and skip(ptr_cid):
             continue
         try:
             if layer is not None and layer < 0:
@@ -38,7 +39,9 @@ def walk_nodes(
         except (BlockError, MstError) as exc:
             if on_error is None:
                 raise
-            on_error(ptr, exc)
+            if ptr_cid is None:
+                raise
+            on_error(ptr_cid, exc)
             continue
         layer = node.layer
         cid = node.cid

@@ -145,10 +145,15 @@ class Registry:
         return True
 
     def get_bucket(self, name: str) -> BucketRecord | None:
-        m = self.models
+        """The bucket's record (hot path of every request: raw SQL on the primary key)."""
+        sql = f"SELECT name, root, seq, created, forge_root FROM bucket WHERE name = {self.db.param}"
         with self._errors("read bucket"):
-            row = m.Bucket.get_or_none(m.Bucket.name == name)
-        return _bucket(row) if row else None
+            row = self.db.execute_sql(sql, (name,)).fetchone()
+        if row is None:
+            return None
+        return BucketRecord(
+            row[0], CID.decode(row[1]), int(row[2]), float(row[3]), CID.decode(row[4]) if row[4] else None
+        )
 
     def list_buckets(self) -> list[BucketRecord]:
         m = self.models
@@ -180,28 +185,30 @@ class Registry:
 
         On success the blobs and their block locations are recorded and the
         upload (if any) is consumed, all in one transaction.  Losing leaves
-        the registry untouched.
+        the registry untouched.  (Raw SQL: this is every write's hot path.)
         """
-        m = self.models
         now = time.time()
+        p = self.db.param
         with self._errors("swap root"), self._write() as tx:
-            n = (
-                m.Bucket.update(root=str(new), seq=m.Bucket.seq + 1)
-                .where((m.Bucket.name == name) & (m.Bucket.root == str(expected)))
-                .execute()
+            cursor = self.db.execute_sql(
+                f"UPDATE bucket SET root = {p}, seq = seq + 1 WHERE name = {p} AND root = {p}",
+                (str(new), name, str(expected)),
             )
-            if n != 1:
+            if cursor.rowcount != 1:
                 return None
             if consume_upload is not None:
-                gone = m.Upload.delete().where(m.Upload.upload_id == consume_upload).execute()
-                if not gone:
+                gone = self.db.execute_sql(f"DELETE FROM upload WHERE upload_id = {p}", (consume_upload,))
+                if gone.rowcount != 1:
                     tx.rollback()
                     return None
-                m.UploadPart.delete().where(m.UploadPart.upload_id == consume_upload).execute()
-            seq = m.Bucket.get(m.Bucket.name == name).seq
-            m.RootHistory.create(bucket=name, seq=seq, root=str(new), time=now, operation=operation[:200])
+                self.db.execute_sql(f"DELETE FROM upload_part WHERE upload_id = {p}", (consume_upload,))
+            seq = int(self.db.execute_sql(f"SELECT seq FROM bucket WHERE name = {p}", (name,)).fetchone()[0])
+            self.db.execute_sql(
+                f"INSERT INTO root_history (bucket, seq, root, time, operation) VALUES ({p}, {p}, {p}, {p}, {p})",
+                (name, seq, str(new), now, operation[:200]),
+            )
             self._record_blobs(blobs, now)
-        return int(seq)
+        return seq
 
     def set_forge_root(self, name: str, root: CID) -> None:
         m = self.models
@@ -222,23 +229,32 @@ class Registry:
 
     # ---- blobs and blocks ----------------------------------------------
 
+    def _insert_ignore(self, table: str, columns: str, rows: list[tuple[object, ...]]) -> None:
+        """INSERT rows, skipping any whose primary key exists (SQLite and PostgreSQL spelling)."""
+        if not rows:
+            return
+        p = self.db.param
+        one = "(" + ", ".join([p] * len(rows[0])) + ")"
+        for i in range(0, len(rows), INSERT_BATCH):
+            batch = rows[i : i + INSERT_BATCH]
+            values = ", ".join([one] * len(batch))
+            params = [value for row in batch for value in row]
+            if self._sqlite:
+                self.db.execute_sql(f"INSERT OR IGNORE INTO {table} ({columns}) VALUES {values}", params)
+            else:
+                self.db.execute_sql(f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING", params)
+
     def _record_blobs(self, blobs: Iterable[BlobRecord], now: float) -> None:
-        m = self.models
         for blob in blobs:
-            m.Blob.insert(
-                multihash=blob.multihash,
-                size=blob.size,
-                kind=blob.kind,
-                root=str(blob.root) if blob.root else None,
-                shard=blob.shard,
-                created=now,
-            ).on_conflict_ignore().execute()
-            rows = [
-                {"cid": bytes(loc.cid), "blob": loc.blob, "offset": loc.offset, "length": loc.length}
-                for loc in blob.locations
+            self._insert_ignore(
+                "blob",
+                "multihash, size, kind, root, shard, created",
+                [(blob.multihash, blob.size, blob.kind, str(blob.root) if blob.root else None, blob.shard, now)],
+            )
+            rows: list[tuple[object, ...]] = [
+                (bytes(loc.cid), loc.blob, loc.offset, loc.length) for loc in blob.locations
             ]
-            for i in range(0, len(rows), INSERT_BATCH):
-                m.Block.insert_many(rows[i : i + INSERT_BATCH]).on_conflict_ignore().execute()
+            self._insert_ignore("block", 'cid, blob, "offset", length', rows)
 
     def add_blobs(self, blobs: Iterable[BlobRecord]) -> None:
         """Record blobs outside any root swap (multipart parts, imports)."""

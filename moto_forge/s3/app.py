@@ -130,6 +130,9 @@ class S3App:
             body: Iterable[bytes] = []
         else:
             body = response.body
+            if isinstance(body, (list, tuple)) and not any(k.lower() == "content-length" for k in headers):
+                # A known length keeps the connection alive (no chunked encoding, no close).
+                headers["Content-Length"] = str(sum(len(piece) for piece in body))
         start_response(f"{response.status} {_reason(response.status)}", list(headers.items()))
         return body
 

@@ -1,0 +1,209 @@
+"""moto_forge vs moto_server, side by side, one boto3 workload against each.
+
+Run with ``make bench`` (or ``python -m bench.s3``).  Both servers run on
+loopback in this run; workloads alternate between them, each repeated
+``REPEAT`` times; the table shows medians and the ratio moto_forge /
+moto_server (for times, moto_server / moto_forge: above 1 means moto_forge
+is better either way), plus each server's peak RSS.  Results also go to
+``bench/results/s3.json``.  ``BENCH_QUICK=1`` shrinks every workload.
+
+boto3 runs with checksums off (``when_required``), as the reference figures
+in issue #7 were measured.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+RESULTS = Path(__file__).parent / "results"
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+REPEAT = 1 if QUICK else 3
+SMALL_COUNT = 200 if QUICK else 1000
+LARGE_MIB = 32 if QUICK else 256
+LIST_KEYS = 2000 if QUICK else 20_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    def __init__(self, name: str, command: list[str]) -> None:
+        self.name = name
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [*command, str(self.port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise RuntimeError(f"{name} did not start") from None
+                time.sleep(0.1)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def client(self) -> Any:
+        config = Config(
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+            max_pool_connections=32,
+            retries={"max_attempts": 1},
+        )
+        return boto3.client(
+            "s3",
+            endpoint_url=self.url,
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+            region_name="us-east-1",
+            config=config,
+        )
+
+    def peak_rss_mib(self) -> float:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def fill(s3: Any, bucket: str, count: int, prefix: str = "k", size: int = 64, workers: int = 8) -> None:
+    body = os.urandom(size)
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(lambda i: s3.put_object(Bucket=bucket, Key=f"{prefix}/{i:07d}", Body=body), range(count)))
+
+
+def workloads(server: Server, run: int) -> dict[str, float]:
+    s3 = server.client()
+    out: dict[str, float] = {}
+    bucket = f"bench-{run}"
+    s3.create_bucket(Bucket=bucket)
+    small = os.urandom(4096)
+    keys = [f"small/{i:05d}" for i in range(SMALL_COUNT)]
+    out["put_small_objs_s"] = SMALL_COUNT / timed(
+        lambda: [s3.put_object(Bucket=bucket, Key=k, Body=small) for k in keys]
+    )
+    out["get_small_objs_s"] = SMALL_COUNT / timed(
+        lambda: [s3.get_object(Bucket=bucket, Key=k)["Body"].read() for k in keys]
+    )
+    clients = [server.client() for _ in range(8)]
+
+    def worker(n: int) -> None:
+        for i in range(SMALL_COUNT // 8):
+            clients[n].put_object(Bucket=bucket, Key=f"conc/{n}/{i}", Body=small)
+
+    def concurrent() -> None:
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    out["put_small_8_clients_objs_s"] = (SMALL_COUNT // 8 * 8) / timed(concurrent)
+    large = os.urandom(LARGE_MIB << 20)
+    out["put_large_mb_s"] = len(large) / 1e6 / timed(lambda: s3.put_object(Bucket=bucket, Key="large", Body=large))
+    out["get_large_mb_s"] = len(large) / 1e6 / timed(lambda: s3.get_object(Bucket=bucket, Key="large")["Body"].read())
+    del large
+    return out
+
+
+def listing(server: Server) -> dict[str, float]:
+    s3 = server.client()
+    s3.create_bucket(Bucket="listing")
+    fill(s3, "listing", LIST_KEYS)
+    fill(s3, "listing", 1000, prefix="p")
+
+    def full() -> None:
+        for _ in s3.get_paginator("list_objects_v2").paginate(Bucket="listing"):
+            pass
+
+    return {
+        "list_full_s": statistics.median(timed(full) for _ in range(REPEAT)),
+        "list_page_with_prefix_ms": 1000
+        * statistics.median(
+            timed(lambda: s3.list_objects_v2(Bucket="listing", Prefix="p/", MaxKeys=1000)) for _ in range(REPEAT)
+        ),
+    }
+
+
+HIGHER_IS_BETTER = {
+    "put_small_objs_s",
+    "get_small_objs_s",
+    "put_small_8_clients_objs_s",
+    "put_large_mb_s",
+    "get_large_mb_s",
+}
+
+
+def main() -> None:
+    data_dir = tempfile.mkdtemp(prefix="bench-forge-", dir=os.environ.get("BENCH_TMP"))
+    forge = Server(
+        "moto_forge", [sys.executable, "-m", "moto_forge.cli", "serve", "--quiet", "--data-dir", data_dir, "--port"]
+    )
+    moto = Server("moto_server", [sys.executable, "-m", "moto.server", "-p"])
+    servers = [forge, moto]
+    samples: dict[str, dict[str, list[float]]] = {s.name: {} for s in servers}
+    try:
+        for run in range(REPEAT):
+            for server in servers if run % 2 == 0 else reversed(servers):
+                for name, value in workloads(server, run).items():
+                    samples[server.name].setdefault(name, []).append(value)
+        for server in servers:
+            for name, value in listing(server).items():
+                samples[server.name][name] = [value]
+        rss = {s.name: s.peak_rss_mib() for s in servers}
+    finally:
+        for server in servers:
+            server.stop()
+    medians = {s: {k: statistics.median(v) for k, v in m.items()} for s, m in samples.items()}
+    rows = []
+    for name in medians["moto_forge"]:
+        ours, theirs = medians["moto_forge"][name], medians["moto_server"][name]
+        ratio = ours / theirs if name in HIGHER_IS_BETTER else theirs / ours
+        rows.append((name, ours, theirs, ratio))
+    rows.append(("peak_rss_mib", rss["moto_forge"], rss["moto_server"], rss["moto_server"] / rss["moto_forge"]))
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(f"moto_forge vs moto_server ({machine}; {REPEAT} runs, medians; ratio > 1 = moto_forge better)")
+    print(f"{'measure':32s} {'moto_forge':>12s} {'moto_server':>12s} {'ratio':>8s}")
+    for name, ours, theirs, ratio in rows:
+        print(f"{name:32s} {ours:12.2f} {theirs:12.2f} {ratio:8.2f}")
+    RESULTS.mkdir(exist_ok=True)
+    payload = {
+        "machine": machine,
+        "quick": QUICK,
+        "rows": [dict(zip(["measure", "moto_forge", "moto_server", "ratio"], r, strict=True)) for r in rows],
+    }
+    (RESULTS / "s3.json").write_text(json.dumps(payload, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
