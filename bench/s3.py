@@ -132,7 +132,6 @@ def workloads(server: Server, run: int) -> dict[str, float]:
     large = os.urandom(LARGE_MIB << 20)
     out["put_large_mb_s"] = len(large) / 1e6 / timed(lambda: s3.put_object(Bucket=bucket, Key="large", Body=large))
     out["get_large_mb_s"] = len(large) / 1e6 / timed(lambda: s3.get_object(Bucket=bucket, Key="large")["Body"].read())
-    del large
     return out
 
 

@@ -201,7 +201,6 @@ class NodeLoader:
                 self._cache.popitem(last=False)
         return node
 
-
     def adopt(self, node: Node) -> None:
         """Cache a freshly committed tree's new nodes (so the next write need not read back
         what it just wrote).  Walks only in-memory children; nodes must have CIDs."""
