@@ -8,20 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
-import platform
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 
+from bench.report import report
 from moto_forge.ipld.blocks import MemoryBlocks
 from moto_forge.ipld.cid import CID, RAW
 from moto_forge.mst import MST
 from moto_forge.objects.chunker import DEFAULT_CHUNK_SIZE, chunk_stream
 
-RESULTS = Path(__file__).parent / "results"
 N_KEYS = 100_000
 BODY_MIB = 256
 
@@ -97,13 +94,7 @@ def bench_chunker() -> dict[str, float]:
 
 def main() -> None:
     results = {**bench_mst(), **bench_chunker()}
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    print(f"core benchmarks ({machine})")
-    print(f"{'measure':40s} {'value':>12s}")
-    for name, value in results.items():
-        print(f"{name:40s} {value:12.2f}")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "core.json").write_text(json.dumps({"machine": machine, "results": results}, indent=2) + "\n")
+    report("core", "core benchmarks", results)
 
 
 if __name__ == "__main__":

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-RESULTS = Path(__file__).parent / "results"
+from bench.report import report
+
 SIZE = 1 << 30
 BLOCK = 1 << 20
 
@@ -71,13 +70,7 @@ def main() -> None:
         "get_1gib_mb_s": SIZE / 1e6 / get["seconds"],
         "get_1gib_peak_rss_mib": get["peak_rss_mib"],
     }
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    print(f"engine benchmarks, embedded store ({machine})")
-    print(f"{'measure':40s} {'value':>12s}")
-    for name, value in results.items():
-        print(f"{name:40s} {value:12.1f}")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "engine.json").write_text(json.dumps({"machine": machine, "results": results}, indent=2) + "\n")
+    report("engine", "engine benchmarks, embedded store", results)
 
 
 if __name__ == "__main__":

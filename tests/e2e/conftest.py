@@ -72,6 +72,18 @@ def empty_everything(s3: Any) -> None:
         s3.delete_bucket(Bucket=name)
 
 
+SECURED_ACCESS, SECURED_SECRET = "AKIDMOTOFORGETEST", "not-so-secret-key-for-tests"
+
+
+@pytest.fixture(scope="session")
+def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A server started with credentials (SigV4 checked)."""
+    data_dir = str(tmp_path_factory.mktemp("secured"))
+    server = start_server(data_dir, "--access-key", SECURED_ACCESS, "--secret-key", SECURED_SECRET)
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     server = start_server(str(tmp_path_factory.mktemp("served")))

@@ -5,7 +5,6 @@ refused write changes nothing."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +14,9 @@ import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.e2e.conftest import Served, start_server
+from tests.e2e.conftest import SECURED_ACCESS, SECURED_SECRET, Served, start_server
 
-ACCESS, SECRET = "AKIDMOTOFORGETEST", "not-so-secret-key-for-tests"
-
-
-@pytest.fixture(scope="module")
-def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    server = start_server(str(tmp_path_factory.mktemp("secured")), "--access-key", ACCESS, "--secret-key", SECRET)
-    yield server
-    server.stop()
+ACCESS, SECRET = SECURED_ACCESS, SECURED_SECRET
 
 
 def client(url: str, access: str = ACCESS, secret: str = SECRET, **config: Any) -> Any:

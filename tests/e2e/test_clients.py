@@ -9,22 +9,12 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.e2e.conftest import SECURED_ACCESS, SECURED_SECRET, Served
 
-from tests.e2e.conftest import Served, start_server
-
-ACCESS, SECRET = "AKIDCLIENTS", "clients-secret"
-
-
-@pytest.fixture(scope="module")
-def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    server = start_server(str(tmp_path_factory.mktemp("clients")), "--access-key", ACCESS, "--secret-key", SECRET)
-    yield server
-    server.stop()
+ACCESS, SECRET = SECURED_ACCESS, SECURED_SECRET
 
 
 def client_env() -> dict[str, str]:
