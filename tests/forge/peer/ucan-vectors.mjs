@@ -61,3 +61,56 @@ if (input.op === 'extract') {
     expiration: delegation.expiration === Infinity ? null : delegation.expiration,
   }))
 }
+
+// Agent messages and receipts (ucanto/message@7.0.0).
+if (input.op === 'message') {
+  const { invoke, Message, Receipt } = await import('@ucanto/core')
+  const CARTransport = await import('@ucanto/transport/car')
+  const issuer = await ed25519.derive(Buffer.from(input.seed, 'hex'))
+  const invocations = []
+  for (const spec of input.invocations) {
+    invocations.push(invoke({
+      issuer,
+      audience: { did: () => spec.audience },
+      capability: revive(spec.capability),
+      expiration: spec.expiration,
+      nonce: spec.nonce,
+    }))
+  }
+  const receipts = []
+  if (input.receipt) {
+    const built = await invocations[0].buildIPLDView()
+    receipts.push(await Receipt.issue({ issuer, ran: built, result: revive(input.receipt.result) }))
+  }
+  const message = await Message.build({ invocations, receipts })
+  const request = CARTransport.request.encode(message)
+  process.stdout.write(JSON.stringify({
+    car: Buffer.from(request.body).toString('base64'),
+    root: message.root.cid.toString(),
+    invocations: message.invocationLinks.map(String),
+    receipts: receipts.map((r) => r.root.cid.toString()),
+  }))
+}
+
+if (input.op === 'read-message') {
+  const CARTransport = await import('@ucanto/transport/car')
+  const message = await CARTransport.request.decode({ headers: {}, body: Buffer.from(input.car, 'base64') })
+  const out = []
+  for (const invocation of message.invocations) {
+    const ok = await UCAN.verifySignature(invocation.data, Verifier.parse(invocation.issuer.did()))
+    out.push({
+      ok,
+      cid: invocation.cid.toString(),
+      issuer: invocation.issuer.did(),
+      audience: invocation.audience.did(),
+      capabilities: invocation.capabilities.map((c) => ({ with: c.with, can: c.can })),
+      proofs: invocation.proofs.map((p) => p.cid.toString()),
+    })
+  }
+  const receipts = []
+  for (const [, receipt] of message.receipts) {
+    const verified = await receipt.verifySignature(Verifier.parse(receipt.issuer.did()))
+    receipts.push({ ok: !verified.error, ran: receipt.ran.link().toString(), out: receipt.out })
+  }
+  process.stdout.write(JSON.stringify({ root: message.root.cid.toString(), invocations: out, receipts }))
+}
