@@ -1,0 +1,86 @@
+"""A ucanto connection: invocations out as an agent message CAR over HTTP,
+receipts back, every block and signature checked.
+
+The transport is injectable (any ``send(body: bytes, headers) -> bytes``), so
+unit tests can look at the signed request without a network.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import requests
+
+from moto_forge.errors import ForgeError
+from moto_forge.ipld.cid import CID
+from moto_forge.ucan.message import Receipt, decode_message, encode_message
+from moto_forge.ucan.principal import Signer, Verifier
+from moto_forge.ucan.ucan import UCAN, Capability
+
+CAR_CONTENT_TYPE = "application/vnd.ipld.car"
+DEFAULT_TTL_SECONDS = 60 * 60
+
+Transport = Callable[[bytes, dict[str, str]], bytes]
+
+
+class ForgeProtocolError(ForgeError):
+    """A Forge service answered with something that is not a valid, signed ucanto reply."""
+
+
+def http_transport(url: str, timeout: float = 30.0, session: requests.Session | None = None) -> Transport:
+    """POST the message CAR to ``url`` and return the reply CAR."""
+    http = session or requests.Session()
+
+    def send(body: bytes, headers: dict[str, str]) -> bytes:
+        try:
+            response = http.post(url, data=body, headers=headers, timeout=timeout)
+        except requests.RequestException as exc:
+            raise ForgeProtocolError(f"cannot reach Forge service at {url}: {exc}") from exc
+        if response.status_code >= 300:
+            raise ForgeProtocolError(f"Forge service at {url} answered HTTP {response.status_code}")
+        return response.content
+
+    return send
+
+
+@dataclass
+class Connection:
+    """An agent talking to one ucanto service (``audience``, e.g. ``did:web:...``)."""
+
+    agent: Signer
+    audience: str
+    transport: Transport
+    service_key: Verifier | None = None
+    """The did:key the service signs receipts with (its did:web resolves to it)."""
+
+    def invoke(
+        self, resource: str, ability: str, nb: dict[str, object] | None = None, proofs: Sequence[UCAN] = ()
+    ) -> tuple[UCAN, list[UCAN]]:
+        invocation = UCAN.issue(
+            self.agent,
+            self.audience,
+            [Capability(resource, ability, nb)],
+            int(time.time()) + DEFAULT_TTL_SECONDS,
+            proofs=[p.cid for p in proofs],
+            nonce=str(time.time_ns()),
+        )
+        return invocation, list(proofs)
+
+    def execute(self, *invocations: tuple[UCAN, list[UCAN]]) -> list[Receipt]:
+        """Send the invocations in one message; return their receipts, in order, verified."""
+        _, body = encode_message(list(invocations))
+        reply = decode_message(self.transport(body, {"content-type": CAR_CONTENT_TYPE, "accept": CAR_CONTENT_TYPE}))
+        receipts = []
+        for invocation, _ in invocations:
+            receipt = reply.receipts.get(invocation.cid)
+            if receipt is None:
+                raise ForgeProtocolError(f"no receipt for invocation {invocation.cid}")
+            if not receipt.verify_signature(self.service_key):
+                raise ForgeProtocolError(f"receipt {receipt.cid} is not signed by {self.audience}")
+            receipts.append(receipt)
+        return receipts
+
+    def ran(self, receipt: Receipt, invocation: CID) -> bool:
+        return receipt.ran == invocation

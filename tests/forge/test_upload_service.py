@@ -1,0 +1,86 @@
+"""moto_forge's ucanto client against the real @storacha/upload-api, served over
+HTTP by tests/forge/peer/server.mjs with our space provisioned."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from moto_forge.forge.connection import Connection, ForgeProtocolError, http_transport
+from moto_forge.forge.identity import Identity
+from moto_forge.ucan.principal import Verifier
+from moto_forge.ucan.ucan import UCAN, Capability
+
+
+@dataclass
+class Peer:
+    url: str
+    did: str
+    key: str
+    identity: Identity
+
+
+@pytest.fixture(scope="module")
+def upload_service(node_peer: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peer]:
+    identity = Identity.load_or_create(str(tmp_path_factory.mktemp("forge-identity")))
+    env = {**os.environ, "FORGE_SPACE_KEY": identity.space.encode(), "FORGE_AGENT_KEY": identity.agent.encode()}
+    process = subprocess.Popen(["node", "server.mjs"], cwd=node_peer, env=env, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line, "the upload-api peer did not start"
+    info = json.loads(line)
+    yield Peer(info["url"], info["did"], info["key"], identity)
+    process.terminate()
+    process.wait(timeout=30)
+    process.stdout.close()
+
+
+def connect(peer: Peer) -> Connection:
+    return Connection(peer.identity.agent, peer.did, http_transport(peer.url), Verifier.parse(peer.key))
+
+
+def test_space_info_through_the_agent_proof(upload_service: Peer) -> None:
+    identity = upload_service.identity
+    connection = connect(upload_service)
+    invocation = connection.invoke(identity.space.did, "space/info", proofs=[identity.agent_proof])
+    (receipt,) = connection.execute(invocation)
+    assert receipt.error is None, receipt.error
+    assert receipt.ok["did"] == identity.space.did
+    assert receipt.ran == invocation[0].cid
+    assert receipt.issuer == upload_service.did  # signed by the service's key (checked by execute)
+
+
+def test_without_a_proof_the_service_refuses(upload_service: Peer) -> None:
+    connection = connect(upload_service)
+    invocation = connection.invoke(upload_service.identity.space.did, "space/info")
+    (receipt,) = connection.execute(invocation)
+    assert receipt.ok is None and receipt.error["name"] == "Unauthorized"
+
+
+def test_a_delegation_to_another_agent_is_honoured(upload_service: Peer) -> None:
+    from moto_forge.ucan.principal import Signer
+
+    identity = upload_service.identity
+    other = Signer.generate()
+    delegation = identity.delegate(other.did, ["space/info"], None)
+    connection = Connection(
+        other, upload_service.did, http_transport(upload_service.url), Verifier.parse(upload_service.key)
+    )
+    (receipt,) = connection.execute(connection.invoke(identity.space.did, "space/info", proofs=[delegation]))
+    assert receipt.ok["did"] == identity.space.did
+    forged = UCAN.issue(other, other.did, [Capability(identity.space.did, "space/info")], None)
+    (refused,) = connection.execute(connection.invoke(identity.space.did, "space/info", proofs=[forged]))
+    assert refused.error is not None
+
+
+def test_receipts_signed_by_someone_else_are_rejected(upload_service: Peer) -> None:
+    identity = upload_service.identity
+    impostor = Connection(identity.agent, upload_service.did, http_transport(upload_service.url), identity.agent)
+    with pytest.raises(ForgeProtocolError):
+        impostor.execute(impostor.invoke(identity.space.did, "space/info", proofs=[identity.agent_proof]))
