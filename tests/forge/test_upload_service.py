@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,8 @@ import pytest
 
 from moto_forge.forge.connection import Connection, ForgeProtocolError, http_transport
 from moto_forge.forge.identity import Identity
-from moto_forge.ucan.principal import Verifier
+from moto_forge.ucan.archive import extract
+from moto_forge.ucan.principal import Signer, Verifier
 from moto_forge.ucan.ucan import UCAN, Capability
 
 
@@ -24,18 +26,20 @@ class Peer:
     did: str
     key: str
     identity: Identity
+    data_dir: str
 
 
 @pytest.fixture(scope="module")
 def upload_service(node_peer: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peer]:
-    identity = Identity.load_or_create(str(tmp_path_factory.mktemp("forge-identity")))
+    data_dir = str(tmp_path_factory.mktemp("forge-identity"))
+    identity = Identity.load_or_create(data_dir)
     env = {**os.environ, "FORGE_SPACE_KEY": identity.space.encode(), "FORGE_AGENT_KEY": identity.agent.encode()}
     process = subprocess.Popen(["node", "server.mjs"], cwd=node_peer, env=env, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     line = process.stdout.readline()
     assert line, "the upload-api peer did not start"
     info = json.loads(line)
-    yield Peer(info["url"], info["did"], info["key"], identity)
+    yield Peer(info["url"], info["did"], info["key"], identity, data_dir)
     process.terminate()
     process.wait(timeout=30)
     process.stdout.close()
@@ -63,12 +67,17 @@ def test_without_a_proof_the_service_refuses(upload_service: Peer) -> None:
     assert receipt.ok is None and receipt.error["name"] == "Unauthorized"
 
 
-def test_a_delegation_to_another_agent_is_honoured(upload_service: Peer) -> None:
-    from moto_forge.ucan.principal import Signer
-
+def test_a_delegation_from_the_cli_lets_another_agent_in(upload_service: Peer, tmp_path: Path) -> None:
     identity = upload_service.identity
     other = Signer.generate()
-    delegation = identity.delegate(other.did, ["space/info"], None)
+    out = tmp_path / "to-other.car"
+    result = subprocess.run(
+        [sys.executable, "-m", "moto_forge.cli", "space", "delegate", "--data-dir", upload_service.data_dir,
+         "--audience", other.did, "--can", "space/info", "--expiration", "600", "--out", str(out)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    delegation, _ = extract(out.read_bytes())
     connection = Connection(
         other, upload_service.did, http_transport(upload_service.url), Verifier.parse(upload_service.key)
     )
