@@ -15,7 +15,7 @@ import requests
 
 from moto_forge.errors import ForgeError
 from moto_forge.ipld.cid import CID
-from moto_forge.ucan.message import Receipt, decode_message, encode_message
+from moto_forge.ucan.message import AgentMessage, Receipt, decode_message, encode_message
 from moto_forge.ucan.principal import Signer, Verifier
 from moto_forge.ucan.ucan import UCAN, Capability
 
@@ -68,10 +68,18 @@ class Connection:
         )
         return invocation, list(proofs)
 
-    def execute(self, *invocations: tuple[UCAN, list[UCAN]]) -> list[Receipt]:
-        """Send the invocations in one message; return their receipts, in order, verified."""
-        _, body = encode_message(list(invocations))
-        reply = decode_message(self.transport(body, {"content-type": CAR_CONTENT_TYPE, "accept": CAR_CONTENT_TYPE}))
+    def send(
+        self, invocations: Sequence[tuple[UCAN, list[UCAN]]], extra_blocks: Sequence[tuple[CID, bytes]] = ()
+    ) -> tuple[list[Receipt], AgentMessage]:
+        """Send the invocations (and blocks they refer to) in one message; return their
+        receipts, in order and verified, and the whole reply (its blocks hold the effects)."""
+        _, body = encode_message(list(invocations), extra_blocks=extra_blocks)
+        try:
+            reply = decode_message(self.transport(body, {"content-type": CAR_CONTENT_TYPE, "accept": CAR_CONTENT_TYPE}))
+        except ForgeError as exc:
+            if isinstance(exc, ForgeProtocolError):
+                raise
+            raise ForgeProtocolError(f"unreadable reply from {self.audience}: {exc}") from exc
         receipts = []
         for invocation, _ in invocations:
             receipt = reply.receipts.get(invocation.cid)
@@ -80,7 +88,8 @@ class Connection:
             if not receipt.verify_signature(self.service_key):
                 raise ForgeProtocolError(f"receipt {receipt.cid} is not signed by {self.audience}")
             receipts.append(receipt)
-        return receipts
+        return receipts, reply
 
-    def ran(self, receipt: Receipt, invocation: CID) -> bool:
-        return receipt.ran == invocation
+    def execute(self, *invocations: tuple[UCAN, list[UCAN]]) -> list[Receipt]:
+        """Send the invocations in one message; return their receipts, in order, verified."""
+        return self.send(invocations)[0]

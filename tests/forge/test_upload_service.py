@@ -93,3 +93,32 @@ def test_receipts_signed_by_someone_else_are_rejected(upload_service: Peer) -> N
     impostor = Connection(identity.agent, upload_service.did, http_transport(upload_service.url), identity.agent)
     with pytest.raises(ForgeProtocolError):
         impostor.execute(impostor.invoke(identity.space.did, "space/info", proofs=[identity.agent_proof]))
+
+
+def test_a_car_moto_forge_built_is_stored_as_a_blob(upload_service: Peer, tmp_path: Path) -> None:
+    import hashlib
+    import io
+
+    from moto_forge.bucket.service import BucketService
+    from moto_forge.forge.blobs import add_blob
+
+    service = BucketService.open(str(tmp_path / "data"))
+    service.create_bucket("to-forge")
+    service.put_object("to-forge", "hello.txt", io.BytesIO(b"hello forge"))
+    car = max((b for b in service.registry.list_blobs() if b.kind == "car"), key=lambda b: b.size)
+    car_bytes = Path(service.blobs.path(car.multihash)).read_bytes()
+    service.close()
+
+    identity = upload_service.identity
+    connection = connect(upload_service)
+    stored = add_blob(connection, identity.space.did, [identity.agent_proof], car_bytes)
+    assert stored.put and stored.digest == b"\x12\x20" + hashlib.sha256(car_bytes).digest()
+    again = add_blob(connection, identity.space.did, [identity.agent_proof], car_bytes)
+    assert not again.put  # already there: no second upload
+
+    (listing,) = connection.execute(
+        connection.invoke(identity.space.did, "space/blob/list", {}, [identity.agent_proof])
+    )
+    assert listing.error is None, listing.error
+    digests = [entry["blob"]["digest"] for entry in listing.ok["results"]]
+    assert stored.digest in digests  # the peer holds a blob whose multihash is the CAR's sha256
