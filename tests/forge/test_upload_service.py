@@ -122,3 +122,32 @@ def test_a_car_moto_forge_built_is_stored_as_a_blob(upload_service: Peer, tmp_pa
     assert listing.error is None, listing.error
     digests = [entry["blob"]["digest"] for entry in listing.ok["results"]]
     assert stored.digest in digests  # the peer holds a blob whose multihash is the CAR's sha256
+
+
+def test_our_sharded_dag_index_is_accepted_by_space_index_add(upload_service: Peer, tmp_path: Path) -> None:
+    import io
+
+    from moto_forge.bucket.service import BucketService
+    from moto_forge.forge.blobs import add_blob
+    from moto_forge.ipld.cid import CAR, CID, SHA2_256
+
+    service = BucketService.open(str(tmp_path / "data"))
+    service.create_bucket("indexed")
+    service.put_object("indexed", "a/b.bin", io.BytesIO(bytes(range(256)) * 50))
+    blobs = service.registry.list_blobs()
+    index = blobs[-1]
+    car = next(b for b in blobs if b.multihash == index.shard)
+    car_bytes = Path(service.blobs.path(car.multihash)).read_bytes()
+    index_bytes = Path(service.blobs.path(index.multihash)).read_bytes()
+    service.close()
+
+    identity = upload_service.identity
+    connection = connect(upload_service)
+    proofs = [identity.agent_proof]
+    add_blob(connection, identity.space.did, proofs, car_bytes)
+    stored_index = add_blob(connection, identity.space.did, proofs, index_bytes)
+    index_link = CID(CAR, SHA2_256, stored_index.digest[2:])
+    (receipt,) = connection.execute(
+        connection.invoke(identity.space.did, "space/index/add", {"index": index_link}, proofs)
+    )
+    assert receipt.error is None, receipt.error  # @storacha/blob-index parsed it; its shard is in the space
