@@ -193,6 +193,8 @@ def cmd_space_delegate(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     from moto_forge.server import ServerConfig, serve
 
+    if args.forge and not (args.forge_did and args.forge_key):
+        raise ForgeError("--forge needs --forge-did and --forge-key")
     credentials: dict[str, str] = {}
     if (args.access_key or args.secret_key) and not args.no_auth:
         if not (args.access_key and args.secret_key):
@@ -206,6 +208,9 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
             registry_url=args.registry,
             credentials=credentials,
             quiet=args.quiet,
+            forge_url=args.forge,
+            forge_did=args.forge_did,
+            forge_key=args.forge_key,
         )
     )
     return 0
@@ -285,6 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="check no signatures, like moto, even if credentials are configured (the default without them)",
     )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    serve.add_argument("--forge", help="Forge upload service URL: store every write there before it commits (sync)")
+    serve.add_argument("--forge-did", help="the upload service's DID (e.g. did:web:up.storacha.network)")
+    serve.add_argument("--forge-key", help="the did:key the upload service signs receipts with")
     return parser
 
 

@@ -6,6 +6,7 @@ import logging
 import sys
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -25,6 +26,11 @@ class ServerConfig:
     """access key -> secret key; empty = signatures are not checked."""
     region: str = "us-east-1"
     quiet: bool = False
+    forge_url: str | None = None
+    """A Forge upload service (ucanto over HTTP); every write is stored there before it commits."""
+    forge_did: str | None = None
+    forge_key: str | None = None
+    """The did:key the service signs its receipts with (what its did:web resolves to)."""
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -36,8 +42,24 @@ def build_app(config: ServerConfig, service: BucketService | None = None) -> S3A
     from moto_forge.s3.sigv4 import SigV4Authenticator
 
     service = service or BucketService.open(config.data_dir, config.registry_url)
+    if config.forge_url:
+        service.publish = forge_publisher(config, service).publish
     auth = SigV4Authenticator(config.credentials, config.region) if config.credentials else None
     return S3App(service, authenticator=auth)
+
+
+def forge_publisher(config: ServerConfig, service: BucketService) -> Any:
+    from moto_forge.forge.connection import Connection, http_transport
+    from moto_forge.forge.identity import Identity
+    from moto_forge.forge.publisher import ForgePublisher
+    from moto_forge.ucan.principal import Verifier
+
+    if not (config.forge_did and config.forge_key):
+        raise ValueError("--forge needs --forge-did and --forge-key")
+    identity = Identity.load_or_create(config.data_dir)
+    connection = Connection(identity.agent, config.forge_did, http_transport(config.forge_url or ""),
+                            Verifier.parse(config.forge_key))  # fmt: skip
+    return ForgePublisher(connection, identity, service.blobs.path)
 
 
 def make(config: ServerConfig, app: S3App | None = None) -> BaseWSGIServer:

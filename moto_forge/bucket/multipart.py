@@ -101,7 +101,7 @@ class MultipartUploads:
             chunked = chunk_stream(body, car.add, self.service.chunk_size, checksummers)
             if validate is not None:
                 validate(chunked)
-            stored = car.finish(chunked.root)
+            stored = self.service.finish(car, chunked.root)
             checksums = {c.algorithm: c.b64() for c in checksummers}
             part = PartRecord(
                 part_number, chunked.size, chunked.md5.hex(), chunked.root, checksums, self.service.clock()

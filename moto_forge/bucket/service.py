@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from moto_forge.blocks import BlockStore, LocalBlobStore, PendingCar
+from moto_forge.blocks import BlockStore, LocalBlobStore, PendingCar, StoredCar
 from moto_forge.bucket.listing import ListPage, list_page
 from moto_forge.bucket.multipart import MultipartUploads
 from moto_forge.bucket.names import check_bucket_name
@@ -102,7 +102,10 @@ class BucketService:
         *,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         clock: Callable[[], float] = time.time,
+        publish: Callable[[StoredCar], None] | None = None,
     ) -> None:
+        self.publish = publish
+        """Called with every stored CAR before the registry records it (Forge sync mode)."""
         self.registry = registry
         self.blobs = blobs
         self.store = BlockStore(registry, blobs)
@@ -137,7 +140,7 @@ class BucketService:
             root, blocks = MST.empty(self.store).commit()
             for cid, data in blocks:
                 pending.add(cid, data)
-            stored = pending.finish(root)
+            stored = self.finish(pending, root)
             self.registry.add_blobs(stored.records)
         if not self.registry.create_bucket(name, root):
             raise BucketAlreadyOwnedByYou(
@@ -213,6 +216,13 @@ class BucketService:
 
     # ---- writes ---------------------------------------------------------
 
+    def finish(self, car: PendingCar, root: CID) -> StoredCar:
+        """Store a CAR and its index, and publish them (if a publisher is set) before any commit."""
+        stored = car.finish(root)
+        if self.publish is not None:
+            self.publish(stored)
+        return stored
+
     def _lock(self, bucket: str) -> threading.Lock:
         with self._locks_guard:
             return self._locks.setdefault(bucket, threading.Lock())
@@ -248,10 +258,12 @@ class BucketService:
                         return WriteResult(root, record.seq)
                     for cid, data in blocks:
                         car.add(cid, data)
-                    stored = car.finish(root)
+                    stored = self.finish(car, root)
                     seq = self.registry.swap_root(bucket, record.root, root, operation, stored.records, consume_upload)
                     if seq is not None:
                         new_tree.adopt_into_cache()
+                        if self.publish is not None:
+                            self.registry.set_forge_root(bucket, root)  # everything this root needs is in Forge
                         return WriteResult(root, seq)
                     if consume_upload is not None and self.registry.get_upload(consume_upload) is None:
                         raise NoSuchUpload("The specified upload does not exist.", UploadId=consume_upload)

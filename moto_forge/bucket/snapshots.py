@@ -70,7 +70,7 @@ def import_car(service: BucketService, stream: BinaryIO, bucket: str, progress: 
             car.add(block.cid, block.data)
             if progress is not None:
                 progress(count)
-        stored = car.finish(root)
+        stored = service.finish(car, root)
     service.registry.add_blobs(stored.records)
     loader = NodeLoader(service.store)
     for cid in reachable(service.store, loader, root, set()):

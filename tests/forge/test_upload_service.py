@@ -3,8 +3,6 @@ HTTP by tests/forge/peer/server.mjs with our space provisioned."""
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +16,7 @@ from moto_forge.forge.identity import Identity
 from moto_forge.ucan.archive import extract
 from moto_forge.ucan.principal import Signer, Verifier
 from moto_forge.ucan.ucan import UCAN, Capability
+from tests.forge.conftest import UploadPeer
 
 
 @dataclass
@@ -33,16 +32,9 @@ class Peer:
 def upload_service(node_peer: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peer]:
     data_dir = str(tmp_path_factory.mktemp("forge-identity"))
     identity = Identity.load_or_create(data_dir)
-    env = {**os.environ, "FORGE_SPACE_KEY": identity.space.encode(), "FORGE_AGENT_KEY": identity.agent.encode()}
-    process = subprocess.Popen(["node", "server.mjs"], cwd=node_peer, env=env, stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    assert line, "the upload-api peer did not start"
-    info = json.loads(line)
-    yield Peer(info["url"], info["did"], info["key"], identity, data_dir)
-    process.terminate()
-    process.wait(timeout=30)
-    process.stdout.close()
+    peer = UploadPeer(node_peer, identity.space.encode(), identity.agent.encode())
+    yield Peer(peer.url, peer.did, peer.key, identity, data_dir)
+    peer.stop()
 
 
 def connect(peer: Peer) -> Connection:

@@ -1,0 +1,46 @@
+"""Sync write mode: every write's CAR and index are in Forge before the write commits.
+
+The bucket service calls :meth:`ForgePublisher.publish` after a CAR and its
+index are stored locally and before the registry commit; if Forge refuses or
+cannot be reached, the write fails (S3 503) and the bucket root does not move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from moto_forge.blocks.carfile import StoredCar
+from moto_forge.errors import ForgeError, StorageError
+from moto_forge.forge.blobs import add_blob
+from moto_forge.forge.connection import Connection
+from moto_forge.forge.identity import Identity
+from moto_forge.ipld.cid import CAR, CID, SHA2_256
+
+
+class ForgeUnavailable(StorageError):
+    """Forge could not take a write (the write is refused, nothing changes)."""
+
+
+class ForgePublisher:
+    def __init__(self, connection: Connection, identity: Identity, blob_path: Callable[[str], str]) -> None:
+        self.connection = connection
+        self.identity = identity
+        self.blob_path = blob_path
+
+    def publish(self, stored: StoredCar) -> None:
+        """Store the CAR and its index in the space and register the index (``space/index/add``)."""
+        space, proofs = self.identity.space.did, [self.identity.agent_proof]
+        try:
+            add_blob(self.connection, space, proofs, Path(self.blob_path(stored.car.multihash)).read_bytes())
+            index = add_blob(self.connection, space, proofs, Path(self.blob_path(stored.index.multihash)).read_bytes())
+            link = CID(CAR, SHA2_256, index.digest[2:])
+            (receipt,) = self.connection.execute(
+                self.connection.invoke(space, "space/index/add", {"index": link}, proofs)
+            )
+        except ForgeError as exc:
+            raise ForgeUnavailable(f"Forge did not take the write: {exc}") from exc
+        except OSError as exc:
+            raise ForgeUnavailable(f"cannot read the stored CAR to publish it: {exc}") from exc
+        if receipt.error is not None:
+            raise ForgeUnavailable(f"space/index/add refused: {receipt.error}")

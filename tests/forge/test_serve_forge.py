@@ -1,0 +1,68 @@
+"""`moto-forge serve --forge`: every S3 write is in the real upload-api peer before
+it commits (sync mode); with the peer gone, writes fail with 503 and the bucket
+root does not move."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from moto_forge.bucket.service import BucketService
+from moto_forge.forge.connection import Connection, http_transport
+from moto_forge.forge.identity import Identity
+from moto_forge.ucan.principal import Verifier
+from tests.e2e.conftest import client, start_server
+from tests.forge.conftest import UploadPeer
+
+
+def peer_blobs(peer: UploadPeer, identity: Identity) -> set[bytes]:
+    connection = Connection(identity.agent, peer.did, http_transport(peer.url), Verifier.parse(peer.key))
+    invocation = connection.invoke(identity.space.did, "space/blob/list", {"size": 1000}, [identity.agent_proof])
+    (receipt,) = connection.execute(invocation)
+    assert receipt.error is None, receipt.error
+    return {entry["blob"]["digest"] for entry in receipt.ok["results"]}
+
+
+def test_sync_mode_writes_reach_forge_before_they_commit(node_peer: Path, tmp_path: Path) -> None:
+    data_dir = str(tmp_path)
+    identity = Identity.load_or_create(data_dir)
+    peer = UploadPeer(node_peer, identity.space.encode(), identity.agent.encode())
+    server = start_server(data_dir, "--forge", peer.url, "--forge-did", peer.did, "--forge-key", peer.key)
+    try:
+        s3: Any = client(server.url)
+        s3.create_bucket(Bucket="forged")
+        s3.put_object(Bucket="forged", Key="small.txt", Body=b"to forge and back")
+        uid = s3.create_multipart_upload(Bucket="forged", Key="multi.bin")["UploadId"]
+        part = s3.upload_part(Bucket="forged", Key="multi.bin", UploadId=uid, PartNumber=1, Body=os.urandom(70_000))
+        s3.complete_multipart_upload(Bucket="forged", Key="multi.bin", UploadId=uid,
+                                     MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})  # fmt: skip
+        assert s3.get_object(Bucket="forged", Key="small.txt")["Body"].read() == b"to forge and back"
+
+        local = BucketService.open(data_dir)
+        cars = [b for b in local.registry.list_blobs() if b.kind == "car"]
+        record = local.head_bucket("forged")
+        local.close()
+        held = peer_blobs(peer, identity)
+        for car in cars:  # every CAR every write made, and its index, is in Forge
+            car_bytes = Path(data_dir, "blobs", car.multihash[-2:], car.multihash).read_bytes()
+            assert b"\x12\x20" + hashlib.sha256(car_bytes).digest() in held
+        assert len(held) == 2 * len(cars)
+        assert record.forge_root == record.root  # the forge root advanced with the bucket
+
+        root_before = s3.head_object(Bucket="forged", Key="small.txt")["ResponseMetadata"]["HTTPHeaders"][
+            "x-forge-root"
+        ]
+        peer.stop()
+        with pytest.raises(ClientError) as info:
+            client(server.url, retries={"max_attempts": 1}).put_object(Bucket="forged", Key="late.txt", Body=b"x")
+        assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+        head = s3.head_object(Bucket="forged", Key="small.txt")
+        assert head["ResponseMetadata"]["HTTPHeaders"]["x-forge-root"] == root_before
+    finally:
+        server.stop()
+        peer.stop()
