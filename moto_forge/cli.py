@@ -211,6 +211,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
             forge_url=args.forge,
             forge_did=args.forge_did,
             forge_key=args.forge_key,
+            forge_claims=args.forge_claims,
         )
     )
     return 0
@@ -293,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--forge", help="Forge upload service URL: store every write there before it commits (sync)")
     serve.add_argument("--forge-did", help="the upload service's DID (e.g. did:web:up.storacha.network)")
     serve.add_argument("--forge-key", help="the did:key the upload service signs receipts with")
+    serve.add_argument("--forge-claims", help="the indexer's GET /claims URL (default: <--forge>/claims)")
     return parser
 
 

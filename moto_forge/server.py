@@ -29,6 +29,8 @@ class ServerConfig:
     forge_url: str | None = None
     """A Forge upload service (ucanto over HTTP); every write is stored there before it commits."""
     forge_did: str | None = None
+    forge_claims: str | None = None
+    """The indexer's GET /claims URL (default: <forge_url>/claims)."""
     forge_key: str | None = None
     """The did:key the service signs its receipts with (what its did:web resolves to)."""
 
@@ -43,7 +45,12 @@ def build_app(config: ServerConfig, service: BucketService | None = None) -> S3A
 
     service = service or BucketService.open(config.data_dir, config.registry_url)
     if config.forge_url:
+        from moto_forge.forge.retrieval import ForgeRetriever
+
         service.publish = forge_publisher(config, service).publish
+        service.blobs.fetch_missing = ForgeRetriever(
+            config.forge_claims or config.forge_url.rstrip("/") + "/claims"
+        ).fetch
     auth = SigV4Authenticator(config.credentials, config.region) if config.credentials else None
     return S3App(service, authenticator=auth)
 

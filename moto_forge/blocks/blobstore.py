@@ -15,7 +15,7 @@ import os
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from moto_forge.errors import StorageError
@@ -52,7 +52,9 @@ class LocalBlobStore:
 
     MAX_OPEN_FILES = 64
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, fetch_missing: Callable[[str], bytes] | None = None) -> None:
+        self.fetch_missing = fetch_missing
+        """Read-through source for blobs not on disk (Forge); what it returns is stored durably."""
         self.root = os.path.abspath(root)
         self.blob_dir = os.path.join(self.root, "blobs")
         self.tmp_dir = os.path.join(self.root, "tmp")
@@ -121,7 +123,10 @@ class LocalBlobStore:
         try:
             data = os.pread(self._fd(name), length, offset)
         except FileNotFoundError as exc:
-            raise StorageError(f"blob {name} is missing") from exc
+            if self.fetch_missing is None:
+                raise StorageError(f"blob {name} is missing") from exc
+            self._fetch(name)
+            data = os.pread(self._fd(name), length, offset)
         except OSError as exc:
             # The cached fd may have been closed by a concurrent eviction; retry once.
             self._forget(name)
@@ -132,6 +137,20 @@ class LocalBlobStore:
         if len(data) != length:
             raise StorageError(f"blob {name} is truncated: wanted {length} bytes at {offset}, got {len(data)}")
         return data
+
+    def _fetch(self, name: str) -> None:
+        """Bring a missing blob back (the fetcher verifies it against its name) and keep it."""
+        assert self.fetch_missing is not None
+        data = self.fetch_missing(name)
+        fd, path = self.new_temp()
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self.put_file(path, name)
 
     def _forget(self, name: str) -> None:
         with self._lock:

@@ -13,6 +13,8 @@ import { provisionProvider } from '@storacha/upload-api/test/utils'
 import { createServer } from '@storacha/upload-api'
 import { ed25519 } from '@ucanto/principal'
 import { Absentee } from '@ucanto/principal'
+import * as Digest from 'multiformats/hashes/digest'
+import { base58btc } from 'multiformats/bases/base58'
 
 const context = await createContext({ http, requirePaymentPlan: false })
 const server = createServer(context)
@@ -46,6 +48,18 @@ const httpServer = http.createServer(async (req, res) => {
       const response = await server.request({ headers, body })
       res.writeHead(response.status ?? 200, response.headers)
       res.end(Buffer.from(response.body))
+      return
+    }
+    const url = new URL(req.url, 'http://127.0.0.1')
+    if (req.method === 'GET' && url.pathname === '/claims') {
+      // The mock indexing service's query, as the real indexer's GET /claims answers it.
+      const hashes = url.searchParams.getAll('multihash').map((text) => Digest.decode(base58btc.decode(text)))
+      const result = await context.indexingService.queryClaims({ hashes })
+      if (result.error) throw result.error
+      const archive = await result.ok.archive()
+      if (archive.error) throw archive.error
+      res.writeHead(200, { 'content-type': 'application/vnd.ipld.car' })
+      res.end(Buffer.from(archive.ok))
       return
     }
     res.writeHead(404)
