@@ -190,6 +190,26 @@ def cmd_space_delegate(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
+    service = _service(args)
+    try:
+        pending = service.registry.outbox_summary()
+        oldest = service.registry.outbox_next()
+        for bucket in service.list_buckets():
+            forge = str(bucket.forge_root) if bucket.forge_root else "-"
+            print(f"{bucket.name}\troot {bucket.root}\tforge {forge}\tpending {pending.get(bucket.name, 0)}", file=out)
+    finally:
+        service.close()
+    total = sum(pending.values())
+    line = f"outbox: {total} write(s) waiting for Forge"
+    if oldest is not None:
+        line += f"; oldest {time.time() - oldest.created:.0f}s ago, {oldest.attempts} attempt(s)"
+        if oldest.last_error:
+            line += f", last error: {oldest.last_error}"
+    print(line, file=out)
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     from moto_forge.server import ServerConfig, serve
 
@@ -212,6 +232,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
             forge_did=args.forge_did,
             forge_key=args.forge_key,
             forge_claims=args.forge_claims,
+            write_mode=args.write_mode,
         )
     )
     return 0
@@ -255,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     dif.add_argument("bucket")
     dif.add_argument("root_a")
     dif.add_argument("root_b")
+    store_command("status", "per bucket: root, Forge root, writes waiting in the outbox", cmd_status)
     store_command("fsck", "verify every block of every kept root; exit 1 on any problem", cmd_fsck)
     gcp = store_command("gc", "delete blobs no kept root reaches", cmd_gc)
     gcp.add_argument("--keep-last", type=int, default=100, help="roots kept per bucket (default 100)")
@@ -295,6 +317,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--forge-did", help="the upload service's DID (e.g. did:web:up.storacha.network)")
     serve.add_argument("--forge-key", help="the did:key the upload service signs receipts with")
     serve.add_argument("--forge-claims", help="the indexer's GET /claims URL (default: <--forge>/claims)")
+    serve.add_argument(
+        "--write-mode",
+        choices=["sync", "async"],
+        default="sync",
+        help="sync: a write returns once it is in Forge; async: once on local disk, shipped by a durable outbox",
+    )
     return parser
 
 

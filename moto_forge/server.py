@@ -29,6 +29,8 @@ class ServerConfig:
     forge_url: str | None = None
     """A Forge upload service (ucanto over HTTP); every write is stored there before it commits."""
     forge_did: str | None = None
+    write_mode: str = "sync"
+    """``sync``: a write returns once it is in Forge; ``async``: once it is on local disk (outbox)."""
     forge_claims: str | None = None
     """The indexer's GET /claims URL (default: <forge_url>/claims)."""
     forge_key: str | None = None
@@ -47,10 +49,16 @@ def build_app(config: ServerConfig, service: BucketService | None = None) -> S3A
     if config.forge_url:
         from moto_forge.forge.retrieval import ForgeRetriever
 
-        service.publish = forge_publisher(config, service).publish
-        service.blobs.fetch_missing = ForgeRetriever(
-            config.forge_claims or config.forge_url.rstrip("/") + "/claims"
-        ).fetch
+        publisher = forge_publisher(config, service)
+        if config.write_mode == "async":
+            from moto_forge.forge.outbox import OutboxShipper
+
+            service.registry.outbox = True
+            service.shipper = OutboxShipper(service.registry, publisher).start()
+        else:
+            service.publish = publisher.publish
+        claims = config.forge_claims or config.forge_url.rstrip("/") + "/claims"
+        service.blobs.fetch_missing = ForgeRetriever(claims).fetch
     auth = SigV4Authenticator(config.credentials, config.region) if config.credentials else None
     return S3App(service, authenticator=auth)
 

@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from moto_forge.blocks import BlockStore, LocalBlobStore, PendingCar, StoredCar
 from moto_forge.bucket.listing import ListPage, list_page
@@ -106,6 +107,8 @@ class BucketService:
     ) -> None:
         self.publish = publish
         """Called with every stored CAR before the registry records it (Forge sync mode)."""
+        self.shipper: Any = None
+        """The Forge outbox shipper (async mode), woken after each commit."""
         self.registry = registry
         self.blobs = blobs
         self.store = BlockStore(registry, blobs)
@@ -129,6 +132,8 @@ class BucketService:
         return math.ceil(self.clock())
 
     def close(self) -> None:
+        if self.shipper is not None:
+            self.shipper.stop()
         self.blobs.close()
         self.registry.close()
 
@@ -262,6 +267,8 @@ class BucketService:
                     seq = self.registry.swap_root(bucket, record.root, root, operation, stored.records, consume_upload)
                     if seq is not None:
                         new_tree.adopt_into_cache()
+                        if self.shipper is not None:
+                            self.shipper.wake.set()
                         if self.publish is not None:
                             self.registry.set_forge_root(bucket, root)  # everything this root needs is in Forge
                         return WriteResult(root, seq)

@@ -30,10 +30,14 @@ class ForgePublisher:
 
     def publish(self, stored: StoredCar) -> None:
         """Store the CAR and its index in the space and register the index (``space/index/add``)."""
+        self.publish_names(stored.car.multihash, stored.index.multihash)
+
+    def publish_names(self, car: str, index_name: str) -> None:
+        """:meth:`publish` for blobs already stored locally under these names."""
         space, proofs = self.identity.space.did, [self.identity.agent_proof]
         try:
-            add_blob(self.connection, space, proofs, Path(self.blob_path(stored.car.multihash)).read_bytes())
-            index = add_blob(self.connection, space, proofs, Path(self.blob_path(stored.index.multihash)).read_bytes())
+            add_blob(self.connection, space, proofs, Path(self.blob_path(car)).read_bytes())
+            index = add_blob(self.connection, space, proofs, Path(self.blob_path(index_name)).read_bytes())
             link = CID(CAR, SHA2_256, index.digest[2:])
             (receipt,) = self.connection.execute(
                 self.connection.invoke(space, "space/index/add", {"index": link}, proofs)

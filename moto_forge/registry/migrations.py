@@ -17,7 +17,11 @@ def _v1_initial(db: peewee.Database, m: Models) -> None:
     db.create_tables([m.Bucket, m.RootHistory, m.Blob, m.Block, m.Upload, m.UploadPart], safe=True)
 
 
-MIGRATIONS: list[Callable[[peewee.Database, Models], None]] = [_v1_initial]
+def _v2_outbox(db: peewee.Database, m: Models) -> None:
+    db.create_tables([m.Outbox], safe=True)
+
+
+MIGRATIONS: list[Callable[[peewee.Database, Models], None]] = [_v1_initial, _v2_outbox]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

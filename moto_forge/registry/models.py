@@ -1,4 +1,4 @@
-"""peewee models of the registry schema (version 1).
+"""peewee models of the registry schema (version 2: version 1 plus the Forge outbox).
 
 The registry holds what content addressing cannot: which root is current
 for each bucket, the history of roots, where every block sits in which blob,
@@ -22,6 +22,7 @@ class Models(NamedTuple):
     Block: Any
     Upload: Any
     UploadPart: Any
+    Outbox: Any
 
 
 def define_models(db: peewee.Database) -> Models:
@@ -101,4 +102,17 @@ def define_models(db: peewee.Database) -> Models:
         class Meta:
             primary_key = peewee.CompositeKey("upload_id", "part_number")
 
-    return Models(SchemaVersion, Bucket, RootHistory, Blob, Block, Upload, UploadPart)
+    class Outbox(BaseModel):
+        """Writes waiting to be shipped to Forge (async mode), oldest first: a CAR, its index,
+        and the bucket root the write produced (``bucket``/``root`` null for multipart parts)."""
+
+        id = peewee.AutoField()
+        bucket = peewee.CharField(max_length=63, null=True)
+        root = peewee.CharField(max_length=100, null=True)
+        car = peewee.CharField(max_length=100)
+        index = peewee.CharField(max_length=100)
+        created = peewee.DoubleField()
+        attempts = peewee.IntegerField(default=0)
+        last_error = peewee.TextField(null=True)
+
+    return Models(SchemaVersion, Bucket, RootHistory, Blob, Block, Upload, UploadPart, Outbox)

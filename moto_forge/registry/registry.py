@@ -72,6 +72,18 @@ class BlobRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    id: int
+    bucket: str | None
+    root: CID | None
+    car: str
+    index: str
+    created: float
+    attempts: int
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class UploadRecord:
     upload_id: str
     bucket: str
@@ -99,6 +111,8 @@ class Registry:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self.outbox = False
+        """Async Forge mode: every recorded CAR also enters the outbox, in the same transaction."""
         try:
             if url.startswith("sqlite"):
                 self.db: peewee.Database = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
@@ -207,7 +221,7 @@ class Registry:
                 f"INSERT INTO root_history (bucket, seq, root, time, operation) VALUES ({p}, {p}, {p}, {p}, {p})",
                 (name, seq, str(new), now, operation[:200]),
             )
-            self._record_blobs(blobs, now)
+            self._record_blobs(blobs, now, name, new)
         return seq
 
     def set_forge_root(self, name: str, root: CID) -> None:
@@ -229,6 +243,9 @@ class Registry:
 
     # ---- blobs and blocks ----------------------------------------------
 
+    def _quote(self, name: str) -> str:
+        return f'"{name}"'
+
     def _insert_ignore(self, table: str, columns: str, rows: list[tuple[object, ...]]) -> None:
         """INSERT rows, skipping any whose primary key exists (SQLite and PostgreSQL spelling)."""
         if not rows:
@@ -244,8 +261,17 @@ class Registry:
             else:
                 self.db.execute_sql(f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING", params)
 
-    def _record_blobs(self, blobs: Iterable[BlobRecord], now: float) -> None:
+    def _record_blobs(
+        self, blobs: Iterable[BlobRecord], now: float, bucket: str | None = None, root: CID | None = None
+    ) -> None:
+        p = self.db.param
         for blob in blobs:
+            if self.outbox and blob.kind == "index" and blob.shard is not None:
+                self.db.execute_sql(
+                    f"INSERT INTO outbox (bucket, root, car, {self._quote('index')}, created, attempts) "
+                    f"VALUES ({p}, {p}, {p}, {p}, {p}, 0)",
+                    (bucket, str(root) if root else None, blob.shard, blob.multihash, now),
+                )
             self._insert_ignore(
                 "blob",
                 "multihash, size, kind, root, shard, created",
@@ -296,6 +322,40 @@ class Registry:
             query = m.RootHistory.delete().where((m.RootHistory.bucket == name) & ~(m.RootHistory.seq.in_(keep)))
             return int(query.execute())
 
+    # ---- Forge outbox (async mode) --------------------------------------
+
+    def outbox_next(self) -> OutboxEntry | None:
+        """The oldest write not yet in Forge."""
+        m = self.models
+        with self._errors("read outbox"):
+            row = m.Outbox.select().order_by(m.Outbox.id).first()
+        if row is None:
+            return None
+        root = CID.decode(row.root) if row.root else None
+        return OutboxEntry(row.id, row.bucket, root, row.car, row.index, row.created, row.attempts, row.last_error)
+
+    def outbox_done(self, entry: OutboxEntry) -> None:
+        """Drop a shipped write; its bucket's forge root advances to the root it produced."""
+        m = self.models
+        with self._errors("ship outbox entry"), self._write():
+            m.Outbox.delete().where(m.Outbox.id == entry.id).execute()
+            if entry.bucket is not None and entry.root is not None:
+                m.Bucket.update(forge_root=str(entry.root)).where(m.Bucket.name == entry.bucket).execute()
+
+    def outbox_failed(self, entry: OutboxEntry, error: str) -> None:
+        m = self.models
+        with self._errors("record outbox failure"), self._write():
+            m.Outbox.update(attempts=m.Outbox.attempts + 1, last_error=error[:2000]).where(
+                m.Outbox.id == entry.id
+            ).execute()
+
+    def outbox_summary(self) -> dict[str, int]:
+        """Pending writes per bucket (parts of multipart uploads under ``""``)."""
+        m = self.models
+        with self._errors("read outbox"):
+            rows = m.Outbox.select(m.Outbox.bucket, peewee.fn.COUNT(m.Outbox.id).alias("n")).group_by(m.Outbox.bucket)
+            return {(r.bucket or ""): int(r.n) for r in rows}
+
     # ---- multipart uploads ----------------------------------------------
 
     def create_upload(self, upload_id: str, bucket: str, key: str, meta: dict[str, Any]) -> None:
@@ -321,7 +381,7 @@ class Registry:
         with self._errors("record part"), self._write():
             if m.Upload.get_or_none(m.Upload.upload_id == upload_id) is None:
                 return False
-            self._record_blobs(blobs, time.time())
+            self._record_blobs(blobs, time.time(), None, None)
             m.UploadPart.delete().where(
                 (m.UploadPart.upload_id == upload_id) & (m.UploadPart.part_number == part.part_number)
             ).execute()

@@ -1,0 +1,119 @@
+"""Async write mode: with Forge answering 503, S3 writes still succeed (after the
+local fsync) and wait in the durable outbox, across a restart of moto_forge; when
+Forge answers again the outbox delivers them in order and the forge root catches up."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from moto_forge.bucket.service import BucketService
+from moto_forge.forge.identity import Identity
+from tests.e2e.conftest import client, start_server
+from tests.forge.conftest import UploadPeer
+from tests.forge.test_serve_forge import peer_blobs
+
+
+class Switch:
+    """An HTTP proxy to the peer that can be turned into a 503-answering outage."""
+
+    def __init__(self, target: str) -> None:
+        self.up = True
+        switch = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                if not switch.up:
+                    self.send_response(503)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                reply = requests.request(self.command, target + self.path, data=body, headers=headers, timeout=60)
+                self.send_response(reply.status_code)
+                self.send_header("Content-Length", str(len(reply.content)))
+                self.end_headers()
+                self.wfile.write(reply.content)
+
+            do_GET = do_POST = do_PUT = _forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def outage(node_peer: Path, tmp_path: Path) -> Iterator[tuple[UploadPeer, Switch, Identity]]:
+    identity = Identity.load_or_create(str(tmp_path))
+    peer = UploadPeer(node_peer, identity.space.encode(), identity.agent.encode())
+    switch = Switch(peer.url)
+    yield peer, switch, identity
+    switch.close()
+    peer.stop()
+
+
+def status(data_dir: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "moto_forge.cli", "status", "--data-dir", data_dir],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_outbox_survives_an_outage_and_a_restart(outage: tuple[UploadPeer, Switch, Identity], tmp_path: Path) -> None:
+    peer, switch, identity = outage
+    data_dir = str(tmp_path)
+    flags = ["--forge", switch.url, "--forge-did", peer.did, "--forge-key", peer.key,
+             "--forge-claims", peer.url + "/claims", "--write-mode", "async"]  # fmt: skip
+    switch.up = False
+    server = start_server(data_dir, *flags)
+    try:
+        s3: Any = client(server.url)
+        s3.create_bucket(Bucket="offline")
+        bodies = {f"k{i}": f"written while Forge was down {i}".encode() for i in range(3)}
+        for key, body in bodies.items():
+            s3.put_object(Bucket="offline", Key=key, Body=body)  # acknowledged after the local fsync
+        assert s3.get_object(Bucket="offline", Key="k2")["Body"].read() == bodies["k2"]
+        report = status(data_dir)
+        assert "outbox: 4 write(s) waiting for Forge" in report and "503" in report
+        assert "forge -" in report
+        server.stop()
+
+        server = start_server(data_dir, *flags)  # the outbox is on disk: nothing is lost
+        assert "outbox: 4 write(s)" in status(data_dir)
+        switch.up = True
+        deadline = time.monotonic() + 120
+        while "outbox: 0 write(s)" not in status(data_dir):
+            assert time.monotonic() < deadline, status(data_dir)
+            time.sleep(0.5)
+        local = BucketService.open(data_dir)
+        cars = [b for b in local.registry.list_blobs() if b.kind == "car"]
+        record = local.head_bucket("offline")
+        local.close()
+        held = peer_blobs(peer, identity)
+        for car in cars:
+            car_bytes = Path(data_dir, "blobs", car.multihash[-2:], car.multihash).read_bytes()
+            assert b"\x12\x20" + hashlib.sha256(car_bytes).digest() in held
+        assert record.forge_root == record.root
+    finally:
+        server.stop()
