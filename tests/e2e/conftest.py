@@ -91,14 +91,41 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     server.stop()
 
 
-@pytest.fixture(params=["server", "mock_forge"])
+def forge_served(tmp_path_factory: pytest.TempPathFactory, mode: str) -> Iterator[Served]:
+    """``moto-forge serve --forge`` on the real upload-api peer (tests/forge/peer), in ``mode``."""
+    from moto_forge.forge.identity import Identity
+    from tests.forge.conftest import PEER, UploadPeer
+
+    data_dir = str(tmp_path_factory.mktemp(f"forge-{mode}"))
+    identity = Identity.load_or_create(data_dir)
+    peer = UploadPeer(PEER, identity.space.encode(), identity.agent.encode())
+    server = start_server(
+        data_dir, "--forge", peer.url, "--forge-did", peer.did, "--forge-key", peer.key, "--write-mode", mode
+    )
+    yield server
+    server.stop()
+    peer.stop()
+
+
+@pytest.fixture(scope="session")
+def forge_sync(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    yield from forge_served(tmp_path_factory, "sync")
+
+
+@pytest.fixture(scope="session")
+def forge_async(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    yield from forge_served(tmp_path_factory, "async")
+
+
+@pytest.fixture(params=["server", "mock_forge", "forge_sync", "forge_async"])
 def s3(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A boto3 client with default settings: against a real ``moto-forge serve``, then under ``mock_forge``."""
-    if request.param == "server":
-        served: Served = request.getfixturevalue("served")
-        s3 = client(served.url)
-        yield s3
-        empty_everything(s3)
-    else:
+    """A boto3 client with default settings: against a real ``moto-forge serve``, under
+    ``mock_forge``, and against ``serve --forge`` on the real upload-api in both write modes."""
+    if request.param == "mock_forge":
         with mock_forge():
             yield client(None)
+        return
+    served: Served = request.getfixturevalue("served" if request.param == "server" else request.param)
+    s3 = client(served.url)
+    yield s3
+    empty_everything(s3)

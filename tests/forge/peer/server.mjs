@@ -14,9 +14,24 @@ import { createServer } from '@storacha/upload-api'
 import { ed25519 } from '@ucanto/principal'
 import { Absentee } from '@ucanto/principal'
 import * as Digest from 'multiformats/hashes/digest'
+import * as AssertCaps from '@storacha/capabilities/assert'
 import { base58btc } from 'multiformats/bases/base58'
 
 const context = await createContext({ http, requirePaymentPlan: false })
+
+// The test context delegates assert/* to the indexing service's client with
+// ucanto's default expiration (30 s), so after half a minute every
+// space/index/add fails as Unauthorized. A long-running peer re-delegates it
+// without expiry.
+const indexer = context.indexingService.invocationConfig
+indexer.proofs = [
+  await AssertCaps.assert.delegate({
+    issuer: indexer.audience,
+    audience: indexer.issuer,
+    with: indexer.audience.did(),
+    expiration: Infinity,
+  }),
+]
 const server = createServer(context)
 
 const space = ed25519.parse(process.env.FORGE_SPACE_KEY)
