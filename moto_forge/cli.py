@@ -16,7 +16,7 @@ from typing import TextIO
 from moto_forge.bucket.maintenance import Retention, fsck, gc
 from moto_forge.bucket.service import BucketService
 from moto_forge.bucket.snapshots import diff, export_car, history, import_car
-from moto_forge.config import default_data_dir, default_registry_url
+from moto_forge.config import default_data_dir, default_registry_url, forge_settings_from_env
 from moto_forge.errors import ForgeError
 from moto_forge.ipld.blocks import MemoryBlocks
 from moto_forge.ipld.car import CarReader
@@ -171,7 +171,7 @@ def cmd_space_info(args: argparse.Namespace, out: TextIO) -> int:
     print(f"space: {identity.space.did}", file=out)
     print(f"agent: {identity.agent.did}", file=out)
     print(f"space -> agent delegation: {identity.agent_proof.cid}", file=out)
-    print("forge: not connected (storing to Forge is not built yet; data is in the embedded store)", file=out)
+    print("forge: provision this space with your account, then `moto-forge serve --forge URL ...`", file=out)
     return 0
 
 
@@ -313,14 +313,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="check no signatures, like moto, even if credentials are configured (the default without them)",
     )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
-    serve.add_argument("--forge", help="Forge upload service URL: store every write there before it commits (sync)")
-    serve.add_argument("--forge-did", help="the upload service's DID (e.g. did:web:up.storacha.network)")
-    serve.add_argument("--forge-key", help="the did:key the upload service signs receipts with")
-    serve.add_argument("--forge-claims", help="the indexer's GET /claims URL (default: <--forge>/claims)")
+    env = forge_settings_from_env()
+    serve.add_argument(
+        "--forge", default=env.get("forge_url"), help="Forge upload service URL (env MOTO_FORGE_UPLOAD_URL)"
+    )
+    serve.add_argument(
+        "--forge-did", default=env.get("forge_did"), help="the upload service's DID (env MOTO_FORGE_UPLOAD_DID)"
+    )
+    serve.add_argument(
+        "--forge-key",
+        default=env.get("forge_key"),
+        help="the did:key its receipts are signed with (env MOTO_FORGE_UPLOAD_KEY)",
+    )
+    serve.add_argument(
+        "--forge-claims",
+        default=env.get("forge_claims"),
+        help="the indexer's GET /claims URL (default: <--forge>/claims)",
+    )
     serve.add_argument(
         "--write-mode",
         choices=["sync", "async"],
-        default="sync",
+        default=env.get("write_mode", "sync"),
         help="sync: a write returns once it is in Forge; async: once on local disk, shipped by a durable outbox",
     )
     return parser

@@ -5,6 +5,9 @@
 ``blobs/``, ``tmp/`` and, by default, the SQLite registry
 ``registry.sqlite3``.  ``--registry URL`` (default ``$MOTO_FORGE_REGISTRY``)
 selects another registry, e.g. ``postgresql://user:pw@host:5432/db``.
+Forge: ``MOTO_FORGE_UPLOAD_URL``, ``MOTO_FORGE_UPLOAD_DID``,
+``MOTO_FORGE_UPLOAD_KEY``, ``MOTO_FORGE_CLAIMS_URL``, ``MOTO_FORGE_WRITE_MODE``
+(the ``--forge*`` and ``--write-mode`` options of ``serve``).
 """
 
 from __future__ import annotations
@@ -13,6 +16,20 @@ import os
 
 DATA_DIR_ENV = "MOTO_FORGE_DATA_DIR"
 REGISTRY_ENV = "MOTO_FORGE_REGISTRY"
+
+FORGE_ENV = {
+    "forge_url": "MOTO_FORGE_UPLOAD_URL",
+    "forge_did": "MOTO_FORGE_UPLOAD_DID",
+    "forge_key": "MOTO_FORGE_UPLOAD_KEY",
+    "forge_claims": "MOTO_FORGE_CLAIMS_URL",
+    "write_mode": "MOTO_FORGE_WRITE_MODE",
+}
+"""Forge settings shared by ``moto-forge serve``, the pytest plugin and ``mock_forge``."""
+
+
+def forge_settings_from_env() -> dict[str, str]:
+    """The Forge settings set in the environment (``ServerConfig`` field -> value)."""
+    return {field: os.environ[name] for field, name in FORGE_ENV.items() if os.environ.get(name)}
 
 
 def default_data_dir() -> str:

@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from moto_forge.bucket.service import BucketService
+from moto_forge.config import forge_settings_from_env
 from moto_forge.server import ServerConfig, ServerThread, build_app
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,9 +33,12 @@ ENV = {
 class mock_forge:
     """Context manager and decorator (see the module docstring)."""
 
-    def __init__(self, data_dir: str | None = None, registry_url: str | None = None) -> None:
+    def __init__(self, data_dir: str | None = None, registry_url: str | None = None, **forge: str) -> None:
+        """``forge`` takes ``forge_url``, ``forge_did``, ``forge_key``, ``forge_claims``, ``write_mode``
+        (default: the ``MOTO_FORGE_UPLOAD_*`` environment, as ``moto-forge serve``)."""
         self.data_dir = data_dir
         self.registry_url = registry_url
+        self.forge: dict[str, Any] = {**forge_settings_from_env(), **forge}
         self._tmp: str | None = None
         self._server: ServerThread | None = None
         self._saved: dict[str, str | None] = {}
@@ -49,7 +53,7 @@ class mock_forge:
         data_dir = self.data_dir
         if data_dir is None:
             self._tmp = data_dir = tempfile.mkdtemp(prefix="mock-forge-")
-        config = ServerConfig(port=0, data_dir=data_dir, registry_url=self.registry_url, quiet=True)
+        config = ServerConfig(port=0, data_dir=data_dir, registry_url=self.registry_url, quiet=True, **self.forge)
         self.service = BucketService.open(data_dir, self.registry_url)
         self._server = ServerThread(config, build_app(config, self.service)).start()
         env = {**ENV, "AWS_ENDPOINT_URL_S3": self._server.url}
@@ -87,7 +91,7 @@ class mock_forge:
     def __call__(self, func: F) -> F:
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with mock_forge(self.data_dir, self.registry_url):
+            with mock_forge(self.data_dir, self.registry_url, **self.forge):
                 return func(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

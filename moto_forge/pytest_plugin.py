@@ -6,6 +6,10 @@ Fixtures (override the ``forge_*_config`` ones in your conftest to change them):
     where the session's server keeps its data (a temporary directory).
 ``forge_registry_url`` (session)
     registry URL, default SQLite in the data directory; or ``--forge-registry``.
+``forge_settings`` (session)
+    Forge settings (``--forge-url``, ``--forge-did``, ``--forge-key``,
+    ``--forge-claims``, ``--forge-write-mode`` or the ``MOTO_FORGE_UPLOAD_*``
+    environment): with them, the same tests run against Forge.
 ``forge_server`` (session)
     a moto_forge server on an ephemeral loopback port; ``.url``, ``.service``.
 ``forge_s3`` (function)
@@ -24,6 +28,7 @@ from typing import Any
 import pytest
 
 from moto_forge.bucket.service import BucketService
+from moto_forge.config import forge_settings_from_env
 from moto_forge.server import ServerConfig, ServerThread, build_app
 
 
@@ -32,6 +37,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--forge-registry", default=os.environ.get("MOTO_FORGE_REGISTRY"), help="registry URL for forge_server"
     )
+    group.addoption("--forge-data-dir", default=None, help="data directory for forge_server (default: temporary)")
+    env = forge_settings_from_env()
+    group.addoption(
+        "--forge-url", default=env.get("forge_url"), help="Forge upload service (env MOTO_FORGE_UPLOAD_URL)"
+    )
+    group.addoption("--forge-did", default=env.get("forge_did"), help="its DID (env MOTO_FORGE_UPLOAD_DID)")
+    group.addoption("--forge-key", default=env.get("forge_key"), help="its receipt key (env MOTO_FORGE_UPLOAD_KEY)")
+    group.addoption("--forge-claims", default=env.get("forge_claims"), help="indexer GET /claims URL")
+    group.addoption("--forge-write-mode", default=env.get("write_mode", "sync"), choices=["sync", "async"])
 
 
 @dataclass
@@ -52,8 +66,18 @@ class ForgeServer:
 
 
 @pytest.fixture(scope="session")
-def forge_data_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return str(tmp_path_factory.mktemp("forge-data"))
+def forge_data_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    chosen: str | None = request.config.getoption("--forge-data-dir")
+    return chosen or str(tmp_path_factory.mktemp("forge-data"))
+
+
+@pytest.fixture(scope="session")
+def forge_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Forge settings for forge_server (empty: the embedded store only)."""
+    options = {"forge_url": "--forge-url", "forge_did": "--forge-did", "forge_key": "--forge-key",
+               "forge_claims": "--forge-claims", "write_mode": "--forge-write-mode"}  # fmt: skip
+    settings = {field: request.config.getoption(option) for field, option in options.items()}
+    return {k: v for k, v in settings.items() if v} if settings["forge_url"] else {}
 
 
 @pytest.fixture(scope="session")
@@ -63,8 +87,12 @@ def forge_registry_url(request: pytest.FixtureRequest) -> str | None:
 
 
 @pytest.fixture(scope="session")
-def forge_server(forge_data_dir: str, forge_registry_url: str | None) -> Iterator[ForgeServer]:
-    config = ServerConfig(port=0, data_dir=forge_data_dir, registry_url=forge_registry_url, quiet=True)
+def forge_server(
+    forge_data_dir: str, forge_registry_url: str | None, forge_settings: dict[str, Any]
+) -> Iterator[ForgeServer]:
+    config = ServerConfig(
+        port=0, data_dir=forge_data_dir, registry_url=forge_registry_url, quiet=True, **forge_settings
+    )
     service = BucketService.open(forge_data_dir, forge_registry_url)
     thread = ServerThread(config, build_app(config, service)).start()
     yield ForgeServer(thread.url, service, thread)
