@@ -91,7 +91,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     server.stop()
 
 
-def forge_served(tmp_path_factory: pytest.TempPathFactory, mode: str) -> Iterator[Served]:
+def forge_served(tmp_path_factory: pytest.TempPathFactory, mode: str, *extra: str) -> Iterator[Served]:
     """``moto-forge serve --forge`` on the real upload-api peer (tests/forge/peer), in ``mode``."""
     from moto_forge.forge.identity import Identity
     from tests.forge.conftest import PEER, UploadPeer
@@ -100,7 +100,7 @@ def forge_served(tmp_path_factory: pytest.TempPathFactory, mode: str) -> Iterato
     identity = Identity.load_or_create(data_dir)
     peer = UploadPeer(PEER, identity.space.encode(), identity.agent.encode())
     server = start_server(
-        data_dir, "--forge", peer.url, "--forge-did", peer.did, "--forge-key", peer.key, "--write-mode", mode
+        data_dir, "--forge", peer.url, "--forge-did", peer.did, "--forge-key", peer.key, "--write-mode", mode, *extra
     )
     yield server
     server.stop()
@@ -115,6 +115,16 @@ def forge_sync(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 @pytest.fixture(scope="session")
 def forge_async(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     yield from forge_served(tmp_path_factory, "async")
+
+
+@pytest.fixture(scope="session")
+def secured_forge_sync(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    yield from forge_served(tmp_path_factory, "sync", "--access-key", SECURED_ACCESS, "--secret-key", SECURED_SECRET)
+
+
+@pytest.fixture(scope="session")
+def secured_forge_async(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    yield from forge_served(tmp_path_factory, "async", "--access-key", SECURED_ACCESS, "--secret-key", SECURED_SECRET)
 
 
 @pytest.fixture(params=["server", "mock_forge", "forge_sync", "forge_async"])

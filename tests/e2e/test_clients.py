@@ -12,9 +12,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.e2e.conftest import SECURED_ACCESS, SECURED_SECRET, Served
 
 ACCESS, SECRET = SECURED_ACCESS, SECURED_SECRET
+
+
+@pytest.fixture(params=["embedded", "forge_sync", "forge_async"])
+def target(request: pytest.FixtureRequest) -> Served:
+    """A SigV4-checking server: on the embedded store, and on the real upload-api in both write modes."""
+    name = {"embedded": "secured", "forge_sync": "secured_forge_sync", "forge_async": "secured_forge_async"}
+    served: Served = request.getfixturevalue(name[request.param])
+    return served
 
 
 def client_env() -> dict[str, str]:
@@ -46,31 +56,31 @@ def same_tree(a: Path, b: Path) -> bool:
     return files_a == files_b and all(filecmp.cmp(a / f, b / f, shallow=False) for f in files_a)
 
 
-def test_aws_cli_cp_sync_ls(secured: Served, tmp_path: Path) -> None:
-    aws(secured, "s3", "mb", "s3://cli-bucket")
+def test_aws_cli_cp_sync_ls(target: Served, tmp_path: Path) -> None:
+    aws(target, "s3", "mb", "s3://cli-bucket")
     big = tmp_path / "big.bin"
     big.write_bytes(os.urandom(50 * 1024 * 1024))
-    aws(secured, "s3", "cp", str(big), "s3://cli-bucket/big.bin")  # multipart by default (8 MiB parts)
+    aws(target, "s3", "cp", str(big), "s3://cli-bucket/big.bin")  # multipart by default (8 MiB parts)
     back = tmp_path / "big-back.bin"
-    aws(secured, "s3", "cp", "s3://cli-bucket/big.bin", str(back))
+    aws(target, "s3", "cp", "s3://cli-bucket/big.bin", str(back))
     assert filecmp.cmp(big, back, shallow=False)
-    etag = aws(secured, "s3api", "head-object", "--bucket", "cli-bucket", "--key", "big.bin")
+    etag = aws(target, "s3api", "head-object", "--bucket", "cli-bucket", "--key", "big.bin")
     assert '-7\\"' in etag  # 50 MiB in 8 MiB parts: a 7-part multipart upload
 
     source = tmp_path / "tree"
     make_tree(source, 500)
-    aws(secured, "s3", "sync", str(source), "s3://cli-bucket/tree")
-    listing = aws(secured, "s3", "ls", "--recursive", "s3://cli-bucket/tree/")
+    aws(target, "s3", "sync", str(source), "s3://cli-bucket/tree")
+    listing = aws(target, "s3", "ls", "--recursive", "s3://cli-bucket/tree/")
     listed = sorted(line.split(None, 3)[3] for line in listing.splitlines())
     assert listed == sorted(f"tree/{p.relative_to(source).as_posix()}" for p in source.rglob("*") if p.is_file())
     restored = tmp_path / "restored"
-    aws(secured, "s3", "sync", "s3://cli-bucket/tree", str(restored))
+    aws(target, "s3", "sync", "s3://cli-bucket/tree", str(restored))
     assert same_tree(source, restored)
-    again = aws(secured, "s3", "sync", str(source), "s3://cli-bucket/tree")
+    again = aws(target, "s3", "sync", str(source), "s3://cli-bucket/tree")
     assert again.strip() == ""  # nothing to do: sizes and times match
 
 
-def test_rclone_copy_and_check(secured: Served, tmp_path: Path) -> None:
+def test_rclone_copy_and_check(target: Served, tmp_path: Path) -> None:
     rclone = shutil.which("rclone")
     assert rclone, "rclone is installed by `make test` (Debian package)"
     env = client_env()
@@ -78,7 +88,7 @@ def test_rclone_copy_and_check(secured: Served, tmp_path: Path) -> None:
     env.update(
         RCLONE_CONFIG_FORGE_TYPE="s3",
         RCLONE_CONFIG_FORGE_PROVIDER="Other",
-        RCLONE_CONFIG_FORGE_ENDPOINT=secured.url,
+        RCLONE_CONFIG_FORGE_ENDPOINT=target.url,
         RCLONE_CONFIG_FORGE_ACCESS_KEY_ID=ACCESS,
         RCLONE_CONFIG_FORGE_SECRET_ACCESS_KEY=SECRET,
         RCLONE_CONFIG_FORGE_REGION="us-east-1",
@@ -102,13 +112,13 @@ def test_rclone_copy_and_check(secured: Served, tmp_path: Path) -> None:
     assert listed == sorted(p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file())
 
 
-def test_s3fs_fsspec(secured: Served) -> None:
+def test_s3fs_fsspec(target: Served) -> None:
     import s3fs
 
     fs: Any = s3fs.S3FileSystem(
         key=ACCESS,
         secret=SECRET,
-        client_kwargs={"endpoint_url": secured.url, "region_name": "us-east-1"},
+        client_kwargs={"endpoint_url": target.url, "region_name": "us-east-1"},
         skip_instance_cache=True,
     )
     fs.mkdir("fsspec-bucket")
