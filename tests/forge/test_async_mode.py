@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import requests
+from botocore.exceptions import ClientError
 
 from moto_forge.bucket.service import BucketService
 from moto_forge.forge.identity import Identity
@@ -115,5 +116,31 @@ def test_outbox_survives_an_outage_and_a_restart(outage: tuple[UploadPeer, Switc
             car_bytes = Path(data_dir, "blobs", car.multihash[-2:], car.multihash).read_bytes()
             assert b"\x12\x20" + hashlib.sha256(car_bytes).digest() in held
         assert record.forge_root == record.root
+    finally:
+        server.stop()
+
+
+def test_sync_mode_refuses_writes_while_forge_answers_5xx(
+    outage: tuple[UploadPeer, Switch, Identity], tmp_path: Path
+) -> None:
+    peer, switch, _ = outage
+    server = start_server(str(tmp_path), "--forge", switch.url, "--forge-did", peer.did, "--forge-key", peer.key,
+                          "--forge-claims", peer.url + "/claims")  # fmt: skip
+    try:
+        s3: Any = client(server.url)
+        s3.create_bucket(Bucket="strict-sync")
+        root = s3.put_object(Bucket="strict-sync", Key="k", Body=b"in forge")["ResponseMetadata"]["HTTPHeaders"][
+            "x-forge-root"
+        ]
+        switch.up = False
+        refused: Any = client(server.url, retries={"max_attempts": 1})
+        with pytest.raises(ClientError) as info:
+            refused.put_object(Bucket="strict-sync", Key="k", Body=b"must not land")
+        assert info.value.response["Error"]["Code"] == "ServiceUnavailable"
+        assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+        switch.up = True
+        head = s3.head_object(Bucket="strict-sync", Key="k")
+        assert head["ResponseMetadata"]["HTTPHeaders"]["x-forge-root"] == root
+        assert s3.get_object(Bucket="strict-sync", Key="k")["Body"].read() == b"in forge"
     finally:
         server.stop()

@@ -10,12 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
 from moto_forge.bucket.service import BucketService
 from moto_forge.forge.connection import Connection, http_transport
 from moto_forge.forge.identity import Identity
+from moto_forge.ipld import dagcbor
+from moto_forge.ipld.car import read_car
+from moto_forge.ipld.cid import multihash_string
 from moto_forge.ucan.principal import Verifier
+from moto_forge.ucan.ucan import UCAN
 from tests.e2e.conftest import client, start_server
 from tests.forge.conftest import UploadPeer
 
@@ -53,6 +58,12 @@ def test_sync_mode_writes_reach_forge_before_they_commit(node_peer: Path, tmp_pa
             assert b"\x12\x20" + hashlib.sha256(car_bytes).digest() in held
         assert len(held) == 2 * len(cars)
         assert record.forge_root == record.root  # the forge root advanced with the bucket
+        claims = requests.get(peer.url + "/claims", params={"multihash": multihash_string(record.root)}, timeout=30)
+        roots, blocks = read_car(claims.content)
+        by_cid = {b.cid: b.data for b in blocks}
+        links = dagcbor.decode(by_cid[roots[0]])["index/query/result@0.1"]["claims"]
+        kinds = {UCAN.decode(by_cid[link]).capabilities[0].can for link in links}
+        assert "assert/index" in kinds  # the indexer holds an index claim for the bucket's root
 
         root_before = s3.head_object(Bucket="forged", Key="small.txt")["ResponseMetadata"]["HTTPHeaders"][
             "x-forge-root"
