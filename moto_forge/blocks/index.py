@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from moto_forge.errors import CodecError
 from moto_forge.ipld import dagcbor
-from moto_forge.ipld.car import encode_car, read_car
+from moto_forge.ipld.car import encode_car, read_variant_car
 from moto_forge.ipld.cid import CID, DAG_CBOR
 
 INDEX_VERSION = "index/sharded/dag@0.1"
@@ -45,12 +45,7 @@ def encode_index(content: CID, shards: Iterable[ShardIndex]) -> tuple[CID, bytes
 
 def decode_index(car: bytes) -> tuple[CID, list[ShardIndex]]:
     """Read an index CAR (verified); return its content root and shards."""
-    roots, blocks = read_car(car)
-    by_cid = {b.cid: b.data for b in blocks}
-    if len(roots) != 1 or roots[0] not in by_cid:
-        raise CodecError("index CAR must have one root block it contains")
-    root = dagcbor.decode(by_cid[roots[0]])
-    body = root.get(INDEX_VERSION) if isinstance(root, dict) else None
+    _, body, by_cid = read_variant_car(car, INDEX_VERSION)
     if not isinstance(body, dict) or not isinstance(body.get("content"), CID):
         raise CodecError(f"index root is not {INDEX_VERSION}")
     shards = []

@@ -5,13 +5,11 @@ if their sha2-256 matches the blob's multihash."""
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 import requests
 
 from moto_forge.errors import ForgeError, MissingBlockError
-from moto_forge.ipld import dagcbor
-from moto_forge.ipld.car import read_car
+from moto_forge.ipld.car import read_variant_car
 from moto_forge.ipld.cid import CAR, CID, SHA2_256
 from moto_forge.ipld.multibase import multibase_decode
 from moto_forge.ucan.ucan import UCAN
@@ -36,9 +34,9 @@ class ForgeRetriever:
             raise ForgeError(f"cannot reach the indexer at {self.claims_url}: {exc}") from exc
         if response.status_code != 200:
             raise ForgeError(f"indexer answered HTTP {response.status_code} for {name}")
-        roots, blocks = read_car(response.content)
-        by_cid = {b.cid: b.data for b in blocks}
-        result: Any = dagcbor.decode(by_cid[roots[0]]).get(QUERY_RESULT, {})
+        _, result, by_cid = read_variant_car(response.content, QUERY_RESULT)
+        if not isinstance(result, dict):
+            raise ForgeError(f"indexer answer for {name} is not a {QUERY_RESULT}")
         urls: list[str] = []
         for link in result.get("claims", []):
             claim = UCAN.decode(by_cid[link])

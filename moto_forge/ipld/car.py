@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from moto_forge.errors import (
     CarError,
@@ -175,3 +175,17 @@ def read_car(data: bytes, *, verify: bool = True) -> tuple[list[CID], list[CarBl
     """Read a whole in-memory CAR; return its roots and blocks."""
     reader = CarReader(io.BytesIO(data), verify=verify)
     return reader.roots, list(reader)
+
+
+def read_variant_car(data: bytes, variant: str) -> tuple[CID, Any, dict[CID, bytes]]:
+    """Read a CAR whose single root block is ``{variant: body}`` (the shape ucanto and
+    Storacha use for messages, archives and indexes); return the root CID, ``body`` and
+    every block by CID (all verified).  :class:`CarHeaderError` if it has another shape."""
+    roots, blocks = read_car(data)
+    by_cid = {b.cid: b.data for b in blocks}
+    if len(roots) != 1 or roots[0] not in by_cid:
+        raise CarHeaderError(f"a {variant} CAR has exactly one root block, and holds it")
+    root = dagcbor.decode(by_cid[roots[0]])
+    if not isinstance(root, dict) or variant not in root:
+        raise CarHeaderError(f"the root block is not {{{variant!r}: ...}}")
+    return roots[0], root[variant], by_cid

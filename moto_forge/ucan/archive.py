@@ -5,7 +5,7 @@ holding the delegation and its proofs (what ``Delegation.archive`` writes and
 from __future__ import annotations
 
 from moto_forge.ipld import dagcbor
-from moto_forge.ipld.car import encode_car, read_car
+from moto_forge.ipld.car import encode_car, read_variant_car
 from moto_forge.ipld.cid import CID, DAG_CBOR
 from moto_forge.ucan.principal import PrincipalError
 from moto_forge.ucan.ucan import UCAN, VERSION
@@ -23,13 +23,8 @@ def archive(delegation: UCAN, proofs: tuple[UCAN, ...] = ()) -> bytes:
 
 def extract(data: bytes) -> tuple[UCAN, dict[CID, UCAN]]:
     """The delegation in an archive, and every other UCAN it carries (by CID)."""
-    roots, blocks = read_car(data)
-    by_cid = {b.cid: b.data for b in blocks}
-    if len(roots) != 1 or roots[0] not in by_cid:
-        raise PrincipalError("a delegation archive has one root block")
-    variant = dagcbor.decode(by_cid[roots[0]])
-    link = variant.get(VARIANT) if isinstance(variant, dict) else None
+    root, link, by_cid = read_variant_car(data, VARIANT)
     if not isinstance(link, CID) or link not in by_cid:
         raise PrincipalError(f"archive root is not {{{VARIANT!r}: Link}} to a block it holds")
-    others = {cid: UCAN.decode(data) for cid, data in by_cid.items() if cid not in (roots[0], link)}
+    others = {cid: UCAN.decode(data) for cid, data in by_cid.items() if cid not in (root, link)}
     return UCAN.decode(by_cid[link]), others

@@ -17,7 +17,7 @@ from typing import Any
 
 from moto_forge.errors import DagCborError
 from moto_forge.ipld import dagcbor
-from moto_forge.ipld.car import encode_car, read_car
+from moto_forge.ipld.car import encode_car, read_variant_car
 from moto_forge.ipld.cid import CID, DAG_CBOR
 from moto_forge.ipld.varint import decode_uvarint, encode_uvarint
 from moto_forge.ucan.principal import EDDSA_SIGNATURE, PrincipalError, Signer, Verifier
@@ -163,14 +163,9 @@ def encode_message(
 
 def decode_message(car: bytes) -> AgentMessage:
     """Read an agent message CAR (every block verified against its CID)."""
-    roots, blocks = read_car(car)
-    by_cid = {b.cid: b.data for b in blocks}
-    if len(roots) != 1 or roots[0] not in by_cid:
-        raise PrincipalError("an agent message has one root block")
-    raw = dagcbor.decode(by_cid[roots[0]])
-    body = raw.get(MESSAGE_VERSION) if isinstance(raw, dict) else None
+    root, body, by_cid = read_variant_car(car, MESSAGE_VERSION)
     if not isinstance(body, dict):
         raise PrincipalError(f"root is not a {MESSAGE_VERSION} message")
     invocations = [UCAN.decode(by_cid[link]) for link in body.get("execute", [])]
     receipts = {CID.decode(key): Receipt.decode(by_cid[link]) for key, link in body.get("report", {}).items()}
-    return AgentMessage(roots[0], invocations, receipts, by_cid)
+    return AgentMessage(root, invocations, receipts, by_cid)
