@@ -28,7 +28,7 @@ from werkzeug.wrappers import Request
 from moto_forge.bucket.service import BucketService
 from moto_forge.errors import ForgeError, InvalidArgument, S3Error
 from moto_forge.ipld.cid import CID
-from moto_forge.s3 import objects, xmlcheck
+from moto_forge.s3 import listing, objects, xmlcheck
 from moto_forge.s3.backend import ForgeS3Backend, read_root, request_headers, written_root
 from moto_forge.s3.errors import classify, error_xml, request_id
 
@@ -170,6 +170,10 @@ class S3App:
                 response = objects.get_object(self.service, request, bucket, key, read_root.get(), method == "HEAD")
                 response.headers[ROOT_HEADER] = str(read_root.get() or self.service.head_bucket(bucket).root)
                 return response
+        if method == "GET" and bucket is not None and key is None and set(args) <= listing.LISTING_PARAMS:
+            response = listing.list_objects(self.service, request, bucket, read_root.get())
+            response.headers[ROOT_HEADER] = str(read_root.get() or self.service.head_bucket(bucket).root)
+            return response
         return self._moto(request, environ, bucket, key, virtual)
 
     def _default_region_create(self, request: Request) -> Request:
