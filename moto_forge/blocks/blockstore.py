@@ -51,9 +51,6 @@ class BlockStore:
             self._remember(cid, data)
         return data
 
-    def has(self, cid: CID) -> bool:
-        return cid.hash_code == IDENTITY or cid in self._cache or self.registry.locate(cid) is not None
-
     def _remember(self, cid: CID, data: bytes) -> None:
         with self._lock:
             if cid in self._cache:

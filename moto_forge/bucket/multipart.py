@@ -53,6 +53,12 @@ class _Chain(io.RawIOBase):
         return out
 
 
+def check_part_number(part_number: int) -> None:
+    """S3 part numbers run from 1 to 10 000 (``InvalidArgument`` otherwise)."""
+    if not 1 <= part_number <= MAX_PARTS:
+        raise InvalidArgument(f"Part number must be an integer between 1 and {MAX_PARTS}", ArgumentName="partNumber")
+
+
 def multipart_etag(part_etags: Sequence[str]) -> str:
     """``hex(md5(concatenated binary part MD5s))-N``."""
     digest = hashlib.md5(b"".join(bytes.fromhex(e) for e in part_etags)).hexdigest()
@@ -92,10 +98,7 @@ class MultipartUploads:
         validate: Callable[[ChunkedBody], None] | None = None,
     ) -> PartRecord:
         """Store one part in a CAR of its own (root = the part's ``fixed-v1`` index)."""
-        if not 1 <= part_number <= MAX_PARTS:
-            raise InvalidArgument(
-                f"Part number must be an integer between 1 and {MAX_PARTS}", ArgumentName="partNumber"
-            )
+        check_part_number(part_number)
         self.get(bucket, upload_id)
         with PendingCar(self.service.blobs) as car:
             chunked = chunk_stream(body, car.add, self.service.chunk_size, checksummers)
@@ -124,10 +127,9 @@ class MultipartUploads:
         source, _ = self.service.head_object(src_bucket, src_key)
         body = source.body
         if byte_range is None and body.format == FIXED_V1 and body.md5 is not None:
+            check_part_number(part_number)
             self.get(bucket, upload_id)
             part = PartRecord(part_number, body.size, body.md5.hex(), body.root, {}, self.service.clock())
-            if not 1 <= part_number <= MAX_PARTS:
-                raise InvalidArgument(f"Part number must be between 1 and {MAX_PARTS}", ArgumentName="partNumber")
             if not self.service.registry.put_part(upload_id, part, []):
                 raise NoSuchUpload("The specified upload does not exist.", UploadId=upload_id)
             return part

@@ -19,7 +19,7 @@ from bisect import bisect_left
 from collections import OrderedDict
 from typing import Any, Union
 
-from moto_forge.errors import DagCborError, InvalidKeyError, MstLimitError, MstStructureError
+from moto_forge.errors import DagCborError, MstLimitError, MstStructureError
 from moto_forge.ipld import dagcbor
 from moto_forge.ipld.blocks import BlockSource
 from moto_forge.ipld.cid import CID, DAG_CBOR
@@ -216,9 +216,3 @@ class NodeLoader:
                 stack.extend(r for r in current.rights if isinstance(r, Node))
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
-
-
-def check_key_for_tree(key: bytes) -> None:
-    """Refuse keys the tree cannot hold (kept here so every writer shares one rule)."""
-    if not 0 < len(key) <= MAX_KEY_BYTES:
-        raise InvalidKeyError(key, f"length {len(key)} outside 1..{MAX_KEY_BYTES}")

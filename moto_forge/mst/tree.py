@@ -47,10 +47,6 @@ class MST:
         root = _build.build(keys, [key_layer(k) for k in keys], [merged[k] for k in keys])
         return cls(NodeLoader(source), root)
 
-    def with_root(self, root: CID) -> MST:
-        """Another version read through the same loader (and so the same node cache)."""
-        return MST(self.loader, self.loader.load(root, None))
-
     def get(self, key: str | bytes) -> CID | None:
         """The value stored under ``key``, or ``None``."""
         kb = key_bytes(key)

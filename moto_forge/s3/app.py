@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterable
+from http import HTTPStatus
 from typing import Any
 
 from moto.core.request import Request as MotoRequest
@@ -238,8 +239,6 @@ def _xml_response(status: int, body: bytes) -> objects.Response:
 
 
 def _reason(status: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status).phrase
     except ValueError:

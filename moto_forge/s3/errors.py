@@ -36,9 +36,7 @@ def classify(exc: ForgeError) -> tuple[str, int, str, dict[str, str]]:
     """(S3 code, HTTP status, message, extra fields) for any moto_forge error."""
     if isinstance(exc, S3Error):
         return exc.code, exc.status, exc.message, dict(exc.details)
-    if isinstance(exc, InvalidKeyError):
-        if "more than" in exc.reason:
-            return "KeyTooLongError", 400, "Your key is too long", {}
+    if isinstance(exc, InvalidKeyError):  # over-long keys are KeyTooLong (an S3Error) at check_key
         return "InvalidArgument", 400, f"Invalid key: {exc.reason}", {}
     if isinstance(exc, MstLimitError):
         return "InvalidArgument", 400, str(exc), {}
