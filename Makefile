@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install test lint bench serve clean
+.PHONY: help install test test-go lint bench serve clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -33,6 +33,15 @@ $(PEER_STAMP): $(PEER)/package-lock.json
 test: $(STAMP) $(PEER_STAMP) lint ## install what is needed (Python, npm and Debian packages), lint, run the whole suite
 	scripts/ensure-test-deps
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory test-go
+
+test-go: $(STAMP) $(PEER_STAMP) ## the Forge and e2e tests again, against the real Go services (piri + indexing-service)
+	@scripts/ensure-test-deps
+	@if command -v go >/dev/null; then \
+	  tests/forge/gostack/build >/dev/null && $(PY) -m pytest --forge-stack=go; \
+	else \
+	  echo "NOT RUN: the Go Forge suite needs the go toolchain (tests/forge/gostack/README.md)" >&2; \
+	fi
 
 bench: $(STAMP) ## benchmarks; prints a table and writes bench/results/*.json
 	$(PY) -m bench.core

@@ -22,9 +22,46 @@ import pytest  # noqa: E402
 
 from moto_forge.bucket.service import BucketService  # noqa: E402
 from moto_forge.registry import default_url  # noqa: E402
+from tests.support.forge_peers import PeerLauncher, peer_launcher  # noqa: E402
 from tests.support.postgres import create_database, running_postgres  # noqa: E402
 
 BACKENDS = ["sqlite", "postgres"]
+
+LOCAL_TARGETS = {"server", "mock_forge", "embedded"}
+"""Parameter values of the e2e ``s3`` / ``target`` fixtures that do not involve Forge."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--forge-stack",
+        choices=["npm", "go"],
+        default="npm",
+        help="Forge peer for the Forge tests: the npm upload-api peer (default), or the real Go services "
+        "(piri + indexing-service; runs only the tests that talk to a Forge peer)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "go_stack: asserts on the Go services themselves (runs with --forge-stack=go)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With ``--forge-stack=go`` keep the tests that talk to a Forge peer: those of
+    tests/forge that start one, and the e2e suite (whose ``served`` / ``secured``
+    servers are then ``serve --forge`` on the Go stack) minus its local-only
+    variants.  Without it, leave out the tests that look inside the Go services."""
+    go = config.getoption("--forge-stack") == "go"
+    keep, drop = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        values = {v for v in (params.params.values() if params else []) if isinstance(v, str)}
+        in_e2e = "tests/e2e/" in item.nodeid.replace("\\", "/") or item.nodeid.startswith("e2e/")
+        talks_to_forge = "forge_peer" in getattr(item, "fixturenames", ()) or (in_e2e and not values & LOCAL_TARGETS)
+        wanted = talks_to_forge if go else item.get_closest_marker("go_stack") is None
+        (keep if wanted else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")
@@ -50,3 +87,9 @@ def service(registry_url: str, tmp_path: Path) -> Iterator[BucketService]:
     svc = BucketService.open(str(tmp_path / "data"), registry_url, chunk_size=1024)
     yield svc
     svc.close()
+
+
+@pytest.fixture(scope="session")
+def forge_peer(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> PeerLauncher:
+    """Start a Forge peer: the npm upload-api peer, or the Go stack under ``--forge-stack=go``."""
+    return peer_launcher(request.config, tmp_path_factory)

@@ -34,7 +34,7 @@ class ForgeRetriever:
             raise ForgeError(f"cannot reach the indexer at {self.claims_url}: {exc}") from exc
         if response.status_code != 200:
             raise ForgeError(f"indexer answered HTTP {response.status_code} for {name}")
-        _, result, by_cid = read_variant_car(response.content, QUERY_RESULT)
+        _, result, by_cid = read_variant_car(response.content, QUERY_RESULT, binary_keys=True)
         if not isinstance(result, dict):
             raise ForgeError(f"indexer answer for {name} is not a {QUERY_RESULT}")
         urls: list[str] = []

@@ -177,15 +177,16 @@ def read_car(data: bytes, *, verify: bool = True) -> tuple[list[CID], list[CarBl
     return reader.roots, list(reader)
 
 
-def read_variant_car(data: bytes, variant: str) -> tuple[CID, Any, dict[CID, bytes]]:
+def read_variant_car(data: bytes, variant: str, *, binary_keys: bool = False) -> tuple[CID, Any, dict[CID, bytes]]:
     """Read a CAR whose single root block is ``{variant: body}`` (the shape ucanto and
     Storacha use for messages, archives and indexes); return the root CID, ``body`` and
-    every block by CID (all verified).  :class:`CarHeaderError` if it has another shape."""
+    every block by CID (all verified).  :class:`CarHeaderError` if it has another shape.
+    ``binary_keys`` is passed to :func:`dagcbor.decode` for the root block."""
     roots, blocks = read_car(data)
     by_cid = {b.cid: b.data for b in blocks}
     if len(roots) != 1 or roots[0] not in by_cid:
         raise CarHeaderError(f"a {variant} CAR has exactly one root block, and holds it")
-    root = dagcbor.decode(by_cid[roots[0]])
+    root = dagcbor.decode(by_cid[roots[0]], binary_keys=binary_keys)
     if not isinstance(root, dict) or variant not in root:
         raise CarHeaderError(f"the root block is not {{{variant!r}: ...}}")
     return roots[0], root[variant], by_cid

@@ -130,12 +130,13 @@ def encode(value: Any) -> bytes:
 
 
 class _Decoder:
-    __slots__ = ("buf", "end", "pos")
+    __slots__ = ("binary_keys", "buf", "end", "pos")
 
-    def __init__(self, buf: bytes) -> None:
+    def __init__(self, buf: bytes, binary_keys: bool = False) -> None:
         self.buf = buf
         self.pos = 0
         self.end = len(buf)
+        self.binary_keys = binary_keys
 
     def fail(self, why: str) -> DagCborError:
         return DagCborError(f"{why} at byte {self.pos}")
@@ -207,7 +208,9 @@ class _Decoder:
                 try:
                     key = kraw.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    raise self.fail("invalid UTF-8 in map key") from exc
+                    if not self.binary_keys:
+                        raise self.fail("invalid UTF-8 in map key") from exc
+                    key = kraw.decode("utf-8", "surrogateescape")
                 result[key] = self.value(depth + 1)
             return result
         if major == 6:
@@ -240,12 +243,16 @@ class _Decoder:
         raise self.fail(f"simple value or float width 0x{self.buf[start]:02x} is not allowed")
 
 
-def decode(data: bytes | bytearray | memoryview) -> Any:
+def decode(data: bytes | bytearray | memoryview, *, binary_keys: bool = False) -> Any:
     """Decode one canonical DAG-CBOR value spanning all of ``data``.
 
-    Raises :class:`DagCborError` for anything that is not strict DAG-CBOR.
+    Raises :class:`DagCborError` for anything that is not strict DAG-CBOR.  With
+    ``binary_keys``, map keys that are not valid UTF-8 decode with ``surrogateescape``
+    (``key.encode("utf-8", "surrogateescape")`` gives the bytes back) instead of
+    failing: the Go indexing-service keys a query result's ``indexes`` by binary
+    context IDs.  Only for reading other services' answers, never our own data.
     """
-    dec = _Decoder(bytes(data))
+    dec = _Decoder(bytes(data), binary_keys)
     value = dec.value(0)
     if dec.pos != dec.end:
         raise DagCborError(f"{dec.end - dec.pos} trailing bytes after the value at byte {dec.pos}")

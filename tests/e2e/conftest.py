@@ -17,6 +17,7 @@ import pytest
 from botocore.config import Config
 
 from moto_forge.mock import mock_forge
+from tests.support.forge_peers import PeerLauncher
 from tests.support.postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,8 +77,12 @@ SECURED_ACCESS, SECURED_SECRET = "AKIDMOTOFORGETEST", "not-so-secret-key-for-tes
 
 
 @pytest.fixture(scope="session")
-def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """A server started with credentials (SigV4 checked)."""
+def secured(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A server started with credentials (SigV4 checked); with ``--forge-stack=go`` it
+    is ``serve --forge`` on the Go stack, in sync mode."""
+    if go_stack(request):
+        yield request.getfixturevalue("secured_forge_sync")
+        return
     data_dir = str(tmp_path_factory.mktemp("secured"))
     server = start_server(data_dir, "--access-key", SECURED_ACCESS, "--secret-key", SECURED_SECRET)
     yield server
@@ -85,46 +90,60 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 @pytest.fixture(scope="session")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """``moto-forge serve`` on the embedded store; with ``--forge-stack=go`` it is
+    ``serve --forge`` on the Go stack, in sync mode (so the whole e2e suite runs there)."""
+    if go_stack(request):
+        yield request.getfixturevalue("forge_sync")
+        return
     server = start_server(str(tmp_path_factory.mktemp("served")))
     yield server
     server.stop()
 
 
-def forge_served(tmp_path_factory: pytest.TempPathFactory, mode: str, *extra: str) -> Iterator[Served]:
-    """``moto-forge serve --forge`` on the real upload-api peer (tests/forge/peer), in ``mode``."""
+def go_stack(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--forge-stack") == "go")
+
+
+def forge_served(
+    tmp_path_factory: pytest.TempPathFactory, forge_peer: PeerLauncher, mode: str, *extra: str
+) -> Iterator[Served]:
+    """``moto-forge serve --forge`` on a Forge peer (the npm upload-api peer, or the Go
+    stack under ``--forge-stack=go``), in ``mode``."""
     from moto_forge.forge.identity import Identity
-    from tests.forge.conftest import PEER, UploadPeer
 
     data_dir = str(tmp_path_factory.mktemp(f"forge-{mode}"))
     identity = Identity.load_or_create(data_dir)
-    peer = UploadPeer(PEER, identity.space.encode(), identity.agent.encode())
-    server = start_server(
-        data_dir, "--forge", peer.url, "--forge-did", peer.did, "--forge-key", peer.key, "--write-mode", mode, *extra
-    )
+    peer = forge_peer(identity)
+    flags = ["--forge", peer.url, "--forge-did", peer.did, "--forge-key", peer.key, "--forge-claims", peer.claims_url]
+    server = start_server(data_dir, *flags, "--write-mode", mode, *extra)
     yield server
     server.stop()
     peer.stop()
 
 
 @pytest.fixture(scope="session")
-def forge_sync(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    yield from forge_served(tmp_path_factory, "sync")
+def forge_sync(tmp_path_factory: pytest.TempPathFactory, forge_peer: PeerLauncher) -> Iterator[Served]:
+    yield from forge_served(tmp_path_factory, forge_peer, "sync")
 
 
 @pytest.fixture(scope="session")
-def forge_async(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    yield from forge_served(tmp_path_factory, "async")
+def forge_async(tmp_path_factory: pytest.TempPathFactory, forge_peer: PeerLauncher) -> Iterator[Served]:
+    yield from forge_served(tmp_path_factory, forge_peer, "async")
 
 
 @pytest.fixture(scope="session")
-def secured_forge_sync(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    yield from forge_served(tmp_path_factory, "sync", "--access-key", SECURED_ACCESS, "--secret-key", SECURED_SECRET)
+def secured_forge_sync(tmp_path_factory: pytest.TempPathFactory, forge_peer: PeerLauncher) -> Iterator[Served]:
+    yield from forge_served(
+        tmp_path_factory, forge_peer, "sync", "--access-key", SECURED_ACCESS, "--secret-key", SECURED_SECRET
+    )
 
 
 @pytest.fixture(scope="session")
-def secured_forge_async(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    yield from forge_served(tmp_path_factory, "async", "--access-key", SECURED_ACCESS, "--secret-key", SECURED_SECRET)
+def secured_forge_async(tmp_path_factory: pytest.TempPathFactory, forge_peer: PeerLauncher) -> Iterator[Served]:
+    yield from forge_served(
+        tmp_path_factory, forge_peer, "async", "--access-key", SECURED_ACCESS, "--secret-key", SECURED_SECRET
+    )
 
 
 @pytest.fixture(params=["server", "mock_forge", "forge_sync", "forge_async"])

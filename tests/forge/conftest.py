@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-PEER = Path(__file__).parent / "peer"
+from tests.support.forge_peers import PEER
 
 
 @pytest.fixture(scope="session")
@@ -27,27 +27,3 @@ def run_node(peer: Path, script: str, request: dict[str, Any]) -> dict[str, Any]
     assert result.returncode == 0, result.stderr
     answer: dict[str, Any] = json.loads(result.stdout)
     return answer
-
-
-class UploadPeer:
-    """tests/forge/peer/server.mjs: the real upload-api over HTTP, our space provisioned."""
-
-    def __init__(self, peer: Path, space_key: str, agent_key: str) -> None:
-        import os
-
-        env = {**os.environ, "FORGE_SPACE_KEY": space_key, "FORGE_AGENT_KEY": agent_key}
-        self.process = subprocess.Popen(["node", "server.mjs"], cwd=peer, env=env, stdout=subprocess.PIPE, text=True)
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        assert line, "the upload-api peer did not start"
-        info = json.loads(line)
-        self.url: str = info["url"]
-        self.did: str = info["did"]
-        self.key: str = info["key"]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-        if self.process.stdout is not None:
-            self.process.stdout.close()

@@ -21,8 +21,8 @@ from botocore.exceptions import ClientError
 from moto_forge.bucket.service import BucketService
 from moto_forge.forge.identity import Identity
 from tests.e2e.conftest import client, start_server
-from tests.forge.conftest import UploadPeer
 from tests.forge.test_serve_forge import peer_blobs
+from tests.support.forge_peers import ForgePeer, PeerLauncher
 
 
 class Switch:
@@ -63,9 +63,9 @@ class Switch:
 
 
 @pytest.fixture
-def outage(node_peer: Path, tmp_path: Path) -> Iterator[tuple[UploadPeer, Switch, Identity]]:
+def outage(forge_peer: PeerLauncher, tmp_path: Path) -> Iterator[tuple[ForgePeer, Switch, Identity]]:
     identity = Identity.load_or_create(str(tmp_path))
-    peer = UploadPeer(node_peer, identity.space.encode(), identity.agent.encode())
+    peer = forge_peer(identity)
     switch = Switch(peer.url)
     yield peer, switch, identity
     switch.close()
@@ -81,11 +81,11 @@ def status(data_dir: str) -> str:
     return result.stdout
 
 
-def test_outbox_survives_an_outage_and_a_restart(outage: tuple[UploadPeer, Switch, Identity], tmp_path: Path) -> None:
+def test_outbox_survives_an_outage_and_a_restart(outage: tuple[ForgePeer, Switch, Identity], tmp_path: Path) -> None:
     peer, switch, identity = outage
     data_dir = str(tmp_path)
     flags = ["--forge", switch.url, "--forge-did", peer.did, "--forge-key", peer.key,
-             "--forge-claims", peer.url + "/claims", "--write-mode", "async"]  # fmt: skip
+             "--forge-claims", peer.claims_url, "--write-mode", "async"]  # fmt: skip
     switch.up = False
     server = start_server(data_dir, *flags)
     try:
@@ -121,11 +121,11 @@ def test_outbox_survives_an_outage_and_a_restart(outage: tuple[UploadPeer, Switc
 
 
 def test_sync_mode_refuses_writes_while_forge_answers_5xx(
-    outage: tuple[UploadPeer, Switch, Identity], tmp_path: Path
+    outage: tuple[ForgePeer, Switch, Identity], tmp_path: Path
 ) -> None:
     peer, switch, _ = outage
     server = start_server(str(tmp_path), "--forge", switch.url, "--forge-did", peer.did, "--forge-key", peer.key,
-                          "--forge-claims", peer.url + "/claims")  # fmt: skip
+                          "--forge-claims", peer.claims_url)  # fmt: skip
     try:
         s3: Any = client(server.url)
         s3.create_bucket(Bucket="strict-sync")

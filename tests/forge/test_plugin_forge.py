@@ -12,8 +12,8 @@ import boto3
 from moto_forge.bucket.service import BucketService
 from moto_forge.forge.identity import Identity
 from moto_forge.mock import mock_forge
-from tests.forge.conftest import UploadPeer
 from tests.forge.test_serve_forge import peer_blobs
+from tests.support.forge_peers import PeerLauncher
 
 SUITE = """
 def test_uses_s3(forge_s3, forge_server):
@@ -24,10 +24,10 @@ def test_uses_s3(forge_s3, forge_server):
 """
 
 
-def test_plugin_and_mock_forge_write_to_forge(node_peer: Path, tmp_path: Path) -> None:
+def test_plugin_and_mock_forge_write_to_forge(forge_peer: PeerLauncher, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     identity = Identity.load_or_create(str(data_dir))
-    peer = UploadPeer(node_peer, identity.space.encode(), identity.agent.encode())
+    peer = forge_peer(identity)
     try:
         suite = tmp_path / "test_suite.py"
         suite.write_text(SUITE)

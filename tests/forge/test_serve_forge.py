@@ -16,16 +16,16 @@ from botocore.exceptions import ClientError
 from moto_forge.bucket.service import BucketService
 from moto_forge.forge.connection import Connection, http_transport
 from moto_forge.forge.identity import Identity
-from moto_forge.ipld import dagcbor
-from moto_forge.ipld.car import read_car
+from moto_forge.forge.retrieval import QUERY_RESULT
+from moto_forge.ipld.car import read_variant_car
 from moto_forge.ipld.cid import multihash_string
 from moto_forge.ucan.principal import Verifier
 from moto_forge.ucan.ucan import UCAN
 from tests.e2e.conftest import client, start_server
-from tests.forge.conftest import UploadPeer
+from tests.support.forge_peers import ForgePeer, PeerLauncher
 
 
-def peer_blobs(peer: UploadPeer, identity: Identity) -> set[bytes]:
+def peer_blobs(peer: ForgePeer, identity: Identity) -> set[bytes]:
     connection = Connection(identity.agent, peer.did, http_transport(peer.url), Verifier.parse(peer.key))
     invocation = connection.invoke(identity.space.did, "space/blob/list", {"size": 1000}, [identity.agent_proof])
     (receipt,) = connection.execute(invocation)
@@ -33,10 +33,10 @@ def peer_blobs(peer: UploadPeer, identity: Identity) -> set[bytes]:
     return {entry["blob"]["digest"] for entry in receipt.ok["results"]}
 
 
-def test_sync_mode_writes_reach_forge_before_they_commit(node_peer: Path, tmp_path: Path) -> None:
+def test_sync_mode_writes_reach_forge_before_they_commit(forge_peer: PeerLauncher, tmp_path: Path) -> None:
     data_dir = str(tmp_path)
     identity = Identity.load_or_create(data_dir)
-    peer = UploadPeer(node_peer, identity.space.encode(), identity.agent.encode())
+    peer = forge_peer(identity)
     server = start_server(data_dir, "--forge", peer.url, "--forge-did", peer.did, "--forge-key", peer.key)
     try:
         s3: Any = client(server.url)
@@ -58,10 +58,9 @@ def test_sync_mode_writes_reach_forge_before_they_commit(node_peer: Path, tmp_pa
             assert b"\x12\x20" + hashlib.sha256(car_bytes).digest() in held
         assert len(held) == 2 * len(cars)
         assert record.forge_root == record.root  # the forge root advanced with the bucket
-        claims = requests.get(peer.url + "/claims", params={"multihash": multihash_string(record.root)}, timeout=30)
-        roots, blocks = read_car(claims.content)
-        by_cid = {b.cid: b.data for b in blocks}
-        links = dagcbor.decode(by_cid[roots[0]])["index/query/result@0.1"]["claims"]
+        claims = requests.get(peer.claims_url, params={"multihash": multihash_string(record.root)}, timeout=30)
+        _, result, by_cid = read_variant_car(claims.content, QUERY_RESULT, binary_keys=True)
+        links = result["claims"]
         kinds = {UCAN.decode(by_cid[link]).capabilities[0].can for link in links}
         assert "assert/index" in kinds  # the indexer holds an index claim for the bucket's root
 

@@ -16,7 +16,7 @@ from moto_forge.forge.identity import Identity
 from moto_forge.ucan.archive import extract
 from moto_forge.ucan.principal import Signer, Verifier
 from moto_forge.ucan.ucan import UCAN, Capability
-from tests.forge.conftest import UploadPeer
+from tests.support.forge_peers import PeerLauncher
 
 
 @dataclass
@@ -29,10 +29,10 @@ class Peer:
 
 
 @pytest.fixture(scope="module")
-def upload_service(node_peer: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peer]:
+def upload_service(forge_peer: PeerLauncher, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peer]:
     data_dir = str(tmp_path_factory.mktemp("forge-identity"))
     identity = Identity.load_or_create(data_dir)
-    peer = UploadPeer(node_peer, identity.space.encode(), identity.agent.encode())
+    peer = forge_peer(identity)
     yield Peer(peer.url, peer.did, peer.key, identity, data_dir)
     peer.stop()
 

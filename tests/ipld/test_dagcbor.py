@@ -120,3 +120,13 @@ def test_decoder_never_raises_anything_but_dagcbor_error(raw: bytes) -> None:
     except DagCborError:
         return
     assert dagcbor.encode(value) == raw
+
+
+def test_binary_map_keys_only_when_asked() -> None:
+    """The Go indexing-service keys `indexes` by binary context IDs (invalid UTF-8)."""
+    raw = b"\xa1\x62\xff\x01\x07"  # {text key 0xff 0x01: 7}
+    with pytest.raises(DagCborError, match="invalid UTF-8 in map key"):
+        dagcbor.decode(raw)
+    (key,) = dagcbor.decode(raw, binary_keys=True)
+    assert key.encode("utf-8", "surrogateescape") == b"\xff\x01"
+    assert dagcbor.decode(raw, binary_keys=True)[key] == 7

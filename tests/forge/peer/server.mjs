@@ -1,38 +1,64 @@
 // The real @storacha/upload-api (its published test context: real ucanto
-// server logic, in-memory stores, mock storage nodes on real HTTP ports)
-// served over HTTP for moto_forge's Forge tests.
+// server logic, in-memory stores) served over HTTP for moto_forge's Forge tests.
+//
+// Two back ends:
+// - default: the context's mock storage nodes on real HTTP ports and its
+//   in-memory indexing-service mock (GET /claims answers from it);
+// - Go stack (FORGE_PIRI_URL set): one real piri storage node and the real Go
+//   indexing-service (tests/forge/gostack), this process playing the upload
+//   service between them as sprue would.
 //
 // Input (environment): FORGE_SPACE_KEY and FORGE_AGENT_KEY, moto_forge's
 // signer strings; the peer provisions that space for that agent (as an
-// account would) before it starts listening.
-// Output: one JSON line on stdout: {url, did, key} (the service's did:web and
-// the did:key its receipts are signed with).
+// account would) before it starts listening. For the Go stack also
+// FORGE_UPLOAD_KEY (the did:key this service invokes piri and the indexer as),
+// FORGE_PIRI_URL / FORGE_PIRI_KEY, FORGE_INDEXER_URL / FORGE_INDEXER_KEY /
+// FORGE_INDEXER_DID (the indexer's did:web).
+// Output: one JSON line on stdout: {url, did, key, piriIndexerProof?} (the
+// service's DID, the did:key its receipts are signed with, and for the Go
+// stack the indexer's claim/cache delegation to piri, in go-ucanto's
+// delegation.Parse format).
 import http from 'node:http'
 import { createContext } from '@storacha/upload-api/test/context'
 import { provisionProvider } from '@storacha/upload-api/test/utils'
-import { createServer } from '@storacha/upload-api'
+import { BlobRetriever, RoutingService } from '@storacha/upload-api/test/external-service'
+import { createServer, connect as connectService } from '@storacha/upload-api'
 import { ed25519 } from '@ucanto/principal'
 import { Absentee } from '@ucanto/principal'
+import { connect } from '@ucanto/client'
+import { CAR, HTTP } from '@ucanto/transport'
+import { Client as IndexerClient } from '@storacha/indexing-service-client'
 import * as Digest from 'multiformats/hashes/digest'
 import * as AssertCaps from '@storacha/capabilities/assert'
+import * as ClaimCaps from '@storacha/capabilities/claim'
 import { base58btc } from 'multiformats/bases/base58'
+import { base64 } from 'multiformats/bases/base64'
+import { CID } from 'multiformats/cid'
+import { identity } from 'multiformats/hashes/identity'
 
+const goStack = Boolean(process.env.FORGE_PIRI_URL)
 const context = await createContext({ http, requirePaymentPlan: false })
-
-// The test context delegates assert/* to the indexing service's client with
-// ucanto's default expiration (30 s), so after half a minute every
-// space/index/add fails as Unauthorized. A long-running peer re-delegates it
-// without expiry.
-const indexer = context.indexingService.invocationConfig
-indexer.proofs = [
-  await AssertCaps.assert.delegate({
-    issuer: indexer.audience,
-    audience: indexer.issuer,
-    with: indexer.audience.did(),
-    expiration: Infinity,
-  }),
-]
+let piriIndexerProof
+if (goStack) {
+  piriIndexerProof = await useGoStack(context)
+} else {
+  // The test context delegates assert/* to the indexing service's client with
+  // ucanto's default expiration (30 s), so after half a minute every
+  // space/index/add fails as Unauthorized. A long-running peer re-delegates it
+  // without expiry.
+  const indexer = context.indexingService.invocationConfig
+  indexer.proofs = [
+    await AssertCaps.assert.delegate({
+      issuer: indexer.audience,
+      audience: indexer.issuer,
+      with: indexer.audience.did(),
+      expiration: Infinity,
+    }),
+  ]
+}
 const server = createServer(context)
+// The legacy web3.storage/* handlers call back into the service itself.
+context.getServiceConnection = () => connectService({ id: context.id, channel: server })
 
 const space = ed25519.parse(process.env.FORGE_SPACE_KEY)
 const agent = ed25519.parse(process.env.FORGE_AGENT_KEY)
@@ -91,5 +117,65 @@ httpServer.listen(0, '127.0.0.1', () => {
     url: `http://127.0.0.1:${port}`,
     did: context.id.did(),
     key: context.id.toDIDKey(),
+    ...(piriIndexerProof ? { piriIndexerProof } : {}),
   }) + '\n')
 })
+
+/**
+ * Point the context at the real Go services: piri as the only storage
+ * provider (we hold its key, as its operator would, to delegate blob/allocate
+ * and blob/accept to this service), the Go indexer for assert/index and
+ * queries. Returns the indexer's claim/cache delegation to piri.
+ */
+async function useGoStack(context) {
+  // The service's own name is a did:web nobody here can resolve; towards piri
+  // and the indexer it acts through a did:key agent they delegate to.
+  const uploadSigner = ed25519.parse(process.env.FORGE_UPLOAD_KEY)
+  const piriSigner = ed25519.parse(process.env.FORGE_PIRI_KEY)
+  const indexerSigner = ed25519.parse(process.env.FORGE_INDEXER_KEY).withDID(process.env.FORGE_INDEXER_DID)
+  const indexerURL = new URL(process.env.FORGE_INDEXER_URL)
+  const piri = {
+    id: piriSigner,
+    connection: connect({
+      id: piriSigner,
+      codec: CAR.outbound,
+      channel: HTTP.open({ url: new URL(process.env.FORGE_PIRI_URL), method: 'POST' }),
+    }),
+  }
+  context.storageProviders = [piri]
+  context.maxReplicas = 0
+  context.router = RoutingService.create(uploadSigner, [piri])
+  const indexerConnection = connect({
+    id: indexerSigner,
+    codec: CAR.outbound,
+    channel: HTTP.open({ url: indexerURL, method: 'POST' }),
+  })
+  const indexer = new IndexerClient({ serviceURL: indexerURL, servicePrincipal: indexerSigner, connection: indexerConnection })
+  context.indexingService = {
+    invocationConfig: {
+      issuer: uploadSigner,
+      with: indexerSigner.did(),
+      audience: indexerSigner,
+      proofs: [
+        await AssertCaps.assert.delegate({
+          issuer: indexerSigner,
+          audience: uploadSigner,
+          with: indexerSigner.did(),
+          expiration: Infinity,
+        }),
+      ],
+    },
+    connection: indexerConnection,
+    queryClaims: (query) => indexer.queryClaims(query),
+  }
+  context.blobRetriever = BlobRetriever.create(context.indexingService, context.claimsService)
+  const cache = await ClaimCaps.cache.delegate({
+    issuer: indexerSigner,
+    audience: piriSigner,
+    with: indexerSigner.did(),
+    expiration: Infinity,
+  })
+  const archive = await cache.archive()
+  if (archive.error) throw archive.error
+  return CID.createV1(0x0202, identity.digest(archive.ok)).toString(base64)
+}

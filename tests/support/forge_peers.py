@@ -1,0 +1,68 @@
+"""Forge peers the tests point moto_forge at: the real @storacha/upload-api from npm
+(tests/forge/peer/server.mjs, pinned by its lockfile), or, with
+``--forge-stack=go``, the real Go services (tests/forge/gostack)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+import pytest
+
+from moto_forge.forge.identity import Identity
+
+PEER = Path(__file__).resolve().parents[1] / "forge" / "peer"
+
+
+class ForgePeer(Protocol):
+    """An upload service moto_forge can be pointed at, and the indexer behind it."""
+
+    url: str
+    did: str
+    key: str
+    claims_url: str
+
+    def stop(self) -> None: ...
+
+
+PeerLauncher = Callable[[Identity], ForgePeer]
+"""Starts a Forge peer with ``identity``'s space provisioned for its agent."""
+
+
+class UploadPeer:
+    """tests/forge/peer/server.mjs: the real upload-api over HTTP, our space provisioned."""
+
+    def __init__(self, peer: Path, space_key: str, agent_key: str) -> None:
+        env = {**os.environ, "FORGE_SPACE_KEY": space_key, "FORGE_AGENT_KEY": agent_key}
+        self.process = subprocess.Popen(["node", "server.mjs"], cwd=peer, env=env, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        assert line, "the upload-api peer did not start"
+        info = json.loads(line)
+        self.url: str = info["url"]
+        self.did: str = info["did"]
+        self.key: str = info["key"]
+        self.claims_url = self.url + "/claims"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+def peer_launcher(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> PeerLauncher:
+    """The launcher ``--forge-stack`` chooses: the npm peer (default) or the Go stack."""
+    if config.getoption("--forge-stack") == "go":
+        from tests.forge.gostack.stack import start_go_stack
+
+        return lambda identity: start_go_stack(
+            tmp_path_factory.mktemp("gostack"), identity.space.encode(), identity.agent.encode()
+        )
+    assert (PEER / "node_modules" / "@ucanto" / "core").is_dir(), "run `make test` (it runs npm ci in tests/forge/peer)"
+    return lambda identity: UploadPeer(PEER, identity.space.encode(), identity.agent.encode())
