@@ -43,10 +43,11 @@ test-go: $(STAMP) $(PEER_STAMP) ## the Forge and e2e tests again, against the re
 	  echo "NOT RUN: the Go Forge suite needs the go toolchain (tests/forge/gostack/README.md)" >&2; \
 	fi
 
-bench: $(STAMP) ## benchmarks; prints a table and writes bench/results/*.json
+bench: $(STAMP) $(PEER_STAMP) ## benchmarks; prints tables and writes bench/results/*.json
 	$(PY) -m bench.core
 	$(PY) -m bench.engine
 	$(PY) -m bench.s3
+	$(PY) -m bench.forge
 
 serve: $(STAMP) ## run the S3 server on the embedded store
 	$(VENV)/bin/moto-forge serve

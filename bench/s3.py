@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 
 RESULTS = Path(__file__).parent / "results"
@@ -36,7 +37,10 @@ QUICK = os.environ.get("BENCH_QUICK") == "1"
 REPEAT = 1 if QUICK else 3
 SMALL_COUNT = 200 if QUICK else 1000
 LARGE_MIB = 32 if QUICK else 256
-LIST_KEYS = 2000 if QUICK else 20_000
+HUGE_MIB = 64 if QUICK else 1024
+LIST_STAGES = (1000, 3000, 6000) if QUICK else (1000, 20_000, 100_000)
+"""A bucket grown to each size in turn: full listing, one page, PUT latency at each."""
+LATENCY_PUTS = 30 if QUICK else 100
 
 
 def free_port() -> int:
@@ -87,7 +91,16 @@ class Server:
 
     def stop(self) -> None:
         self.process.terminate()
-        self.process.wait(timeout=30)
+        self.process.wait(timeout=60)
+
+
+FORGE_SERVE = [sys.executable, "-m", "moto_forge.cli", "serve", "--quiet", "--data-dir"]
+MOTO_SERVE = [sys.executable, "-m", "moto.server", "-p"]
+
+
+def start_servers() -> list[Server]:
+    data_dir = tempfile.mkdtemp(prefix="bench-forge-", dir=os.environ.get("BENCH_TMP"))
+    return [Server("moto_forge", [*FORGE_SERVE, data_dir, "--port"]), Server("moto_server", MOTO_SERVE)]
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -136,22 +149,93 @@ def workloads(server: Server, run: int) -> dict[str, float]:
 
 
 def listing(server: Server) -> dict[str, float]:
+    """One bucket grown through ``LIST_STAGES``: at each size a full paginated listing,
+    one 1 000-key page with a prefix (the same 1 000 keys at every size) and the
+    median latency of single PUTs into it."""
     s3 = server.client()
     s3.create_bucket(Bucket="listing")
-    fill(s3, "listing", LIST_KEYS)
     fill(s3, "listing", 1000, prefix="p")
+    out: dict[str, float] = {}
+    have = 1000
+    for stage in LIST_STAGES:
+        fill(s3, "listing", stage - have, prefix=f"k{stage}")
+        have = stage
 
-    def full() -> None:
-        for _ in s3.get_paginator("list_objects_v2").paginate(Bucket="listing"):
-            pass
+        def full() -> None:
+            for _ in s3.get_paginator("list_objects_v2").paginate(Bucket="listing"):
+                pass
 
-    return {
-        "list_full_s": statistics.median(timed(full) for _ in range(REPEAT)),
-        "list_page_with_prefix_ms": 1000
-        * statistics.median(
-            timed(lambda: s3.list_objects_v2(Bucket="listing", Prefix="p/", MaxKeys=1000)) for _ in range(REPEAT)
-        ),
-    }
+        runs = 1 if stage > 20_000 else REPEAT
+        out[f"list_full_{stage}_s"] = statistics.median(timed(full) for _ in range(runs))
+        out[f"list_page_prefix_{stage}_ms"] = 1000 * statistics.median(
+            timed(lambda: s3.list_objects_v2(Bucket="listing", Prefix="p/", MaxKeys=1000)) for _ in range(5)
+        )
+        latencies = put_latencies(s3, f"lat{stage}")
+        have += LATENCY_PUTS
+        out[f"put_latency_{stage}_keys_ms"] = 1000 * statistics.median(latencies)
+    return out
+
+
+def put_latencies(s3: Any, prefix: str) -> list[float]:
+    body = os.urandom(4096)
+    out = []
+    for i in range(LATENCY_PUTS):
+        start = time.perf_counter()
+        s3.put_object(Bucket="listing", Key=f"{prefix}/{i}", Body=body)
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def huge(name: str) -> dict[str, float]:
+    """PUT and GET of one ``HUGE_MIB`` object against a fresh server of ``name``, whose
+    peak RSS is then this workload's alone."""
+    (server,) = start_servers_named(name)
+    try:
+        s3 = server.client()
+        s3.create_bucket(Bucket="huge")
+        body = Generated(HUGE_MIB << 20)
+        put = timed(lambda: s3.upload_fileobj(body, "huge", "one", Config=SINGLE_REQUEST))
+        sink = Sink()
+        get = timed(lambda: s3.download_fileobj("huge", "one", sink, Config=SINGLE_REQUEST))
+        assert sink.size == HUGE_MIB << 20, sink.size
+        mb = (HUGE_MIB << 20) / 1e6
+        return {"put_huge_mb_s": mb / put, "get_huge_mb_s": mb / get, "huge_peak_rss_mib": server.peak_rss_mib()}
+    finally:
+        server.stop()
+
+
+def start_servers_named(name: str) -> list[Server]:
+    if name == "moto_forge":
+        data_dir = tempfile.mkdtemp(prefix="bench-forge-huge-", dir=os.environ.get("BENCH_TMP"))
+        return [Server(name, [*FORGE_SERVE, data_dir, "--port"])]
+    return [Server(name, MOTO_SERVE)]
+
+
+class Generated:
+    """``size`` pseudo-random bytes as a stream, never held whole (the client's memory is not
+    what is measured)."""
+
+    def __init__(self, size: int) -> None:
+        self.left = size
+        self.block = os.urandom(1 << 20)
+
+    def read(self, size: int = -1) -> bytes:
+        n = min(self.left, len(self.block) if size < 0 else size, len(self.block))
+        self.left -= n
+        return self.block[:n]
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        return len(data)
+
+
+SINGLE_REQUEST = TransferConfig(multipart_threshold=1 << 40, max_concurrency=1)
+"""One PutObject / one GetObject for the whole body, as the reference figures were taken."""
 
 
 HIGHER_IS_BETTER = {
@@ -160,16 +244,13 @@ HIGHER_IS_BETTER = {
     "put_small_8_clients_objs_s",
     "put_large_mb_s",
     "get_large_mb_s",
+    "put_huge_mb_s",
+    "get_huge_mb_s",
 }
 
 
 def main() -> None:
-    data_dir = tempfile.mkdtemp(prefix="bench-forge-", dir=os.environ.get("BENCH_TMP"))
-    forge = Server(
-        "moto_forge", [sys.executable, "-m", "moto_forge.cli", "serve", "--quiet", "--data-dir", data_dir, "--port"]
-    )
-    moto = Server("moto_server", [sys.executable, "-m", "moto.server", "-p"])
-    servers = [forge, moto]
+    servers = start_servers()
     samples: dict[str, dict[str, list[float]]] = {s.name: {} for s in servers}
     try:
         for run in range(REPEAT):
@@ -183,6 +264,9 @@ def main() -> None:
     finally:
         for server in servers:
             server.stop()
+    for server in servers:
+        for name, value in huge(server.name).items():
+            samples[server.name][name] = [value]
     medians = {s: {k: statistics.median(v) for k, v in m.items()} for s, m in samples.items()}
     rows = []
     for name in medians["moto_forge"]:
@@ -190,16 +274,26 @@ def main() -> None:
         ratio = ours / theirs if name in HIGHER_IS_BETTER else theirs / ours
         rows.append((name, ours, theirs, ratio))
     rows.append(("peak_rss_mib", rss["moto_forge"], rss["moto_server"], rss["moto_server"] / rss["moto_forge"]))
+    own = medians["moto_forge"]
+    first, last = LIST_STAGES[0], LIST_STAGES[-1]
+    scaling = {
+        f"page_cost_{last}_vs_{first}": own[f"list_page_prefix_{last}_ms"] / own[f"list_page_prefix_{first}_ms"],
+        f"put_latency_{last}_vs_{first}": own[f"put_latency_{last}_keys_ms"] / own[f"put_latency_{first}_keys_ms"],
+    }
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"moto_forge vs moto_server ({machine}; {REPEAT} runs, medians; ratio > 1 = moto_forge better)")
     print(f"{'measure':32s} {'moto_forge':>12s} {'moto_server':>12s} {'ratio':>8s}")
     for name, ours, theirs, ratio in rows:
         print(f"{name:32s} {ours:12.2f} {theirs:12.2f} {ratio:8.2f}")
+    print("moto_forge against itself (lower is better):")
+    for name, value in scaling.items():
+        print(f"{name:32s} {value:12.2f}")
     RESULTS.mkdir(exist_ok=True)
     payload = {
         "machine": machine,
         "quick": QUICK,
         "rows": [dict(zip(["measure", "moto_forge", "moto_server", "ratio"], r, strict=True)) for r in rows],
+        "scaling": scaling,
     }
     (RESULTS / "s3.json").write_text(json.dumps(payload, indent=2) + "\n")
 

@@ -13,22 +13,24 @@ import base64
 import binascii
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from moto_forge.errors import InvalidArgument
-from moto_forge.ipld.cid import CID
 
 PAST_PREFIX = b"\xff"
 """Appended to a prefix, sorts after every UTF-8 key that starts with it (0xff never occurs in UTF-8)."""
 
 TOKEN_VERSION = b"\x01"
 
-ItemSource = Callable[[bytes | None, bool], Iterator[tuple[bytes, CID]]]
+V = TypeVar("V")
+
+ItemSource = Callable[[bytes | None, bool], Iterator[tuple[bytes, V]]]
 """``source(start, inclusive)`` yields ``(key, value)`` in byte order from ``start``."""
 
 
 @dataclass(slots=True)
-class ListPage:
-    entries: list[tuple[str, CID]] = field(default_factory=list)
+class ListPage(Generic[V]):
+    entries: list[tuple[str, V]] = field(default_factory=list)
     prefixes: list[str] = field(default_factory=list)
     truncated: bool = False
     last: str | None = None
@@ -54,10 +56,10 @@ def decode_token(token: str) -> str:
 
 
 def list_page(
-    source: ItemSource, prefix: str = "", delimiter: str = "", start_after: str = "", max_keys: int = 1000
-) -> ListPage:
+    source: ItemSource[V], prefix: str = "", delimiter: str = "", start_after: str = "", max_keys: int = 1000
+) -> ListPage[V]:
     """One page of keys and common prefixes (see the module rules)."""
-    page = ListPage()
+    page: ListPage[V] = ListPage()
     if max_keys <= 0:
         return page
     pb, db, sb = prefix.encode(), delimiter.encode(), start_after.encode()

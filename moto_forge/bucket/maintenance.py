@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from moto_forge.bucket.walk import OnError, part_blocks, reachable
 from moto_forge.errors import BlockError, ForgeError, StorageError
 from moto_forge.ipld.cid import CID
-from moto_forge.mst import NodeLoader
+from moto_forge.mst import MST, NodeLoader
 from moto_forge.registry import RootRecord
 
 if TYPE_CHECKING:
@@ -106,7 +106,31 @@ def fsck(service: BucketService, progress: Progress | None = None) -> FsckReport
             check(where, lambda on_error, r=record.root: reachable(store, loader, r, seen, on_error))  # type: ignore[misc]
     for part_root in service.registry.part_roots():
         check(f"upload part {part_root}", lambda on_error, r=part_root: part_blocks(store, r, seen))  # type: ignore[misc]
+    for bucket in service.registry.list_buckets():
+        if not report.problems and bucket.listed_root == bucket.root:
+            check_listing_index(service, bucket.name, report)
     return report
+
+
+def check_listing_index(service: BucketService, bucket: str, report: FsckReport) -> None:
+    """The listing index must list exactly the current tree; if it does not, say so and
+    mark it stale (the next listing rebuilds it)."""
+    from moto_forge.bucket.service import listing_entry
+
+    record = service.head_bucket(bucket)
+    tree = MST.load(service.store, record.root, NodeLoader(service.store))
+    indexed = service.registry.listing_entries(bucket)
+    for key, cid in tree.items():
+        expected = listing_entry(cid, service.manifest(cid))
+        got = next(indexed, None)
+        if got is None or got[1] != expected:
+            report.problems.append(f"bucket {bucket}: listing index differs from the tree at key {key!r:.80}")
+            service.registry.mark_listing_stale(bucket)
+            return
+    extra = next(indexed, None)
+    if extra is not None:
+        report.problems.append(f"bucket {bucket}: listing index has a key the tree lacks: {extra[0]!r:.80}")
+        service.registry.mark_listing_stale(bucket)
 
 
 def gc(

@@ -10,7 +10,10 @@ moved the root) rewinds the CAR to its body and retries on the new root.
 
 Read path: registry root (or a root from the bucket's history) -> MST nodes
 -> manifest -> body index -> only the chunks a range needs; every block is
-verified against its CID by the :class:`BlockStore`.
+verified against its CID by the :class:`BlockStore`.  Listings of the current
+root come from the registry's listing index (registry/listing.py), which
+writes keep current in their compare-and-swap transaction and which is
+rebuilt from the MST when stale; listings of older roots walk the MST.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ from moto_forge.ipld.cid import CID
 from moto_forge.mst import MST, NodeLoader, key_bytes
 from moto_forge.objects import FIXED_V1, Body, ChunkedBody, ObjectManifest, chunk_stream, spans
 from moto_forge.objects.chunker import DEFAULT_CHUNK_SIZE, Checksummer, Readable
-from moto_forge.registry import BucketRecord, Registry, default_url
+from moto_forge.registry import BucketRecord, ListingChanges, ListingEntry, Registry, default_url
 
 EMPTY_ROOT = MST.empty(MemoryBlocks()).root
 MAX_CAS_ATTEMPTS = 50
@@ -73,6 +76,12 @@ def check_key(key: str) -> bytes:
         if len(key.encode("utf-8", "surrogatepass")) > 1024:
             raise KeyTooLong("Your key is too long", Key=key[:64]) from exc
         raise
+
+
+def listing_entry(cid: CID, manifest: ObjectManifest) -> ListingEntry:
+    """What ListObjects shows of the object ``manifest`` (stored as ``cid``)."""
+    checksum = sorted(manifest.checksums)[0].upper() if manifest.checksums else None
+    return ListingEntry(manifest.key, str(cid), manifest.body.size, manifest.etag, manifest.created, checksum)
 
 
 def etag_matches(condition: str, etag: str) -> bool:
@@ -147,7 +156,7 @@ class BucketService:
                 pending.add(cid, data)
             stored = self.finish(pending, root)
             self.registry.add_blobs(stored.records)
-        if not self.registry.create_bucket(name, root):
+        if not self.registry.create_bucket(name, root, empty=True):
             raise BucketAlreadyOwnedByYou(
                 "Your previous request to create the named bucket succeeded and you already own it.", BucketName=name
             )
@@ -213,11 +222,36 @@ class BucketService:
         start_after: str = "",
         max_keys: int = 1000,
         root: CID | None = None,
-    ) -> tuple[ListPage, list[ObjectManifest]]:
-        """One listing page and the manifests of its keys (in the same order)."""
+    ) -> ListPage[ListingEntry]:
+        """One listing page: keys with what ListObjects shows of each, and common prefixes.
+
+        The current root is served from the listing index (rebuilt first if it
+        is stale); an older ``root`` from its MST and manifests.
+        """
+        record = self.head_bucket(bucket)
+        if root is None or root == record.root:
+            if record.listed_root != record.root:
+                self.rebuild_listing(bucket)
+            return list_page(
+                lambda s, inc: self.registry.listing_entries(bucket, s, inc), prefix, delimiter, start_after, max_keys
+            )
         tree = self.tree(bucket, root)
-        page = list_page(lambda s, inc: tree.items(s, inclusive=inc), prefix, delimiter, start_after, max_keys)
-        return page, [self.manifest(cid) for _, cid in page.entries]
+
+        def items(start: bytes | None, inclusive: bool) -> Iterator[tuple[bytes, ListingEntry]]:
+            for key, cid in tree.items(start, inclusive=inclusive):
+                yield key, listing_entry(cid, self.manifest(cid))
+
+        return list_page(items, prefix, delimiter, start_after, max_keys)
+
+    def rebuild_listing(self, bucket: str) -> int:
+        """Rebuild the bucket's listing index from its current MST (one manifest read per
+        key); return the number of keys.  A write racing it just leaves it stale again."""
+        with self._lock(bucket):
+            record = self.head_bucket(bucket)
+            tree = MST.load(self.store, record.root, self.loader)
+            entries = [listing_entry(cid, self.manifest(cid)) for _, cid in tree.items()]
+            self.registry.rebuild_listing(bucket, record.root, entries)
+            return len(entries)
 
     # ---- writes ---------------------------------------------------------
 
@@ -239,13 +273,16 @@ class BucketService:
         mutate: Callable[[MST, PendingCar], MST],
         pending: PendingCar | None = None,
         consume_upload: str | None = None,
+        listing: ListingChanges | None = None,
     ) -> WriteResult:
         """Apply ``mutate`` to the bucket's current tree and commit it (see the module doc).
 
         ``mutate`` may add blocks to the CAR it is given (a manifest); on a
         retry they are rewound and it runs again on the new root.  When the
         root does not change nothing is stored (everything it reaches is
-        already stored).
+        already stored).  ``listing``, filled by ``mutate`` on each attempt,
+        says which keys it changed, for the listing index (without it the
+        index goes stale and the next listing rebuilds it).
         """
         car = pending or PendingCar(self.blobs)
         try:
@@ -264,7 +301,9 @@ class BucketService:
                     for cid, data in blocks:
                         car.add(cid, data)
                     stored = self.finish(car, root)
-                    seq = self.registry.swap_root(bucket, record.root, root, operation, stored.records, consume_upload)
+                    seq = self.registry.swap_root(
+                        bucket, record.root, root, operation, stored.records, consume_upload, listing
+                    )
                     if seq is not None:
                         new_tree.adopt_into_cache()
                         if self.shipper is not None:
@@ -291,6 +330,7 @@ class BucketService:
     ) -> WriteResult:
         """Set ``key`` to ``change(current manifest or None)``, atomically with the read."""
         written: list[tuple[ObjectManifest, CID]] = []
+        listing = ListingChanges()
 
         def mutate(tree: MST, car: PendingCar) -> MST:
             current = tree.get(key)
@@ -299,9 +339,10 @@ class BucketService:
             cid, data = manifest.encode()
             car.add(cid, data)
             written[:] = [(manifest, cid)]
+            listing.put[:] = [listing_entry(cid, manifest)]
             return tree.put(key, cid)
 
-        result = self.commit(bucket, operation, mutate, pending, consume_upload)
+        result = self.commit(bucket, operation, mutate, pending, consume_upload, listing)
         manifest, cid = written[0]
         return dataclasses.replace(result, manifest=manifest, manifest_cid=cid)
 
@@ -368,7 +409,8 @@ class BucketService:
     def delete_object(self, bucket: str, key: str) -> WriteResult:
         """Remove ``key`` (absent keys are not an error, as in S3)."""
         check_key(key)
-        return self.commit(bucket, f"DeleteObject {key}", lambda tree, car: tree.delete(key))
+        listing = ListingChanges(removed=[key])
+        return self.commit(bucket, f"DeleteObject {key}", lambda tree, car: tree.delete(key), listing=listing)
 
     def delete_objects(self, bucket: str, keys: Iterable[str]) -> WriteResult:
         """Remove many keys in one commit (one CAR, one new root)."""
@@ -381,7 +423,8 @@ class BucketService:
                 tree = tree.delete(key)
             return tree
 
-        return self.commit(bucket, f"DeleteObjects ({len(wanted)} keys)", mutate)
+        listing = ListingChanges(removed=wanted)
+        return self.commit(bucket, f"DeleteObjects ({len(wanted)} keys)", mutate, listing=listing)
 
     def copy_object(
         self,

@@ -64,6 +64,24 @@ def _head(major: int, value: int, out: bytearray) -> None:
         raise DagCborError(f"integer {value} does not fit in 64 bits")
 
 
+write_head = _head
+"""``write_head(major, value, out)``: a canonical (shortest) CBOR head, for encoders of
+fixed shapes that build their bytes directly (the MST node encoder)."""
+
+
+def write_link(cid: CID | None, out: bytearray) -> None:
+    """A link (tag 42, ``0x00 ‖ binary CID``) or ``null``, as :func:`encode` writes them."""
+    if cid is None:
+        out.append(0xF6)
+        return
+    raw = cid._bytes
+    out.append(0xD8)
+    out.append(42)
+    _head(2, len(raw) + 1, out)
+    out.append(0)
+    out += raw
+
+
 def _sort_key(item: tuple[bytes, Any]) -> tuple[int, bytes]:
     return (len(item[0]), item[0])
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
-from typing import Any, Union
+from typing import Union
 
 from moto_forge.errors import DagCborError, MstLimitError, MstStructureError
 from moto_forge.ipld import dagcbor
@@ -96,15 +96,38 @@ def pointer_cid(ptr: Pointer) -> CID | None:
     return ptr.cid
 
 
+_NODE_HEAD = b"\xa2\x61e"  # {"e": ..., "l": ...}: keys in canonical order
+_ENTRY_HEAD = b"\xa4\x61k"  # {"k", "p", "t", "v"}
+_KEY_L, _KEY_P, _KEY_T, _KEY_V = b"\x61l", b"\x61p", b"\x61t", b"\x61v"
+
+
 def encode_node(node: Node) -> bytes:
-    """Wire form of ``node``; every child must already have its CID."""
-    entries: list[dict[str, Any]] = []
+    """Wire form of ``node``; every child must already have its CID.
+
+    The bytes :func:`dagcbor.encode` gives ``{"e": [{"k", "p", "t", "v"}...], "l"}``,
+    written directly (every write encodes a path of nodes; the generic encoder's
+    sorting and dispatch were most of that cost).  ``tests/mst`` and the atproto vectors
+    in ``tests/interop`` check the bytes.
+    """
+    out = bytearray(_NODE_HEAD)
+    head, link = dagcbor.write_head, dagcbor.write_link
+    head(4, len(node.keys), out)
     prev = b""
     for key, value, right in zip(node.keys, node.values, node.rights, strict=True):
         p = common_prefix_len(prev, key)
-        entries.append({"k": key[p:], "p": p, "t": pointer_cid(right), "v": value})
+        out += _ENTRY_HEAD
+        head(2, len(key) - p, out)
+        out += key[p:]
+        out += _KEY_P
+        head(0, p, out)
+        out += _KEY_T
+        link(pointer_cid(right), out)
+        out += _KEY_V
+        link(value, out)
         prev = key
-    return dagcbor.encode({"e": entries, "l": pointer_cid(node.left)})
+    out += _KEY_L
+    link(pointer_cid(node.left), out)
+    return bytes(out)
 
 
 def _link_or_null(value: object, what: str, cid: CID) -> CID | None:

@@ -1,5 +1,6 @@
 """The peewee registry: bucket roots with compare-and-swap, history, block locations, uploads."""
 
+from moto_forge.registry.listing import ListingChanges, ListingEntry
 from moto_forge.registry.registry import (
     BlobRecord,
     BlockLocation,
@@ -16,6 +17,8 @@ __all__ = [
     "BlobRecord",
     "BlockLocation",
     "BucketRecord",
+    "ListingChanges",
+    "ListingEntry",
     "OutboxEntry",
     "PartRecord",
     "Registry",

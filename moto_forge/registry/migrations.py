@@ -21,7 +21,13 @@ def _v2_outbox(db: peewee.Database, m: Models) -> None:
     db.create_tables([m.Outbox], safe=True)
 
 
-MIGRATIONS: list[Callable[[peewee.Database, Models], None]] = [_v1_initial, _v2_outbox]
+def _v3_listing_index(db: peewee.Database, m: Models) -> None:
+    db.create_tables([m.ListingEntry], safe=True)
+    if "listed_root" not in {c.name for c in db.get_columns("bucket")}:  # v1 made from older models
+        db.execute_sql("ALTER TABLE bucket ADD COLUMN listed_root VARCHAR(100)")
+
+
+MIGRATIONS: list[Callable[[peewee.Database, Models], None]] = [_v1_initial, _v2_outbox, _v3_listing_index]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

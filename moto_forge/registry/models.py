@@ -1,4 +1,4 @@
-"""peewee models of the registry schema (version 2: version 1 plus the Forge outbox).
+"""peewee models of the registry schema (version 3: version 1, the Forge outbox (2), the listing index (3)).
 
 The registry holds what content addressing cannot: which root is current
 for each bucket, the history of roots, where every block sits in which blob,
@@ -23,6 +23,7 @@ class Models(NamedTuple):
     Upload: Any
     UploadPart: Any
     Outbox: Any
+    ListingEntry: Any
 
 
 def define_models(db: peewee.Database) -> Models:
@@ -47,6 +48,8 @@ def define_models(db: peewee.Database) -> Models:
         forge_root = peewee.CharField(max_length=100, null=True)
         created = peewee.DoubleField()
         space = peewee.CharField(max_length=200, null=True)
+        listed_root = peewee.CharField(max_length=100, null=True)
+        """The root the listing index rows describe (None or another root: stale, rebuilt on use)."""
 
     class RootHistory(BaseModel):
         """Every root a bucket has had: ``seq`` 0 is the empty root at creation."""
@@ -115,4 +118,18 @@ def define_models(db: peewee.Database) -> Models:
         attempts = peewee.IntegerField(default=0)
         last_error = peewee.TextField(null=True)
 
-    return Models(SchemaVersion, Bucket, RootHistory, Blob, Block, Upload, UploadPart, Outbox)
+    class ListingEntry(BaseModel):
+        """The listing index (registry/listing.py): one row per key of ``bucket`` at its ``listed_root``."""
+
+        bucket = peewee.CharField(max_length=63)
+        key = peewee.BlobField()
+        manifest = peewee.CharField(max_length=100)
+        size = peewee.BigIntegerField()
+        etag = peewee.CharField(max_length=80)
+        created = peewee.BigIntegerField()
+        checksum = peewee.CharField(max_length=16, null=True)
+
+        class Meta:
+            primary_key = peewee.CompositeKey("bucket", "key")
+
+    return Models(SchemaVersion, Bucket, RootHistory, Blob, Block, Upload, UploadPart, Outbox, ListingEntry)

@@ -23,6 +23,8 @@ from playhouse.db_url import connect
 
 from moto_forge.errors import StorageError
 from moto_forge.ipld.cid import CID
+from moto_forge.registry import listing as listing_index
+from moto_forge.registry.listing import ListingChanges, ListingEntry
 from moto_forge.registry.migrations import migrate
 from moto_forge.registry.models import define_models
 
@@ -42,6 +44,8 @@ class BucketRecord:
     seq: int
     created: float
     forge_root: CID | None = None
+    listed_root: CID | None = None
+    """The root the listing index describes; the index is current when it equals ``root``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,28 +150,30 @@ class Registry:
 
     # ---- buckets -------------------------------------------------------
 
-    def create_bucket(self, name: str, root: CID, operation: str = "CreateBucket") -> bool:
-        """Create a bucket at ``root`` (history seq 0); ``False`` if it exists."""
+    def create_bucket(self, name: str, root: CID, operation: str = "CreateBucket", empty: bool = False) -> bool:
+        """Create a bucket at ``root`` (history seq 0); ``False`` if it exists.  ``empty``
+        says ``root`` is the empty tree, so the (empty) listing index is current."""
         m = self.models
         now = time.time()
         with self._errors("create bucket"), self._write():
             if m.Bucket.get_or_none(m.Bucket.name == name) is not None:
                 return False
-            m.Bucket.create(name=name, root=str(root), seq=0, created=now)
+            listed = str(root) if empty else None
+            m.Bucket.create(name=name, root=str(root), seq=0, created=now, listed_root=listed)
+            m.ListingEntry.delete().where(m.ListingEntry.bucket == name).execute()
             m.RootHistory.delete().where(m.RootHistory.bucket == name).execute()
             m.RootHistory.create(bucket=name, seq=0, root=str(root), time=now, operation=operation)
         return True
 
     def get_bucket(self, name: str) -> BucketRecord | None:
         """The bucket's record (hot path of every request: raw SQL on the primary key)."""
-        sql = f"SELECT name, root, seq, created, forge_root FROM bucket WHERE name = {self.db.param}"
+        sql = f"SELECT name, root, seq, created, forge_root, listed_root FROM bucket WHERE name = {self.db.param}"
         with self._errors("read bucket"):
             row = self.db.execute_sql(sql, (name,)).fetchone()
         if row is None:
             return None
-        return BucketRecord(
-            row[0], CID.decode(row[1]), int(row[2]), float(row[3]), CID.decode(row[4]) if row[4] else None
-        )
+        forge, listed = (CID.decode(row[i]) if row[i] else None for i in (4, 5))
+        return BucketRecord(row[0], CID.decode(row[1]), int(row[2]), float(row[3]), forge, listed)
 
     def list_buckets(self) -> list[BucketRecord]:
         m = self.models
@@ -181,6 +187,7 @@ class Registry:
             n = m.Bucket.delete().where((m.Bucket.name == name) & (m.Bucket.root == str(expected_root))).execute()
             if n:
                 m.RootHistory.delete().where(m.RootHistory.bucket == name).execute()
+                m.ListingEntry.delete().where(m.ListingEntry.bucket == name).execute()
                 for upload in m.Upload.select(m.Upload.upload_id).where(m.Upload.bucket == name):
                     m.UploadPart.delete().where(m.UploadPart.upload_id == upload.upload_id).execute()
                 m.Upload.delete().where(m.Upload.bucket == name).execute()
@@ -194,19 +201,25 @@ class Registry:
         operation: str,
         blobs: Iterable[BlobRecord] = (),
         consume_upload: str | None = None,
+        listing: ListingChanges | None = None,
     ) -> int | None:
         """Compare-and-swap the bucket's root; return the new seq, or ``None`` if it lost.
 
-        On success the blobs and their block locations are recorded and the
-        upload (if any) is consumed, all in one transaction.  Losing leaves
-        the registry untouched.  (Raw SQL: this is every write's hot path.)
+        On success the blobs and their block locations are recorded, the
+        upload (if any) is consumed and the listing index follows ``listing``
+        (if it was current; without ``listing`` it goes stale), all in one
+        transaction.  Losing leaves the registry untouched.  (Raw SQL: this is
+        every write's hot path.)
         """
         now = time.time()
         p = self.db.param
+        listed_if = str(expected) if listing is not None else ""
         with self._errors("swap root"), self._write() as tx:
             cursor = self.db.execute_sql(
-                f"UPDATE bucket SET root = {p}, seq = seq + 1 WHERE name = {p} AND root = {p}",
-                (str(new), name, str(expected)),
+                f"UPDATE bucket SET root = {p}, seq = seq + 1, "
+                f"listed_root = CASE WHEN listed_root = {p} THEN {p} ELSE listed_root END "
+                f"WHERE name = {p} AND root = {p}",
+                (str(new), listed_if, str(new), name, str(expected)),
             )
             if cursor.rowcount != 1:
                 return None
@@ -216,13 +229,44 @@ class Registry:
                     tx.rollback()
                     return None
                 self.db.execute_sql(f"DELETE FROM upload_part WHERE upload_id = {p}", (consume_upload,))
-            seq = int(self.db.execute_sql(f"SELECT seq FROM bucket WHERE name = {p}", (name,)).fetchone()[0])
+            row = self.db.execute_sql(f"SELECT seq, listed_root FROM bucket WHERE name = {p}", (name,)).fetchone()
+            seq = int(row[0])
+            if listing is not None and row[1] == str(new):
+                listing_index.apply_changes(self.db, name, listing)
             self.db.execute_sql(
                 f"INSERT INTO root_history (bucket, seq, root, time, operation) VALUES ({p}, {p}, {p}, {p}, {p})",
                 (name, seq, str(new), now, operation[:200]),
             )
             self._record_blobs(blobs, now, name, new)
         return seq
+
+    def listing_entries(
+        self, name: str, start: bytes | None = None, inclusive: bool = True
+    ) -> Iterator[tuple[bytes, ListingEntry]]:
+        """The bucket's listing index from ``start`` in key order (current only if
+        ``listed_root`` equals the bucket's root: check :meth:`get_bucket` first)."""
+        with self._errors("read the listing index"):
+            yield from listing_index.iter_entries(self.db, name, start, inclusive)
+
+    def rebuild_listing(self, name: str, root: CID, entries: list[ListingEntry]) -> bool:
+        """Make ``entries`` the bucket's listing index as of ``root``; ``False`` (nothing
+        changed) if the bucket is no longer at ``root``."""
+        p = self.db.param
+        with self._errors("rebuild the listing index"), self._write() as tx:
+            cursor = self.db.execute_sql(
+                f"UPDATE bucket SET listed_root = {p} WHERE name = {p} AND root = {p}", (str(root), name, str(root))
+            )
+            if cursor.rowcount != 1:
+                tx.rollback()
+                return False
+            listing_index.replace_all(self.db, name, entries)
+        return True
+
+    def mark_listing_stale(self, name: str) -> None:
+        """Forget which root the listing index describes (the next listing rebuilds it)."""
+        m = self.models
+        with self._errors("mark the listing index stale"), self._write():
+            m.Bucket.update(listed_root=None).where(m.Bucket.name == name).execute()
 
     def set_forge_root(self, name: str, root: CID) -> None:
         m = self.models
@@ -420,7 +464,8 @@ class Registry:
 
 def _bucket(row: Any) -> BucketRecord:
     forge = CID.decode(row.forge_root) if row.forge_root else None
-    return BucketRecord(row.name, CID.decode(row.root), row.seq, row.created, forge)
+    listed = CID.decode(row.listed_root) if row.listed_root else None
+    return BucketRecord(row.name, CID.decode(row.root), row.seq, row.created, forge, listed)
 
 
 def _upload(row: Any) -> UploadRecord:

@@ -141,7 +141,7 @@ class ForgeS3Backend(S3Backend):
     ) -> tuple[list[ForgeKey], list[str], bool, str | None]:
         if max_keys is not None and max_keys < 0:
             raise InvalidArgument("max-keys must be >= 0", ArgumentName="max-keys")
-        page, manifests = self.service.list_objects(
+        page = self.service.list_objects(
             bucket.name,
             prefix or "",
             delimiter or "",
@@ -149,7 +149,8 @@ class ForgeS3Backend(S3Backend):
             1000 if max_keys is None else max_keys,
             read_root.get(),
         )
-        keys = [ForgeKey(m, cid, bucket.name) for m, (_, cid) in zip(manifests, page.entries, strict=True)]
+        cids = [CID.decode(e.manifest) for _, e in page.entries]
+        keys = [ForgeKey(self.service.manifest(cid), cid, bucket.name) for cid in cids]
         return keys, page.prefixes, page.truncated, page.last
 
     def list_objects(

@@ -66,7 +66,7 @@ def list_objects(service: BucketService, request: Request, bucket: str, root: CI
         start = decode_token(token) if token else args.get("start-after", "")
     else:
         start = args.get("marker", "")
-    page, manifests = service.list_objects(bucket, prefix, delimiter, start, max_keys, root)
+    page = service.list_objects(bucket, prefix, delimiter, start, max_keys, root)
 
     def text(value: str) -> str:
         return escape(urllib.parse.quote(value, safe="/") if encoding == "url" else value)
@@ -93,13 +93,11 @@ def list_objects(service: BucketService, request: Request, bucket: str, root: CI
             out.append(f"<StartAfter>{text(args['start-after'])}</StartAfter>")
     elif page.truncated and delimiter and page.last is not None:
         out.append(f"<NextMarker>{text(page.last)}</NextMarker>")
-    for (key, _), manifest in zip(page.entries, manifests, strict=True):
-        checksum = ""
-        if v2 and manifest.checksums:
-            checksum = f"<ChecksumAlgorithm>{sorted(manifest.checksums)[0].upper()}</ChecksumAlgorithm>"
+    for key, entry in page.entries:
+        checksum = f"<ChecksumAlgorithm>{entry.checksum}</ChecksumAlgorithm>" if v2 and entry.checksum else ""
         out.append(
-            f"<Contents><Key>{text(key)}</Key><LastModified>{iso_date(manifest.created)}</LastModified>"
-            f"<ETag>&quot;{manifest.etag}&quot;</ETag><Size>{manifest.body.size}</Size>{checksum}"
+            f"<Contents><Key>{text(key)}</Key><LastModified>{iso_date(entry.created)}</LastModified>"
+            f"<ETag>&quot;{entry.etag}&quot;</ETag><Size>{entry.size}</Size>{checksum}"
             f"<StorageClass>STANDARD</StorageClass>{owner}</Contents>"
         )
     for common in page.prefixes:

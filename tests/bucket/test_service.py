@@ -131,7 +131,7 @@ def test_batch_delete_and_tags(service: BucketService) -> None:
     before = service.head_bucket("bkt").seq
     service.delete_objects("bkt", [f"k{i}" for i in range(0, 10, 2)] + ["never-there"])
     assert service.head_bucket("bkt").seq == before + 1  # one commit
-    page, _ = service.list_objects("bkt")
+    page = service.list_objects("bkt")
     assert [k for k, _ in page.entries] == [f"k{i}" for i in range(1, 10, 2)]
     service.set_object_tags("bkt", "k1", {"team": "a"})
     assert service.head_object("bkt", "k1")[0].tags == {"team": "a"}
@@ -148,10 +148,10 @@ def test_listing_pages_never_repeat_or_skip(service: BucketService) -> None:
     seen_prefixes: list[str] = []
     token = ""
     while True:
-        page, manifests = service.list_objects("bkt", delimiter="/", start_after=token, max_keys=1)
+        page = service.list_objects("bkt", delimiter="/", start_after=token, max_keys=1)
         seen_keys += [k for k, _ in page.entries]
         seen_prefixes += page.prefixes
-        assert [m.key for m in manifests] == [k for k, _ in page.entries]
+        assert [e.key for _, e in page.entries] == [k for k, _ in page.entries]
         if not page.truncated:
             break
         assert page.last is not None
@@ -160,7 +160,7 @@ def test_listing_pages_never_repeat_or_skip(service: BucketService) -> None:
     collected: list[str] = []
     token = ""
     while True:
-        page, _ = service.list_objects("bkt", prefix="photos/2024/", start_after=token, max_keys=4)
+        page = service.list_objects("bkt", prefix="photos/2024/", start_after=token, max_keys=4)
         collected += [k for k, _ in page.entries]
         if not page.truncated:
             break

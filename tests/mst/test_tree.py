@@ -152,3 +152,12 @@ def test_wide_node_is_refused() -> None:
     tree = MST.from_items(MemoryBlocks(), [(k, value_for(k)) for k in mined[:MAX_NODE_ENTRIES]])
     with pytest.raises(MstLimitError):
         tree.put(mined[MAX_NODE_ENTRIES], value_for("x"))
+
+
+@given(key_sets)
+def test_the_direct_node_encoder_writes_what_the_generic_encoder_writes(items: list[str]) -> None:
+    from moto_forge.ipld import dagcbor
+
+    _, blocks = build_incrementally(MemoryBlocks(), items).commit()
+    for _, data in blocks:
+        assert dagcbor.encode(dagcbor.decode(data)) == data
