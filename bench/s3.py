@@ -187,14 +187,14 @@ def put_latencies(s3: Any, prefix: str) -> list[float]:
 
 
 def huge(name: str) -> dict[str, float]:
-    """PUT and GET of one ``HUGE_MIB`` object against a fresh server of ``name``, whose
-    peak RSS is then this workload's alone."""
+    """PUT and GET of one ``HUGE_MIB`` object (one request each) against a fresh server of
+    ``name``, whose peak RSS is then this workload's alone."""
     (server,) = start_servers_named(name)
     try:
         s3 = server.client()
         s3.create_bucket(Bucket="huge")
-        body = Generated(HUGE_MIB << 20)
-        put = timed(lambda: s3.upload_fileobj(body, "huge", "one", Config=SINGLE_REQUEST))
+        path = huge_file()
+        put = timed(lambda: s3.upload_file(path, "huge", "one", Config=SINGLE_REQUEST))
         sink = Sink()
         get = timed(lambda: s3.download_fileobj("huge", "one", sink, Config=SINGLE_REQUEST))
         assert sink.size == HUGE_MIB << 20, sink.size
@@ -204,25 +204,23 @@ def huge(name: str) -> dict[str, float]:
         server.stop()
 
 
+def huge_file() -> str:
+    """A file of ``HUGE_MIB`` random MiB (written once per run, in the bench's temp dir)."""
+    path = os.path.join(tempfile.gettempdir() if not os.environ.get("BENCH_TMP") else os.environ["BENCH_TMP"],
+                        f"bench-huge-{HUGE_MIB}.bin")  # fmt: skip
+    if not os.path.exists(path) or os.path.getsize(path) != HUGE_MIB << 20:
+        block = os.urandom(1 << 20)
+        with open(path, "wb") as out:
+            for i in range(HUGE_MIB):
+                out.write(i.to_bytes(8, "big") + block[8:])
+    return path
+
+
 def start_servers_named(name: str) -> list[Server]:
     if name == "moto_forge":
         data_dir = tempfile.mkdtemp(prefix="bench-forge-huge-", dir=os.environ.get("BENCH_TMP"))
         return [Server(name, [*FORGE_SERVE, data_dir, "--port"])]
     return [Server(name, MOTO_SERVE)]
-
-
-class Generated:
-    """``size`` pseudo-random bytes as a stream, never held whole (the client's memory is not
-    what is measured)."""
-
-    def __init__(self, size: int) -> None:
-        self.left = size
-        self.block = os.urandom(1 << 20)
-
-    def read(self, size: int = -1) -> bytes:
-        n = min(self.left, len(self.block) if size < 0 else size, len(self.block))
-        self.left -= n
-        return self.block[:n]
 
 
 class Sink:
@@ -249,17 +247,27 @@ HIGHER_IS_BETTER = {
 }
 
 
+PARTIAL = RESULTS / "s3.partial.json"
+
+
 def main() -> None:
     servers = start_servers()
     samples: dict[str, dict[str, list[float]]] = {s.name: {} for s in servers}
+    RESULTS.mkdir(exist_ok=True)
+
+    def keep() -> None:  # a failure late in a long run must not lose what was measured
+        PARTIAL.write_text(json.dumps(samples, indent=2) + "\n")
+
     try:
         for run in range(REPEAT):
             for server in servers if run % 2 == 0 else reversed(servers):
                 for name, value in workloads(server, run).items():
                     samples[server.name].setdefault(name, []).append(value)
+                keep()
         for server in servers:
             for name, value in listing(server).items():
                 samples[server.name][name] = [value]
+            keep()
         rss = {s.name: s.peak_rss_mib() for s in servers}
     finally:
         for server in servers:
@@ -267,6 +275,7 @@ def main() -> None:
     for server in servers:
         for name, value in huge(server.name).items():
             samples[server.name][name] = [value]
+        keep()
     medians = {s: {k: statistics.median(v) for k, v in m.items()} for s, m in samples.items()}
     rows = []
     for name in medians["moto_forge"]:

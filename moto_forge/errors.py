@@ -224,6 +224,13 @@ class InvalidRequest(S3Error):
     status = 400
 
 
+class MethodNotAllowed(S3Error):
+    """The method (or sub-resource) is not supported on this resource."""
+
+    code = "MethodNotAllowed"
+    status = 405
+
+
 class NoSuchUpload(S3Error):
     """No multipart upload with that id."""
 

@@ -17,6 +17,7 @@ SHARED = Path(os.environ.get("MOTO_FORGE_SHARED", Path(__file__).resolve().paren
 
 import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
+from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -43,6 +44,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "go_stack: asserts on the Go services themselves (runs with --forge-stack=go)")
+    config.addinivalue_line("markers", "no_forge: runs its own local server (not repeated with --forge-stack=go)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -56,7 +58,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         params = getattr(item, "callspec", None)
         values = {v for v in (params.params.values() if params else []) if isinstance(v, str)}
         in_e2e = "tests/e2e/" in item.nodeid.replace("\\", "/") or item.nodeid.startswith("e2e/")
-        talks_to_forge = "forge_peer" in getattr(item, "fixturenames", ()) or (in_e2e and not values & LOCAL_TARGETS)
+        local = bool(values & LOCAL_TARGETS) or item.get_closest_marker("no_forge") is not None
+        talks_to_forge = "forge_peer" in getattr(item, "fixturenames", ()) or (in_e2e and not local)
         wanted = talks_to_forge if go else item.get_closest_marker("go_stack") is None
         (keep if wanted else drop).append(item)
     if drop:
@@ -93,3 +96,28 @@ def service(registry_url: str, tmp_path: Path) -> Iterator[BucketService]:
 def forge_peer(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> PeerLauncher:
     """Start a Forge peer: the npm upload-api peer, or the Go stack under ``--forge-stack=go``."""
     return peer_launcher(request.config, tmp_path_factory)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The figures of the robustness tests that ran (requests fuzzed, errors)."""
+    from tests.e2e.test_fuzz_http import FUZZ_STATS
+    from tests.e2e.test_kill_under_load import KILL_STATS
+    from tests.e2e.test_load import LOAD_STATS
+
+    if FUZZ_STATS["requests"]:
+        terminalreporter.write_line(
+            f"HTTP fuzzer: {FUZZ_STATS['requests']} requests, {FUZZ_STATS['writes']} accepted writes, "
+            f"{FUZZ_STATS['server_errors']} server errors"
+        )
+    if KILL_STATS:
+        terminalreporter.write_line(
+            f"SIGKILL under load: {KILL_STATS['kills']} kills survived, {KILL_STATS['acknowledged']} acknowledged "
+            f"writes, {KILL_STATS['keys']} keys checked after each restart"
+        )
+    if LOAD_STATS:
+        s = LOAD_STATS
+        terminalreporter.write_line(
+            f"load: {s['clients']:.0f} clients, {s['seconds']:.0f} s, {s['operations']:.0f} operations, "
+            f"{s['errors']:.0f} errors; server RSS {s['warm_rss_mib']:.0f} -> {s['end_rss_mib']:.0f} MiB, "
+            f"open fds {s['warm_fds']:.0f} -> {s['end_fds']:.0f}"
+        )

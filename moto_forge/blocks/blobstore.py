@@ -70,7 +70,10 @@ class LocalBlobStore:
 
     def new_temp(self) -> tuple[int, str]:
         """A new temporary file (fd, path) on the blob store's filesystem."""
-        return tempfile.mkstemp(dir=self.tmp_dir, suffix=".part")
+        try:
+            return tempfile.mkstemp(dir=self.tmp_dir, suffix=".part")
+        except OSError as exc:
+            raise StorageError(f"cannot create a temporary file in {self.tmp_dir}: {exc.strerror}") from exc
 
     def put_file(self, path: str, name: str) -> None:
         """Move the (already fsynced) file at ``path`` in as blob ``name``, durably."""

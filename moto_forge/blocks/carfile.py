@@ -130,10 +130,15 @@ class PendingCar:
         _, data = encode_index(root, [shard])
         fd, path = self._blobs.new_temp()
         try:
-            _File(fd).write(data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+            try:
+                _File(fd).write(data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+            raise StorageError(f"cannot write the index of CAR {car_cid}: {exc.strerror}") from exc
         index_cid = CID.compute(CAR, data)
         name = multihash_string(index_cid)
         self._blobs.put_file(path, name)

@@ -35,6 +35,15 @@ SQLITE_PRAGMAS = {
     "cache_size": -16_000,
 }
 INSERT_BATCH = 400
+POOL = {"max_connections": 64, "stale_timeout": 300, "timeout": 60}
+"""Connections are pooled: a thread that is done (an HTTP request) hands its connection
+back with :meth:`Registry.release` instead of keeping it open until it is collected."""
+
+
+def _pooled(url: str) -> str:
+    """The pooled form of a registry URL (``sqlite+pool://``, ``postgresql+pool://``)."""
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme}+pool{sep}{rest}" if sep and "+" not in scheme else url
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +128,11 @@ class Registry:
         """Async Forge mode: every recorded CAR also enters the outbox, in the same transaction."""
         try:
             if url.startswith("sqlite"):
-                self.db: peewee.Database = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+                self.db: peewee.Database = connect(
+                    _pooled(url), pragmas=SQLITE_PRAGMAS, check_same_thread=False, **POOL
+                )
             else:
-                self.db = connect(url)
+                self.db = connect(_pooled(url), **POOL)
         except (peewee.PeeweeException, ValueError, RuntimeError) as exc:
             raise StorageError(f"cannot open registry {self._safe_url()}: {exc}") from exc
         self._sqlite = isinstance(self.db, peewee.SqliteDatabase)
@@ -145,8 +156,16 @@ class Registry:
         except peewee.PeeweeException as exc:
             raise StorageError(f"registry {what} failed: {exc}") from exc
 
+    def release(self) -> None:
+        """Give this thread's connection back to the pool (the next query takes one again)."""
+        if not self.db.is_closed():
+            self.db.close()
+
     def close(self) -> None:
         self.db.close()
+        close_all = getattr(self.db, "close_all", None)
+        if close_all is not None:
+            close_all()
 
     # ---- buckets -------------------------------------------------------
 

@@ -20,18 +20,27 @@ import logging
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any
+from xml.parsers.expat import ExpatError
 
 from moto.core.request import Request as MotoRequest
 from moto.s3.exceptions import S3ClientError
 from moto.s3.responses import S3Response
 from werkzeug.wrappers import Request
+from werkzeug.wsgi import ClosingIterator
 
 from moto_forge.bucket.service import BucketService
-from moto_forge.errors import ForgeError, InvalidArgument, S3Error
+from moto_forge.errors import (
+    ForgeError,
+    InvalidArgument,
+    InvalidRequest,
+    MalformedXML,
+    MethodNotAllowed,
+    S3Error,
+)
 from moto_forge.ipld.cid import CID
 from moto_forge.s3 import listing, objects, xmlcheck
 from moto_forge.s3.backend import ForgeS3Backend, read_root, request_headers, written_root
-from moto_forge.s3.errors import classify, error_xml, request_id
+from moto_forge.s3.errors import classify, clean_xml, error_xml, request_id
 
 log = logging.getLogger("moto_forge.s3")
 
@@ -135,7 +144,9 @@ class S3App:
                 # A known length keeps the connection alive (no chunked encoding, no close).
                 headers["Content-Length"] = str(sum(len(piece) for piece in body))
         start_response(f"{response.status} {_reason(response.status)}", list(headers.items()))
-        return body
+        # The registry connection this request thread took goes back to the pool once the
+        # body (which may read blocks while it streams) has been sent.
+        return ClosingIterator(body, self.service.registry.release)
 
     def _error(self, exc: ForgeError, request: Request, rid: str) -> objects.Response:
         code, status, message, details = classify(exc)
@@ -167,6 +178,8 @@ class S3App:
                 response, root = objects.put_object(self.service, request, bucket, key, verify_chunk)
                 written_root.set(root)
                 return response
+            if method == "PUT" and not copy and ("uploadId" in args) != ("partNumber" in args):
+                raise InvalidArgument("UploadPart needs both uploadId and partNumber", ArgumentName="partNumber")
             if method in ("GET", "HEAD") and "uploadId" not in args:
                 response = objects.get_object(self.service, request, bucket, key, read_root.get(), method == "HEAD")
                 response.headers[ROOT_HEADER] = str(read_root.get() or self.service.head_bucket(bucket).root)
@@ -208,19 +221,41 @@ class S3App:
             request = self._default_region_create(request)
         if request.method in ("PUT", "POST") and xml_body:
             xmlcheck.check(request.get_data(cache=True), request.method, set(request.args))
-        full_url = request.url
-        handler_cls = self.response_class
-        if bucket is None:
-            result = handler_cls.bucket_dispatch(request, full_url, dict(request.headers))
-        elif key is None:
-            result = handler_cls.ambiguous_dispatch(request, full_url, dict(request.headers))
-        else:
-            result = handler_cls.key_dispatch(request, full_url, dict(request.headers))
-        status, headers, body = result
+        status, headers, body = self._dispatch(request, bucket, key)
         if isinstance(body, str):
             body = body.encode("utf-8")
+        if int(status) >= 400 and body:
+            body = clean_xml(body)
         response_headers = {str(k): str(v) for k, v in (headers or {}).items() if k.lower() != "status"}
         return objects.Response(int(status), response_headers, [body] if body else [])
+
+    def _dispatch(self, request: Request, bucket: str | None, key: str | None) -> Any:
+        """moto's handler for the request.  moto trusts its input in places: a method or
+        sub-resource it does not implement raises ``NotImplementedError`` (answered 405
+        MethodNotAllowed, as S3 answers an unsupported method), and a request missing what
+        it needs (a form field, an XML element, a number) raises ``KeyError`` /
+        ``ValueError`` / ... deep in its parsing (answered 400 InvalidRequest).  The
+        traceback goes to the server log, never to the client."""
+        full_url = request.url
+        handler_cls = self.response_class
+        try:
+            if bucket is None:
+                return handler_cls.bucket_dispatch(request, full_url, dict(request.headers))
+            if key is None:
+                return handler_cls.ambiguous_dispatch(request, full_url, dict(request.headers))
+            return handler_cls.key_dispatch(request, full_url, dict(request.headers))
+        except NotImplementedError as exc:
+            log.warning("not implemented: %s %s (%s)", request.method, request.path, exc)
+            raise MethodNotAllowed(
+                "The specified method is not allowed against this resource.", Method=request.method
+            ) from exc
+        except ExpatError as exc:  # an XML body moto parses itself (empty, say)
+            raise MalformedXML(
+                "The XML you provided was not well-formed or did not validate against our published schema"
+            ) from exc
+        except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+            log.warning("malformed request %s %s", request.method, request.path, exc_info=True)
+            raise InvalidRequest(f"The request is missing or has a malformed part ({type(exc).__name__})") from exc
 
 
 def _location_constraint(body: bytes) -> str | None:

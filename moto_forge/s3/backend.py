@@ -25,7 +25,7 @@ from moto.s3.models import FakeBucket, S3Backend
 
 from moto_forge.bucket.listing import decode_token, encode_token
 from moto_forge.bucket.service import BucketService
-from moto_forge.errors import BucketAlreadyOwnedByYou, InvalidArgument, NoSuchKey, S3Error
+from moto_forge.errors import BucketAlreadyOwnedByYou, InvalidArgument, InvalidRequest, NoSuchKey, S3Error
 from moto_forge.ipld.cid import CID
 from moto_forge.s3.keys import ForgeKey, ForgePart, ForgeUpload
 
@@ -212,6 +212,12 @@ class ForgeS3Backend(S3Backend):
             src_root=read_root.get(),
         )
         written_root.set(result.root)
+
+    def put_object(self, bucket_name: str, key_name: str, value: bytes, **kwargs: Any) -> Any:
+        """Never moto's in-memory store: object bodies only enter through moto_forge's own
+        PutObject / UploadPart paths (s3/objects.py).  A request moto would turn into a
+        plain put that those paths did not take is refused."""
+        raise InvalidRequest("This combination of method, sub-resource and headers is not supported")
 
     def get_object_tagging(self, key: ForgeKey) -> dict[str, list[dict[str, str]]]:
         return {"Tags": [{"Key": k, "Value": v} for k, v in sorted(key.tags.items())]}

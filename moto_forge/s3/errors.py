@@ -3,6 +3,7 @@ code and HTTP status S3 clients expect; nothing escapes as a traceback."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from xml.sax.saxutils import escape
 
@@ -23,11 +24,27 @@ def request_id() -> str:
     return secrets.token_hex(8).upper()
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot carry, even escaped (an error may echo them from a request)."""
+
+
+def xml_text(value: object) -> str:
+    """``value`` as XML character data: escaped, and characters XML cannot hold shown as ``\\xNN``."""
+    return escape(_NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value)))
+
+
+def clean_xml(body: bytes) -> bytes:
+    """An XML document someone else rendered (moto's errors), with the characters XML
+    cannot carry (echoed from a request) shown as ``\\xNN``."""
+    text = body.decode("utf-8", "replace")
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text).encode("utf-8")
+
+
 def error_xml(code: str, message: str, rid: str, details: dict[str, str] | None = None) -> bytes:
-    extra = "".join(f"<{k}>{escape(str(v))}</{k}>" for k, v in (details or {}).items())
+    extra = "".join(f"<{k}>{xml_text(v)}</{k}>" for k, v in (details or {}).items())
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message>{extra}"
+        f"<Error><Code>{xml_text(code)}</Code><Message>{xml_text(message)}</Message>{extra}"
         f"<RequestId>{rid}</RequestId></Error>"
     ).encode()
 
