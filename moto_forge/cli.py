@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
+from moto_forge import tenants as tenant_file
 from moto_forge.bucket.maintenance import Retention, fsck, gc
 from moto_forge.bucket.service import BucketService
 from moto_forge.bucket.snapshots import diff, export_car, history, import_car
@@ -22,6 +23,7 @@ from moto_forge.ipld.blocks import MemoryBlocks
 from moto_forge.ipld.car import CarReader
 from moto_forge.ipld.cid import CID, CODEC_NAMES
 from moto_forge.mst import MST
+from moto_forge.tenants import Tenant
 
 
 def _jsonl_items(stream: TextIO) -> Iterator[tuple[str, CID]]:
@@ -216,10 +218,13 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     if args.forge and not (args.forge_did and args.forge_key):
         raise ForgeError("--forge needs --forge-did and --forge-key")
     credentials: dict[str, str] = {}
-    if (args.access_key or args.secret_key) and not args.no_auth:
-        if not (args.access_key and args.secret_key):
-            raise ForgeError("give both --access-key and --secret-key (or --no-auth to check no signatures)")
-        credentials[args.access_key] = args.secret_key
+    tenants: list[Tenant] = []
+    if not args.no_auth:
+        if args.access_key or args.secret_key:
+            if not (args.access_key and args.secret_key):
+                raise ForgeError("give both --access-key and --secret-key (or --no-auth to check no signatures)")
+            credentials[args.access_key] = args.secret_key
+        tenants = tenant_file.load(args.tenants or tenant_file.default_path(args.data_dir))
     serve(
         ServerConfig(
             host=args.host,
@@ -227,11 +232,13 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
             data_dir=args.data_dir,
             registry_url=args.registry,
             credentials=credentials,
+            tenants=tuple(tenants),
             quiet=args.quiet,
             forge_url=args.forge,
             forge_did=args.forge_did,
             forge_key=args.forge_key,
             forge_claims=args.forge_claims,
+            forge_timeout=args.forge_timeout,
             write_mode=args.write_mode,
         )
     )
@@ -312,6 +319,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="check no signatures, like moto, even if credentials are configured (the default without them)",
     )
+    serve.add_argument(
+        "--tenants",
+        default=None,
+        help=f"tenants file (default <data-dir>/{tenant_file.TENANTS_FILE}, env {tenant_file.TENANTS_ENV})",
+    )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
     env = forge_settings_from_env()
     serve.add_argument(
@@ -331,12 +343,70 @@ def build_parser() -> argparse.ArgumentParser:
         help="the indexer's GET /claims URL (default: <--forge>/claims)",
     )
     serve.add_argument(
+        "--forge-timeout",
+        type=float,
+        default=float(env.get("forge_timeout", "30")),
+        help="seconds any one network wait on Forge may take (default 30; env MOTO_FORGE_TIMEOUT)",
+    )
+    serve.add_argument(
         "--write-mode",
         choices=["sync", "async"],
         default=env.get("write_mode", "sync"),
         help="sync: a write returns once it is in Forge; async: once on local disk, shipped by a durable outbox",
     )
+
+    tenant = sub.add_parser("tenant", help="access keys bound to spaces of their own").add_subparsers(
+        dest="tenant_command", required=True
+    )
+    for name, help_text, func in (
+        ("add", "add a tenant: a new space and access key (secret printed once)", cmd_tenant_add),
+        ("list", "print each tenant's name, access key and space DID (no secrets)", cmd_tenant_list),
+        ("remove", "drop a tenant's access key (its space and buckets stay)", cmd_tenant_remove),
+    ):
+        cmd = tenant.add_parser(name, help=help_text)
+        cmd.add_argument("--data-dir", default=default_data_dir())
+        cmd.add_argument("--tenants", default=None, help=f"tenants file (env {tenant_file.TENANTS_ENV})")
+        if name != "list":
+            cmd.add_argument("name")
+        if name == "add":
+            cmd.add_argument("--access-key", help="default: generated")
+            cmd.add_argument("--secret-key", help="default: generated")
+        cmd.set_defaults(func=func)
     return parser
+
+
+def _tenants_path(args: argparse.Namespace) -> str:
+    return str(args.tenants or tenant_file.default_path(args.data_dir))
+
+
+def cmd_tenant_add(args: argparse.Namespace, out: TextIO) -> int:
+    from moto_forge.forge.identity import Identity
+
+    if not tenant_file.NAME.fullmatch(args.name):
+        raise ForgeError(f"tenant name {args.name!r}: 1-64 of A-Z a-z 0-9 _ -")
+    path = _tenants_path(args)
+    added = tenant_file.add_tenant(path, args.name, args.access_key, args.secret_key)
+    space = Identity.load_or_create(args.data_dir, added.name).space.did
+    print(f"tenant {added.name} added to {path}", file=out)
+    print(f"space       {space}", file=out)
+    print(f"access key  {added.access_key}", file=out)
+    if not args.secret_key:
+        print(f"secret key  {added.secret_key}   (shown once; it is kept in {path}, mode 0600)", file=out)
+    return 0
+
+
+def cmd_tenant_list(args: argparse.Namespace, out: TextIO) -> int:
+    from moto_forge.forge.identity import Identity
+
+    for t in tenant_file.load(_tenants_path(args)):
+        print(f"{t.name}\t{t.access_key}\t{Identity.load_or_create(args.data_dir, t.name).space.did}", file=out)
+    return 0
+
+
+def cmd_tenant_remove(args: argparse.Namespace, out: TextIO) -> int:
+    tenant_file.remove_tenant(_tenants_path(args), args.name)
+    print(f"tenant {args.name} removed (its space and buckets stay)", file=out)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:

@@ -6,8 +6,8 @@
 ``registry.sqlite3``.  ``--registry URL`` (default ``$MOTO_FORGE_REGISTRY``)
 selects another registry, e.g. ``postgresql://user:pw@host:5432/db``.
 Forge: ``MOTO_FORGE_UPLOAD_URL``, ``MOTO_FORGE_UPLOAD_DID``,
-``MOTO_FORGE_UPLOAD_KEY``, ``MOTO_FORGE_CLAIMS_URL``, ``MOTO_FORGE_WRITE_MODE``
-(the ``--forge*`` and ``--write-mode`` options of ``serve``).
+``MOTO_FORGE_UPLOAD_KEY``, ``MOTO_FORGE_CLAIMS_URL``, ``MOTO_FORGE_WRITE_MODE``,
+``MOTO_FORGE_TIMEOUT`` (the ``--forge*`` and ``--write-mode`` options of ``serve``).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ FORGE_ENV = {
     "forge_key": "MOTO_FORGE_UPLOAD_KEY",
     "forge_claims": "MOTO_FORGE_CLAIMS_URL",
     "write_mode": "MOTO_FORGE_WRITE_MODE",
+    "forge_timeout": "MOTO_FORGE_TIMEOUT",
 }
 """Forge settings shared by ``moto-forge serve``, the pytest plugin and ``mock_forge``."""
 

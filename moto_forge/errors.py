@@ -13,6 +13,7 @@
     ├── BlockError                 a block that cannot be used
     │   ├── BlockHashMismatchError bytes whose hash differs from their CID (names the CID)
     │   └── MissingBlockError      a block that no store has (names the CID)
+    │       └── BlobUnavailableError  not on disk, and Forge did not serve verified bytes (503)
     ├── MstError                   a Merkle Search Tree that is invalid or cannot hold a key
     │   ├── InvalidKeyError        key not 1..1024 bytes of UTF-8
     │   ├── MstLimitError          a write would exceed a named work bound
@@ -95,6 +96,10 @@ class MissingBlockError(BlockError):
     def __init__(self, cid: CID, where: str = "") -> None:
         super().__init__(f"block {cid} is missing" + (f" from {where}" if where else ""))
         self.cid = cid
+
+
+class BlobUnavailableError(MissingBlockError):
+    """A blob missing on disk that Forge could not deliver, verified, this time (retryable)."""
 
 
 class MstError(ForgeError):

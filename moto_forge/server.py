@@ -11,7 +11,10 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from moto_forge.bucket.service import BucketService
+from moto_forge.forge.identity import Identity
 from moto_forge.s3.app import S3App
+from moto_forge.s3.tenancy import Tenancy
+from moto_forge.tenants import Tenant
 
 log = logging.getLogger("moto_forge.server")
 
@@ -23,7 +26,10 @@ class ServerConfig:
     data_dir: str = ""
     registry_url: str | None = None
     credentials: dict[str, str] = field(default_factory=dict)
-    """access key -> secret key; empty = signatures are not checked."""
+    """access key -> secret key of the server's own space (the default tenant)."""
+    tenants: tuple[Tenant, ...] = ()
+    """Further access keys, each bound to a space of its own (see :mod:`moto_forge.tenants`).
+    No credentials and no tenants = signatures are not checked."""
     region: str = "us-east-1"
     quiet: bool = False
     forge_url: str | None = None
@@ -35,6 +41,8 @@ class ServerConfig:
     """The indexer's GET /claims URL (default: <forge_url>/claims)."""
     forge_key: str | None = None
     """The did:key the service signs its receipts with (what its did:web resolves to)."""
+    forge_timeout: float = 30.0
+    """Seconds any one network wait on Forge may take before the call fails (sync writes: 503)."""
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -46,10 +54,11 @@ def build_app(config: ServerConfig, service: BucketService | None = None) -> S3A
     from moto_forge.s3.sigv4 import SigV4Authenticator
 
     service = service or BucketService.open(config.data_dir, config.registry_url)
+    tenant_identities = [Identity.load_or_create(config.data_dir, t.name) for t in config.tenants]
     if config.forge_url:
         from moto_forge.forge.retrieval import ForgeRetriever
 
-        publisher = forge_publisher(config, service)
+        publisher = forge_publisher(config, service, tenant_identities)
         if config.write_mode == "async":
             from moto_forge.forge.outbox import OutboxShipper
 
@@ -58,23 +67,31 @@ def build_app(config: ServerConfig, service: BucketService | None = None) -> S3A
         else:
             service.publish = publisher.publish
         claims = config.forge_claims or config.forge_url.rstrip("/") + "/claims"
-        service.blobs.fetch_missing = ForgeRetriever(claims).fetch
-    auth = SigV4Authenticator(config.credentials, config.region) if config.credentials else None
-    return S3App(service, authenticator=auth)
+        service.blobs.fetch_missing = ForgeRetriever(claims, timeout=float(config.forge_timeout)).fetch
+    credentials = dict(config.credentials)
+    spaces: dict[str, str | None] = dict.fromkeys(config.credentials)
+    for tenant, identity in zip(config.tenants, tenant_identities, strict=True):
+        if tenant.access_key in credentials:
+            raise ValueError(f"access key {tenant.access_key} of tenant {tenant.name} is also the server's own key")
+        credentials[tenant.access_key] = tenant.secret_key
+        spaces[tenant.access_key] = identity.space.did
+    if not credentials:
+        return S3App(service)
+    return S3App(service, authenticator=SigV4Authenticator(credentials, config.region), tenancy=Tenancy(spaces))
 
 
-def forge_publisher(config: ServerConfig, service: BucketService) -> Any:
+def forge_publisher(config: ServerConfig, service: BucketService, tenants: list[Identity]) -> Any:
     from moto_forge.forge.connection import Connection, http_transport
-    from moto_forge.forge.identity import Identity
     from moto_forge.forge.publisher import ForgePublisher
     from moto_forge.ucan.principal import Verifier
 
     if not (config.forge_did and config.forge_key):
         raise ValueError("--forge needs --forge-did and --forge-key")
     identity = Identity.load_or_create(config.data_dir)
-    connection = Connection(identity.agent, config.forge_did, http_transport(config.forge_url or ""),
-                            Verifier.parse(config.forge_key))  # fmt: skip
-    return ForgePublisher(connection, identity, service.blobs.path)
+    transport = http_transport(config.forge_url or "", float(config.forge_timeout))
+    connection = Connection(identity.agent, config.forge_did, transport, Verifier.parse(config.forge_key),
+                            float(config.forge_timeout))  # fmt: skip
+    return ForgePublisher(connection, identity, service.blobs.path, tenants)
 
 
 def make(config: ServerConfig, app: S3App | None = None) -> BaseWSGIServer:
@@ -87,7 +104,10 @@ def make(config: ServerConfig, app: S3App | None = None) -> BaseWSGIServer:
 def serve(config: ServerConfig) -> None:
     """Run until interrupted."""
     server = make(config)
-    auth = "SigV4 checked" if config.credentials else "signatures NOT checked (no credentials configured)"
+    if config.credentials or config.tenants:
+        auth = f"SigV4 checked; {len(config.tenants)} tenant(s) besides the server's own space"
+    else:
+        auth = "signatures NOT checked (no credentials configured)"
     print(
         f"moto-forge serving S3 on http://{config.host}:{server.port} (data {config.data_dir}; {auth})",
         file=sys.stderr,

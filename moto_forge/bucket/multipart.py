@@ -100,11 +100,12 @@ class MultipartUploads:
         """Store one part in a CAR of its own (root = the part's ``fixed-v1`` index)."""
         check_part_number(part_number)
         self.get(bucket, upload_id)
+        space = self.service.head_bucket(bucket).space
         with PendingCar(self.service.blobs) as car:
             chunked = chunk_stream(body, car.add, self.service.chunk_size, checksummers)
             if validate is not None:
                 validate(chunked)
-            stored = self.service.finish(car, chunked.root)
+            stored = self.service.finish(car, chunked.root, space)
             checksums = {c.algorithm: c.b64() for c in checksummers}
             part = PartRecord(
                 part_number, chunked.size, chunked.md5.hex(), chunked.root, checksums, self.service.clock()

@@ -112,10 +112,11 @@ class BucketService:
         *,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         clock: Callable[[], float] = time.time,
-        publish: Callable[[StoredCar], None] | None = None,
+        publish: Callable[[StoredCar, str | None], None] | None = None,
     ) -> None:
         self.publish = publish
-        """Called with every stored CAR before the registry records it (Forge sync mode)."""
+        """Called with every stored CAR and the space it belongs to (``None``: the server's own)
+        before the registry records it (Forge sync mode)."""
         self.shipper: Any = None
         """The Forge outbox shipper (async mode), woken after each commit."""
         self.registry = registry
@@ -148,15 +149,16 @@ class BucketService:
 
     # ---- buckets --------------------------------------------------------
 
-    def create_bucket(self, name: str) -> BucketRecord:
+    def create_bucket(self, name: str, space: str | None = None) -> BucketRecord:
+        """Create an empty bucket owned by ``space`` (``None``: the server's own space)."""
         check_bucket_name(name)
         with PendingCar(self.blobs) as pending:
             root, blocks = MST.empty(self.store).commit()
             for cid, data in blocks:
                 pending.add(cid, data)
-            stored = self.finish(pending, root)
-            self.registry.add_blobs(stored.records)
-        if not self.registry.create_bucket(name, root, empty=True):
+            stored = self.finish(pending, root, space)
+            self.registry.add_blobs(stored.records, space)
+        if not self.registry.create_bucket(name, root, empty=True, space=space):
             raise BucketAlreadyOwnedByYou(
                 "Your previous request to create the named bucket succeeded and you already own it.", BucketName=name
             )
@@ -255,11 +257,12 @@ class BucketService:
 
     # ---- writes ---------------------------------------------------------
 
-    def finish(self, car: PendingCar, root: CID) -> StoredCar:
-        """Store a CAR and its index, and publish them (if a publisher is set) before any commit."""
+    def finish(self, car: PendingCar, root: CID, space: str | None = None) -> StoredCar:
+        """Store a CAR and its index, and publish them to ``space`` (if a publisher is set)
+        before any commit."""
         stored = car.finish(root)
         if self.publish is not None:
-            self.publish(stored)
+            self.publish(stored, space)
         return stored
 
     def _lock(self, bucket: str) -> threading.Lock:
@@ -300,7 +303,7 @@ class BucketService:
                         return WriteResult(root, record.seq)
                     for cid, data in blocks:
                         car.add(cid, data)
-                    stored = self.finish(car, root)
+                    stored = self.finish(car, root, record.space)
                     seq = self.registry.swap_root(
                         bucket, record.root, root, operation, stored.records, consume_upload, listing
                     )

@@ -27,8 +27,6 @@ from moto_forge.ucan.message import AgentMessage, Receipt
 from moto_forge.ucan.principal import ED25519_PRIV, Signer
 from moto_forge.ucan.ucan import UCAN, Capability
 
-PUT_TIMEOUT_SECONDS = 300
-
 
 class ForgeWriteError(ForgeError):
     """Forge refused or failed a step of storing a blob (names the step)."""
@@ -104,7 +102,7 @@ def add_blob(connection: Connection, space: str, proofs: list[UCAN], data: bytes
         headers = {str(k): str(v) for k, v in dict(address.get("headers") or {}).items()}
         headers.setdefault("content-length", str(len(data)))
         try:
-            response = requests.put(str(address["url"]), data=data, headers=headers, timeout=PUT_TIMEOUT_SECONDS)
+            response = requests.put(str(address["url"]), data=data, headers=headers, timeout=connection.timeout)
         except requests.RequestException as exc:
             raise ForgeWriteError(f"PUT of blob to {address['url']} failed: {exc}") from exc
         if response.status_code not in (200, 201):

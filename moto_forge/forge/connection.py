@@ -54,6 +54,9 @@ class Connection:
     transport: Transport
     service_key: Verifier | None = None
     """The did:key the service signs receipts with (its did:web resolves to it)."""
+    timeout: float = 30.0
+    """Seconds any one network wait may take (connect, or a pause while reading) in calls
+    this connection makes, including the blob PUTs of :func:`moto_forge.forge.blobs.add_blob`."""
 
     def invoke(
         self, resource: str, ability: str, nb: dict[str, object] | None = None, proofs: Sequence[UCAN] = ()

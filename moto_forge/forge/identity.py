@@ -2,7 +2,9 @@
 kept in ``<data-dir>/identity/`` (directory 0700, files 0600, never logged).
 
 The space owns the buckets' data in Forge; the agent is what talks to Forge
-services.  The space delegates everything on itself to the agent once
+services.  Each tenant (:mod:`moto_forge.tenants`) has a space of its own in
+``<data-dir>/identity/tenants/<name>/`` (its ``space.key`` and its delegation
+to the one shared agent).  The space delegates everything on itself to the agent once
 (``space-to-agent.car``); delegations to anyone else are issued on demand
 (``moto-forge space delegate``).
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from moto_forge.tenants import NAME as TENANT_NAME
 from moto_forge.ucan.archive import archive, extract
 from moto_forge.ucan.principal import Signer
 from moto_forge.ucan.ucan import UCAN, Capability
@@ -31,6 +34,14 @@ def _write_private(path: str, data: bytes) -> None:
     os.replace(path + ".tmp", path)
 
 
+def _load_key(path: str) -> Signer:
+    """The signer in ``path``, generated (0600) on first use."""
+    if not os.path.exists(path):
+        _write_private(path, Signer.generate().encode().encode("ascii") + b"\n")
+    with open(path, encoding="ascii") as fh:
+        return Signer.decode(fh.read())
+
+
 @dataclass(frozen=True)
 class Identity:
     space: Signer
@@ -39,18 +50,18 @@ class Identity:
     """space -> agent: ``{with: space, can: "*"}``, no expiry."""
 
     @classmethod
-    def load_or_create(cls, data_dir: str) -> Identity:
-        folder = os.path.join(data_dir, "identity")
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        os.chmod(folder, 0o700)
-        keys = {}
-        for name in (SPACE_KEY, AGENT_KEY):
-            path = os.path.join(folder, name)
-            if not os.path.exists(path):
-                _write_private(path, Signer.generate().encode().encode("ascii") + b"\n")
-            with open(path, encoding="ascii") as fh:
-                keys[name] = Signer.decode(fh.read())
-        space, agent = keys[SPACE_KEY], keys[AGENT_KEY]
+    def load_or_create(cls, data_dir: str, tenant: str | None = None) -> Identity:
+        """The server's identity, or with ``tenant`` that tenant's space with the shared agent."""
+        if tenant is not None and not TENANT_NAME.fullmatch(tenant):
+            raise ValueError(f"tenant name {tenant!r} is not 1-64 of A-Z a-z 0-9 _ -")
+        root = os.path.join(data_dir, "identity")
+        folder = root if tenant is None else os.path.join(root, "tenants", tenant)
+        folders = [root] if tenant is None else [root, os.path.join(root, "tenants"), folder]
+        for path in folders:
+            os.makedirs(path, mode=0o700, exist_ok=True)
+            os.chmod(path, 0o700)
+        agent = _load_key(os.path.join(root, AGENT_KEY))
+        space = _load_key(os.path.join(folder, SPACE_KEY))
         proof_path = os.path.join(folder, AGENT_PROOF)
         if os.path.exists(proof_path):
             with open(proof_path, "rb") as fh:

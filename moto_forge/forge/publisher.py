@@ -7,7 +7,7 @@ cannot be reached, the write fails (S3 503) and the bucket root does not move.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from moto_forge.blocks.carfile import StoredCar
@@ -23,18 +23,31 @@ class ForgeUnavailable(StorageError):
 
 
 class ForgePublisher:
-    def __init__(self, connection: Connection, identity: Identity, blob_path: Callable[[str], str]) -> None:
+    """Publishes CARs to the space they belong to: ``identity`` is the server's own space
+    (``space=None``), ``tenants`` the other spaces by DID (each delegated to the same agent)."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        identity: Identity,
+        blob_path: Callable[[str], str],
+        tenants: Iterable[Identity] = (),
+    ) -> None:
         self.connection = connection
         self.identity = identity
         self.blob_path = blob_path
+        self.spaces = {tenant.space.did: tenant for tenant in tenants}
 
-    def publish(self, stored: StoredCar) -> None:
+    def publish(self, stored: StoredCar, space: str | None = None) -> None:
         """Store the CAR and its index in the space and register the index (``space/index/add``)."""
-        self.publish_names(stored.car.multihash, stored.index.multihash)
+        self.publish_names(stored.car.multihash, stored.index.multihash, space)
 
-    def publish_names(self, car: str, index_name: str) -> None:
+    def publish_names(self, car: str, index_name: str, space_did: str | None = None) -> None:
         """:meth:`publish` for blobs already stored locally under these names."""
-        space, proofs = self.identity.space.did, [self.identity.agent_proof]
+        owner = self.identity if space_did is None else self.spaces.get(space_did)
+        if owner is None:
+            raise ForgeUnavailable(f"no delegation for space {space_did}: its tenant is not configured")
+        space, proofs = owner.space.did, [owner.agent_proof]
         try:
             add_blob(self.connection, space, proofs, Path(self.blob_path(car)).read_bytes())
             index = add_blob(self.connection, space, proofs, Path(self.blob_path(index_name)).read_bytes())

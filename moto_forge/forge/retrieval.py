@@ -1,35 +1,53 @@
 """Reading blobs back from Forge: the indexer's ``GET /claims`` names where a blob
 is (``assert/location``), the bytes come from that URL, and they are kept only
-if their sha2-256 matches the blob's multihash."""
+if their sha2-256 matches the blob's multihash.
+
+Failure contract: every HTTP call waits at most ``timeout`` seconds for any one
+network step; a failed query, an unreachable location, an error status or bytes
+that do not match are retried (``attempts`` rounds in all, backoff doubling from
+``BACKOFF_SECONDS``), then :class:`BlobUnavailableError` (S3: 503) names the blob and says what
+the last round saw.  Unverified bytes are never returned."""
 
 from __future__ import annotations
 
 import hashlib
+import time
 
 import requests
 
-from moto_forge.errors import ForgeError, MissingBlockError
+from moto_forge.errors import BlobUnavailableError, ForgeError
 from moto_forge.ipld.car import read_variant_car
 from moto_forge.ipld.cid import CAR, CID, SHA2_256
 from moto_forge.ipld.multibase import multibase_decode
 from moto_forge.ucan.ucan import UCAN
 
 QUERY_RESULT = "index/query/result@0.1"
-FETCH_TIMEOUT_SECONDS = 300
+DEFAULT_TIMEOUT_SECONDS = 30.0
+DEFAULT_ATTEMPTS = 3
+BACKOFF_SECONDS = 0.25
 
 
 class ForgeRetriever:
     """Fetches whole blobs by multihash string (``z...``) through an indexer's claims."""
 
-    def __init__(self, claims_url: str, session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        claims_url: str,
+        session: requests.Session | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        attempts: int = DEFAULT_ATTEMPTS,
+    ) -> None:
         self.claims_url = claims_url
         self.http = session or requests.Session()
+        self.timeout = timeout
+        self.attempts = max(1, attempts)
 
     def locations(self, name: str) -> list[str]:
         """URLs the indexer's location claims give for blob ``name``."""
         digest = multibase_decode(name)
         try:
-            response = self.http.get(self.claims_url, params={"multihash": name}, timeout=60)
+            response = self.http.get(self.claims_url, params={"multihash": name}, timeout=self.timeout)
         except requests.RequestException as exc:
             raise ForgeError(f"cannot reach the indexer at {self.claims_url}: {exc}") from exc
         if response.status_code != 200:
@@ -48,14 +66,35 @@ class ForgeRetriever:
         return urls
 
     def fetch(self, name: str) -> bytes:
-        """The whole blob, verified against its multihash; :class:`MissingBlockError` if nowhere."""
+        """The whole blob, verified against its multihash (see the module's failure contract)."""
         digest = multibase_decode(name)
         blob_cid = CID(CAR, SHA2_256, digest[2:])
-        for url in self.locations(name):
+        seen: list[str] = []
+        for attempt in range(self.attempts):
+            if attempt:
+                time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
+            seen = []
             try:
-                response = self.http.get(url, timeout=FETCH_TIMEOUT_SECONDS)
-            except requests.RequestException:
+                urls = self.locations(name)
+            except ForgeError as exc:
+                seen.append(str(exc))
                 continue
-            if response.status_code == 200 and hashlib.sha256(response.content).digest() == digest[2:]:
-                return response.content
-        raise MissingBlockError(blob_cid, "Forge (no location served matching bytes)")
+            if not urls:
+                seen.append("the indexer knows no location")
+            for url in urls:
+                data, problem = self._get_verified(url, digest[2:])
+                if data is not None:
+                    return data
+                seen.append(f"{url}: {problem}")
+        raise BlobUnavailableError(blob_cid, f"Forge ({self.attempts} attempt(s); last: {'; '.join(seen)})")
+
+    def _get_verified(self, url: str, sha256: bytes) -> tuple[bytes | None, str]:
+        try:
+            response = self.http.get(url, timeout=self.timeout)
+        except requests.RequestException as exc:
+            return None, f"unreachable ({type(exc).__name__})"
+        if response.status_code != 200:
+            return None, f"HTTP {response.status_code}"
+        if hashlib.sha256(response.content).digest() != sha256:
+            return None, "bytes do not match the multihash"
+        return response.content, ""

@@ -27,7 +27,14 @@ def _v3_listing_index(db: peewee.Database, m: Models) -> None:
         db.execute_sql("ALTER TABLE bucket ADD COLUMN listed_root VARCHAR(100)")
 
 
-MIGRATIONS: list[Callable[[peewee.Database, Models], None]] = [_v1_initial, _v2_outbox, _v3_listing_index]
+def _v4_outbox_space(db: peewee.Database, m: Models) -> None:
+    if "space" not in {c.name for c in db.get_columns("outbox")}:  # v2 made from older models
+        db.execute_sql("ALTER TABLE outbox ADD COLUMN space VARCHAR(200)")
+
+
+MIGRATIONS: list[Callable[[peewee.Database, Models], None]] = [
+    _v1_initial, _v2_outbox, _v3_listing_index, _v4_outbox_space,
+]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -48,6 +48,7 @@ def define_models(db: peewee.Database) -> Models:
         forge_root = peewee.CharField(max_length=100, null=True)
         created = peewee.DoubleField()
         space = peewee.CharField(max_length=200, null=True)
+        """The owning tenant's space DID (null: the server's own space, the default tenant)."""
         listed_root = peewee.CharField(max_length=100, null=True)
         """The root the listing index rows describe (None or another root: stale, rebuilt on use)."""
 
@@ -107,7 +108,8 @@ def define_models(db: peewee.Database) -> Models:
 
     class Outbox(BaseModel):
         """Writes waiting to be shipped to Forge (async mode), oldest first: a CAR, its index,
-        and the bucket root the write produced (``bucket``/``root`` null for multipart parts)."""
+        and the bucket root the write produced (``bucket``/``root`` null for multipart parts),
+        and the ``space`` it goes to (null: the server's own)."""
 
         id = peewee.AutoField()
         bucket = peewee.CharField(max_length=63, null=True)
@@ -117,6 +119,7 @@ def define_models(db: peewee.Database) -> Models:
         created = peewee.DoubleField()
         attempts = peewee.IntegerField(default=0)
         last_error = peewee.TextField(null=True)
+        space = peewee.CharField(max_length=200, null=True)
 
     class ListingEntry(BaseModel):
         """The listing index (registry/listing.py): one row per key of ``bucket`` at its ``listed_root``."""

@@ -55,6 +55,8 @@ class BucketRecord:
     forge_root: CID | None = None
     listed_root: CID | None = None
     """The root the listing index describes; the index is current when it equals ``root``."""
+    space: str | None = None
+    """The owning tenant's space DID; ``None``: the server's own space (the default tenant)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,8 @@ class OutboxEntry:
     created: float
     attempts: int
     last_error: str | None
+    space: str | None = None
+    """The space the write belongs to (``None``: the server's own)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,16 +173,18 @@ class Registry:
 
     # ---- buckets -------------------------------------------------------
 
-    def create_bucket(self, name: str, root: CID, operation: str = "CreateBucket", empty: bool = False) -> bool:
-        """Create a bucket at ``root`` (history seq 0); ``False`` if it exists.  ``empty``
-        says ``root`` is the empty tree, so the (empty) listing index is current."""
+    def create_bucket(
+        self, name: str, root: CID, operation: str = "CreateBucket", empty: bool = False, space: str | None = None
+    ) -> bool:
+        """Create a bucket at ``root`` (history seq 0) owned by ``space``; ``False`` if it exists.
+        ``empty`` says ``root`` is the empty tree, so the (empty) listing index is current."""
         m = self.models
         now = time.time()
         with self._errors("create bucket"), self._write():
             if m.Bucket.get_or_none(m.Bucket.name == name) is not None:
                 return False
             listed = str(root) if empty else None
-            m.Bucket.create(name=name, root=str(root), seq=0, created=now, listed_root=listed)
+            m.Bucket.create(name=name, root=str(root), seq=0, created=now, listed_root=listed, space=space)
             m.ListingEntry.delete().where(m.ListingEntry.bucket == name).execute()
             m.RootHistory.delete().where(m.RootHistory.bucket == name).execute()
             m.RootHistory.create(bucket=name, seq=0, root=str(root), time=now, operation=operation)
@@ -186,15 +192,17 @@ class Registry:
 
     def get_bucket(self, name: str) -> BucketRecord | None:
         """The bucket's record (hot path of every request: raw SQL on the primary key)."""
-        sql = f"SELECT name, root, seq, created, forge_root, listed_root FROM bucket WHERE name = {self.db.param}"
+        columns = "name, root, seq, created, forge_root, listed_root, space"
+        sql = f"SELECT {columns} FROM bucket WHERE name = {self.db.param}"
         with self._errors("read bucket"):
             row = self.db.execute_sql(sql, (name,)).fetchone()
         if row is None:
             return None
         forge, listed = (CID.decode(row[i]) if row[i] else None for i in (4, 5))
-        return BucketRecord(row[0], CID.decode(row[1]), int(row[2]), float(row[3]), forge, listed)
+        return BucketRecord(row[0], CID.decode(row[1]), int(row[2]), float(row[3]), forge, listed, row[6])
 
     def list_buckets(self) -> list[BucketRecord]:
+        """Every bucket, by name (all tenants: the S3 layer filters by owner)."""
         m = self.models
         with self._errors("list buckets"):
             return [_bucket(row) for row in m.Bucket.select().order_by(m.Bucket.name)]
@@ -248,7 +256,9 @@ class Registry:
                     tx.rollback()
                     return None
                 self.db.execute_sql(f"DELETE FROM upload_part WHERE upload_id = {p}", (consume_upload,))
-            row = self.db.execute_sql(f"SELECT seq, listed_root FROM bucket WHERE name = {p}", (name,)).fetchone()
+            row = self.db.execute_sql(
+                f"SELECT seq, listed_root, space FROM bucket WHERE name = {p}", (name,)
+            ).fetchone()
             seq = int(row[0])
             if listing is not None and row[1] == str(new):
                 listing_index.apply_changes(self.db, name, listing)
@@ -256,7 +266,7 @@ class Registry:
                 f"INSERT INTO root_history (bucket, seq, root, time, operation) VALUES ({p}, {p}, {p}, {p}, {p})",
                 (name, seq, str(new), now, operation[:200]),
             )
-            self._record_blobs(blobs, now, name, new)
+            self._record_blobs(blobs, now, name, new, row[2])
         return seq
 
     def listing_entries(
@@ -325,15 +335,20 @@ class Registry:
                 self.db.execute_sql(f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING", params)
 
     def _record_blobs(
-        self, blobs: Iterable[BlobRecord], now: float, bucket: str | None = None, root: CID | None = None
+        self,
+        blobs: Iterable[BlobRecord],
+        now: float,
+        bucket: str | None = None,
+        root: CID | None = None,
+        space: str | None = None,
     ) -> None:
         p = self.db.param
         for blob in blobs:
             if self.outbox and blob.kind == "index" and blob.shard is not None:
                 self.db.execute_sql(
-                    f"INSERT INTO outbox (bucket, root, car, {self._quote('index')}, created, attempts) "
-                    f"VALUES ({p}, {p}, {p}, {p}, {p}, 0)",
-                    (bucket, str(root) if root else None, blob.shard, blob.multihash, now),
+                    f"INSERT INTO outbox (bucket, root, car, {self._quote('index')}, created, attempts, space) "
+                    f"VALUES ({p}, {p}, {p}, {p}, {p}, 0, {p})",
+                    (bucket, str(root) if root else None, blob.shard, blob.multihash, now, space),
                 )
             self._insert_ignore(
                 "blob",
@@ -345,10 +360,10 @@ class Registry:
             ]
             self._insert_ignore("block", 'cid, blob, "offset", length', rows)
 
-    def add_blobs(self, blobs: Iterable[BlobRecord]) -> None:
-        """Record blobs outside any root swap (multipart parts, imports)."""
+    def add_blobs(self, blobs: Iterable[BlobRecord], space: str | None = None) -> None:
+        """Record blobs of ``space`` outside any root swap (new buckets, imports)."""
         with self._errors("record blobs"), self._write():
-            self._record_blobs(blobs, time.time())
+            self._record_blobs(blobs, time.time(), space=space)
 
     def locate(self, cid: CID) -> BlockLocation | None:
         """Where ``cid``'s bytes are (the hot path of every read: one indexed lookup, raw SQL)."""
@@ -395,7 +410,9 @@ class Registry:
         if row is None:
             return None
         root = CID.decode(row.root) if row.root else None
-        return OutboxEntry(row.id, row.bucket, root, row.car, row.index, row.created, row.attempts, row.last_error)
+        return OutboxEntry(
+            row.id, row.bucket, root, row.car, row.index, row.created, row.attempts, row.last_error, row.space
+        )
 
     def outbox_done(self, entry: OutboxEntry) -> None:
         """Drop a shipped write; its bucket's forge root advances to the root it produced."""
@@ -442,9 +459,11 @@ class Registry:
         """Record (or replace) a part and its blobs; ``False`` if the upload is gone."""
         m = self.models
         with self._errors("record part"), self._write():
-            if m.Upload.get_or_none(m.Upload.upload_id == upload_id) is None:
+            upload = m.Upload.get_or_none(m.Upload.upload_id == upload_id)
+            if upload is None:
                 return False
-            self._record_blobs(blobs, time.time(), None, None)
+            owner = m.Bucket.get_or_none(m.Bucket.name == upload.bucket)
+            self._record_blobs(blobs, time.time(), None, None, owner.space if owner is not None else None)
             m.UploadPart.delete().where(
                 (m.UploadPart.upload_id == upload_id) & (m.UploadPart.part_number == part.part_number)
             ).execute()
@@ -484,7 +503,7 @@ class Registry:
 def _bucket(row: Any) -> BucketRecord:
     forge = CID.decode(row.forge_root) if row.forge_root else None
     listed = CID.decode(row.listed_root) if row.listed_root else None
-    return BucketRecord(row.name, CID.decode(row.root), row.seq, row.created, forge, listed)
+    return BucketRecord(row.name, CID.decode(row.root), row.seq, row.created, forge, listed, row.space)
 
 
 def _upload(row: Any) -> UploadRecord:

@@ -38,9 +38,10 @@ from moto_forge.errors import (
     S3Error,
 )
 from moto_forge.ipld.cid import CID
-from moto_forge.s3 import listing, objects, xmlcheck
+from moto_forge.s3 import listing, objects, tenancy, xmlcheck
 from moto_forge.s3.backend import ForgeS3Backend, read_root, request_headers, written_root
 from moto_forge.s3.errors import classify, clean_xml, error_xml, request_id
+from moto_forge.s3.tenancy import Tenancy
 
 log = logging.getLogger("moto_forge.s3")
 
@@ -74,7 +75,9 @@ class S3App:
     ``domains`` are the host names (without port) that address buckets
     virtual-host style as ``<bucket>.<domain>``; any other host is path-style.
     ``authenticator`` (from :mod:`moto_forge.s3.sigv4`) checks signatures, or
-    is ``None`` to accept every request as moto does.
+    is ``None`` to accept every request as moto does.  ``tenancy`` binds each
+    access key to a space (:mod:`moto_forge.s3.tenancy`); authenticated
+    requests only reach their own space's buckets.
     """
 
     def __init__(
@@ -83,8 +86,10 @@ class S3App:
         *,
         domains: Iterable[str] = ("localhost", "s3.amazonaws.com", "s3.localhost.localstack.cloud"),
         authenticator: Any = None,
+        tenancy: Tenancy | None = None,
     ) -> None:
         self.service = service
+        self.tenancy = tenancy
         self.backend = ForgeS3Backend(service)
         self.response_class = make_response_class(self.backend)
         self.domains = tuple(domains)
@@ -113,6 +118,7 @@ class S3App:
         read_token = read_root.set(None)
         written_token = written_root.set(None)
         headers_token = request_headers.set(dict(request.headers))
+        principal_token = tenancy.principal.set(tenancy.UNCHECKED)
         try:
             response = self._handle(request, environ)
         except ForgeError as exc:
@@ -132,6 +138,7 @@ class S3App:
             read_root.reset(read_token)
             written_root.reset(written_token)
             request_headers.reset(headers_token)
+            tenancy.principal.reset(principal_token)
         headers = dict(response.headers)
         headers["x-amz-request-id"] = rid
         if root is not None:
@@ -159,7 +166,15 @@ class S3App:
         bucket, key, virtual = self.address(request)
         verify_chunk = None
         if self.authenticator is not None:
-            verify_chunk = self.authenticator.authenticate(request)
+            auth = self.authenticator.authenticate(request, bucket if virtual else None)
+            verify_chunk = auth.verify_chunk
+            if self.tenancy is not None:
+                who = self.tenancy.principal(auth.access_key)
+                tenancy.principal.set(who)
+                if bucket is not None:
+                    creating = request.method == "PUT" and key is None and not request.args
+                    copy_source = request.headers.get("x-amz-copy-source")
+                    tenancy.check_access(self.service.registry, who, bucket, creating, copy_source)
         root_text = request.headers.get(ROOT_HEADER) or request.args.get(ROOT_QUERY)
         if root_text:
             try:

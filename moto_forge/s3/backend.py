@@ -28,6 +28,7 @@ from moto_forge.bucket.service import BucketService
 from moto_forge.errors import BucketAlreadyOwnedByYou, InvalidArgument, InvalidRequest, NoSuchKey, S3Error
 from moto_forge.ipld.cid import CID
 from moto_forge.s3.keys import ForgeKey, ForgePart, ForgeUpload
+from moto_forge.s3.tenancy import principal
 
 read_root: contextvars.ContextVar[CID | None] = contextvars.ContextVar("forge_read_root", default=None)
 """The snapshot root a request reads "as of" (``x-forge-root`` / ``?forge-root=``), if any."""
@@ -83,7 +84,7 @@ class ForgeS3Backend(S3Backend):
 
     def create_bucket(self, bucket_name: str, region_name: str, bucket_namespace: str | None = None) -> FakeBucket:
         try:
-            record = self.service.create_bucket(bucket_name)
+            record = self.service.create_bucket(bucket_name, principal.get().space)
         except BucketAlreadyOwnedByYou as exc:
             raise BucketAlreadyExists(bucket=bucket_name) from exc
         written_root.set(record.root)
@@ -92,7 +93,10 @@ class ForgeS3Backend(S3Backend):
     def list_buckets(
         self, prefix: str | None = None, bucket_region: str | None = None, max_buckets: str | None = None
     ) -> list[FakeBucket]:
-        records = [r for r in self.service.list_buckets() if not prefix or r.name.startswith(prefix)]
+        who = principal.get()
+        records = [
+            r for r in self.service.list_buckets() if (not prefix or r.name.startswith(prefix)) and who.may_use(r.space)
+        ]
         return [self._holder(r.name, r.created) for r in records]
 
     def get_bucket(self, bucket_name: str) -> FakeBucket:

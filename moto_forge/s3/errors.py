@@ -8,6 +8,7 @@ import secrets
 from xml.sax.saxutils import escape
 
 from moto_forge.errors import (
+    BlobUnavailableError,
     BlockError,
     CodecError,
     ConflictError,
@@ -59,6 +60,8 @@ def classify(exc: ForgeError) -> tuple[str, int, str, dict[str, str]]:
         return "InvalidArgument", 400, str(exc), {}
     if isinstance(exc, ConflictError):
         return "SlowDown", 503, "Too many concurrent writes to this bucket; retry", {}
+    if isinstance(exc, BlobUnavailableError):
+        return "ServiceUnavailable", 503, f"Stored data is not reachable right now: {exc}", {}
     if isinstance(exc, StorageError):
         return "ServiceUnavailable", 503, f"Storage is unavailable: {exc}", {}
     if isinstance(exc, (BlockError, ManifestError, CodecError)):

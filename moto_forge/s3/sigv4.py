@@ -1,5 +1,6 @@
 """AWS Signature Version 4 verification: Authorization headers, presigned URLs
-(with expiry) and aws-chunked chunk and trailer signatures.
+(with expiry) and aws-chunked chunk and trailer signatures; SigV2 presigned URLs
+(boto3's default for ``generate_presigned_url``) through :mod:`moto_forge.s3.sigv2`.
 
 Only SigV4 is accepted when the server has credentials; requests signed with
 an unknown access key, a wrong secret, a tampered header or query, a stale
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from werkzeug.wrappers import Request
 
 from moto_forge.errors import AccessDenied, InvalidAccessKeyId, InvalidArgument, S3Error, SignatureDoesNotMatch
+from moto_forge.s3 import sigv2
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW_SECONDS = 15 * 60
@@ -93,6 +95,14 @@ def parse_credential(text: str) -> Credential:
 ChunkVerifier = Callable[[bytes, str | None], None]
 
 
+@dataclass(frozen=True, slots=True)
+class Authenticated:
+    """Who signed a request (its access key) and, for signed streaming bodies, the chunk verifier."""
+
+    access_key: str
+    verify_chunk: ChunkVerifier | None = None
+
+
 class SigV4Authenticator:
     """Verifies requests against ``credentials`` (access key -> secret key)."""
 
@@ -109,22 +119,25 @@ class SigV4Authenticator:
             )
         return secret
 
-    def authenticate(self, request: Request) -> ChunkVerifier | None:
+    def authenticate(self, request: Request, virtual_bucket: str | None = None) -> Authenticated:
         """Raise an S3 403 error unless ``request`` is validly signed.
 
-        Returns a chunk verifier for ``STREAMING-AWS4-HMAC-SHA256-*`` bodies.
+        Returns the signer's access key, and a chunk verifier for
+        ``STREAMING-AWS4-HMAC-SHA256-*`` bodies.  ``virtual_bucket`` is the
+        bucket a virtual-host request named in its Host (SigV2 signs it).
         """
         header = request.headers.get("Authorization")
         if header is not None:
             return self._header(request, header)
         if "X-Amz-Signature" in request.args:
-            self._presigned(request)
-            return None
+            return self._presigned(request)
+        if sigv2.is_presigned_v2(request):
+            return self._presigned_v2(request, virtual_bucket)
         raise AccessDenied("Access Denied: the request is not signed")
 
     # ---- Authorization header -------------------------------------------------
 
-    def _header(self, request: Request, header: str) -> ChunkVerifier | None:
+    def _header(self, request: Request, header: str) -> Authenticated:
         if not header.startswith(ALGORITHM + " "):
             raise AccessDenied("Only AWS Signature Version 4 (AWS4-HMAC-SHA256) is supported")
         fields = {}
@@ -157,12 +170,12 @@ class SigV4Authenticator:
                 AWSAccessKeyId=credential.access_key,
             )
         if payload.startswith("STREAMING-AWS4-HMAC-SHA256"):
-            return ChunkSignatures(key, amz_date, credential.scope, signature)
-        return None
+            return Authenticated(credential.access_key, ChunkSignatures(key, amz_date, credential.scope, signature))
+        return Authenticated(credential.access_key)
 
     # ---- presigned URLs -------------------------------------------------------
 
-    def _presigned(self, request: Request) -> None:
+    def _presigned(self, request: Request) -> Authenticated:
         args = request.args
         if args.get("X-Amz-Algorithm") != ALGORITHM:
             raise AccessDenied("Only AWS4-HMAC-SHA256 presigned URLs are supported")
@@ -193,6 +206,20 @@ class SigV4Authenticator:
                 "The request signature we calculated does not match the signature you provided.",
                 AWSAccessKeyId=credential.access_key,
             )
+        return Authenticated(credential.access_key)
+
+    def _presigned_v2(self, request: Request, virtual_bucket: str | None) -> Authenticated:
+        access_key = request.args["AWSAccessKeyId"]
+        secret = self._secret(access_key)
+        sigv2.check_expiry(request.args.get("Expires", ""), self.clock())
+        path, query = raw_path_and_query(request)
+        expected = sigv2.signature(secret, sigv2.string_to_sign(request, path, query, virtual_bucket))
+        if not hmac.compare_digest(expected, request.args["Signature"]):
+            raise SignatureDoesNotMatch(
+                "The request signature we calculated does not match the signature you provided.",
+                AWSAccessKeyId=access_key,
+            )
+        return Authenticated(access_key)
 
     # ---- shared ---------------------------------------------------------------
 

@@ -94,3 +94,28 @@ def test_server_without_credentials_accepts_anything(tmp_path: Path) -> None:
         assert requests.put(f"{server.url}/open/k", data=b"unsigned", timeout=30).status_code == 200
     finally:
         server.stop()
+
+
+def test_boto3_default_presigned_urls_sigv2(secured: Served) -> None:
+    """boto3's generate_presigned_url signs with SigV2 by default (AWSAccessKeyId/Expires/Signature)."""
+    s3 = client(secured.url)
+    s3.create_bucket(Bucket="sigv2")
+    s3.put_object(Bucket="sigv2", Key="doc v2.txt", Body=b"sigv2 content")
+    params = {"Bucket": "sigv2", "Key": "doc v2.txt"}
+    url = s3.generate_presigned_url("get_object", Params=params, ExpiresIn=60)
+    assert "AWSAccessKeyId=" in url and "Signature=" in url
+    assert requests.get(url, timeout=30).content == b"sigv2 content"
+    assert requests.get(url.replace("doc%20v2.txt", "other.txt"), timeout=30).status_code == 403
+    typed = s3.generate_presigned_url(
+        "get_object", Params={**params, "ResponseContentType": "text/plain"}, ExpiresIn=60
+    )
+    reply = requests.get(typed, timeout=30)
+    assert reply.status_code == 200 and reply.headers["Content-Type"] == "text/plain"
+    upload = s3.generate_presigned_url("put_object", Params={"Bucket": "sigv2", "Key": "up.txt"}, ExpiresIn=60)
+    assert requests.put(upload, data=b"put via sigv2", timeout=30).status_code == 200
+    assert s3.get_object(Bucket="sigv2", Key="up.txt")["Body"].read() == b"put via sigv2"
+    expired = s3.generate_presigned_url("get_object", Params=params, ExpiresIn=-5)
+    answer = requests.get(expired, timeout=30)
+    assert answer.status_code == 403 and b"AccessDenied" in answer.content
+    forged = url.replace("Signature=", "Signature=A")
+    assert requests.get(forged, timeout=30).status_code == 403

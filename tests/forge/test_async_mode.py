@@ -7,59 +7,32 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from botocore.exceptions import ClientError
 
 from moto_forge.bucket.service import BucketService
 from moto_forge.forge.identity import Identity
 from tests.e2e.conftest import client, start_server
 from tests.forge.test_serve_forge import peer_blobs
+from tests.support.fault_proxy import FaultProxy
 from tests.support.forge_peers import ForgePeer, PeerLauncher
 
 
-class Switch:
-    """An HTTP proxy to the peer that can be turned into a 503-answering outage."""
+class Switch(FaultProxy):
+    """The peer behind a proxy that can be turned into a 503-answering outage (``up``)."""
 
-    def __init__(self, target: str) -> None:
-        self.up = True
-        switch = self
+    @property
+    def up(self) -> bool:
+        return self.mode == "pass"
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _forward(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                if not switch.up:
-                    self.send_response(503)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                reply = requests.request(self.command, target + self.path, data=body, headers=headers, timeout=60)
-                self.send_response(reply.status_code)
-                self.send_header("Content-Length", str(len(reply.content)))
-                self.end_headers()
-                self.wfile.write(reply.content)
-
-            do_GET = do_POST = do_PUT = _forward
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    @up.setter
+    def up(self, value: bool) -> None:
+        self.mode = "pass" if value else "fail"
 
 
 @pytest.fixture

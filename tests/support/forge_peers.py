@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -29,8 +28,16 @@ class ForgePeer(Protocol):
     def stop(self) -> None: ...
 
 
-PeerLauncher = Callable[[Identity], ForgePeer]
-"""Starts a Forge peer with ``identity``'s space provisioned for its agent."""
+class PeerLauncher(Protocol):
+    """Starts a Forge peer with the spaces of ``identity`` and ``tenants`` provisioned for the
+    (shared) agent."""
+
+    def __call__(self, identity: Identity, *tenants: Identity) -> ForgePeer: ...
+
+
+def space_keys(identity: Identity, tenants: tuple[Identity, ...]) -> str:
+    """The peers' FORGE_SPACE_KEY: every space's signer, comma-separated, the server's first."""
+    return ",".join(i.space.encode() for i in (identity, *tenants))
 
 
 class UploadPeer:
@@ -61,8 +68,14 @@ def peer_launcher(config: pytest.Config, tmp_path_factory: pytest.TempPathFactor
     if config.getoption("--forge-stack") == "go":
         from tests.forge.gostack.stack import start_go_stack
 
-        return lambda identity: start_go_stack(
-            tmp_path_factory.mktemp("gostack"), identity.space.encode(), identity.agent.encode()
-        )
+        def go(identity: Identity, *tenants: Identity) -> ForgePeer:
+            workdir = tmp_path_factory.mktemp("gostack")
+            return start_go_stack(workdir, space_keys(identity, tenants), identity.agent.encode())
+
+        return go
     assert (PEER / "node_modules" / "@ucanto" / "core").is_dir(), "run `make test` (it runs npm ci in tests/forge/peer)"
-    return lambda identity: UploadPeer(PEER, identity.space.encode(), identity.agent.encode())
+
+    def npm(identity: Identity, *tenants: Identity) -> ForgePeer:
+        return UploadPeer(PEER, space_keys(identity, tenants), identity.agent.encode())
+
+    return npm

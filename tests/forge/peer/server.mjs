@@ -9,8 +9,9 @@
 //   service between them as sprue would.
 //
 // Input (environment): FORGE_SPACE_KEY and FORGE_AGENT_KEY, moto_forge's
-// signer strings; the peer provisions that space for that agent (as an
-// account would) before it starts listening. For the Go stack also
+// signer strings (FORGE_SPACE_KEY: one or more, comma-separated: the server's
+// space and its tenants' spaces); the peer provisions each space for that agent
+// (as an account would) before it starts listening. For the Go stack also
 // FORGE_UPLOAD_KEY (the did:key this service invokes piri and the indexer as),
 // FORGE_PIRI_URL / FORGE_PIRI_KEY, FORGE_INDEXER_URL / FORGE_INDEXER_KEY /
 // FORGE_INDEXER_DID (the indexer's did:web).
@@ -60,19 +61,21 @@ const server = createServer(context)
 // The legacy web3.storage/* handlers call back into the service itself.
 context.getServiceConnection = () => connectService({ id: context.id, channel: server })
 
-const space = ed25519.parse(process.env.FORGE_SPACE_KEY)
 const agent = ed25519.parse(process.env.FORGE_AGENT_KEY)
 const account = Absentee.from({ id: 'did:mailto:test.storacha.network:moto-forge' })
-const provisioned = await provisionProvider({
-  service: context.id,
-  agent,
-  space,
-  account,
-  connection: context.connection,
-})
-if (provisioned.out.error) {
-  console.error('provisioning failed', provisioned.out.error)
-  process.exit(1)
+// FORGE_SPACE_KEY may list several spaces (comma-separated): the server's own and its tenants'.
+for (const key of process.env.FORGE_SPACE_KEY.split(',')) {
+  const provisioned = await provisionProvider({
+    service: context.id,
+    agent,
+    space: ed25519.parse(key),
+    account,
+    connection: context.connection,
+  })
+  if (provisioned.out.error) {
+    console.error('provisioning failed', provisioned.out.error)
+    process.exit(1)
+  }
 }
 
 const readAll = async (req) => {

@@ -1,0 +1,83 @@
+"""Who owns what: access keys map to spaces, buckets belong to spaces.
+
+Contract (enforced by :class:`S3App` for every authenticated request):
+- The requester's *owner* is the space its access key is bound to: a
+  tenant's space DID, or ``None`` for the server's own space (the
+  ``--access-key`` of ``serve``, and every bucket made before tenants).
+- A request naming a bucket owned by another space gets 403 AccessDenied;
+  CreateBucket of a name another space owns gets 409 BucketAlreadyExists
+  (bucket names are unique across the server, as they are across AWS).
+- ``x-amz-copy-source`` must name a bucket of the requester's own space too.
+- ListBuckets shows the requester's buckets only.
+- Without authentication (``--no-auth`` / no credentials) nothing is checked,
+  as in moto: :data:`UNCHECKED` sees every bucket and creates in the server's space.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import urllib.parse
+from dataclasses import dataclass
+
+from moto_forge.errors import AccessDenied, S3Error
+from moto_forge.registry import Registry
+
+
+class BucketAlreadyExists(S3Error):
+    code = "BucketAlreadyExists"
+    status = 409
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The requester: ``space`` it acts in (``None``: the server's own), and whether to check."""
+
+    space: str | None
+    checked: bool = True
+
+    def may_use(self, owner: str | None) -> bool:
+        return not self.checked or owner == self.space
+
+
+UNCHECKED = Principal(None, checked=False)
+principal: contextvars.ContextVar[Principal] = contextvars.ContextVar("forge_principal", default=UNCHECKED)
+"""The current request's requester (set by the WSGI app after authentication)."""
+
+
+class Tenancy:
+    """Access key -> the space it acts in (``None``: the server's own space)."""
+
+    def __init__(self, spaces: dict[str, str | None]) -> None:
+        self.spaces = dict(spaces)
+
+    def principal(self, access_key: str) -> Principal:
+        """The requester behind an authenticated access key (every such key is in ``spaces``)."""
+        return Principal(self.spaces[access_key])
+
+
+def copy_source_bucket(header: str) -> str | None:
+    """The bucket named by an ``x-amz-copy-source`` value (``[/]bucket/key[?versionId=..]``)."""
+    path = urllib.parse.unquote(header.split("?", 1)[0]).lstrip("/")
+    bucket = path.split("/", 1)[0]
+    return bucket or None
+
+
+def check_access(registry: Registry, who: Principal, bucket: str, creating: bool, copy_source: str | None) -> None:
+    """Raise unless ``who`` may make this request of ``bucket`` (see the module contract).
+    A bucket that does not exist is left to the operation (NoSuchBucket, or created)."""
+    if not who.checked:
+        return
+    record = registry.get_bucket(bucket)
+    if record is not None and not who.may_use(record.space):
+        if creating:
+            raise BucketAlreadyExists(
+                "The requested bucket name is not available. The bucket namespace is shared by all users "
+                "of the system. Please select a different name and try again.",
+                BucketName=bucket,
+            )
+        raise AccessDenied("Access Denied", BucketName=bucket)
+    source = copy_source_bucket(copy_source) if copy_source else None
+    if source is not None and source != bucket:
+        source_record = registry.get_bucket(source)
+        if source_record is not None and not who.may_use(source_record.space):
+            raise AccessDenied("Access Denied", BucketName=source)

@@ -1,0 +1,90 @@
+"""Tenants in Forge: each tenant's writes are stored in its own space (its own did:key),
+in sync and async write modes, against the real upload service."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from moto_forge import tenants
+from moto_forge.bucket.service import BucketService
+from moto_forge.forge.identity import Identity
+from tests.e2e.conftest import start_server
+from tests.e2e.test_tenants import OWN_ACCESS, OWN_SECRET, as_user
+from tests.forge.test_serve_forge import peer_blobs
+from tests.support.forge_peers import PeerLauncher
+
+
+def car_digest(data_dir: str, multihash: str) -> bytes:
+    data = Path(data_dir, "blobs", multihash[-2:], multihash).read_bytes()
+    return b"\x12\x20" + hashlib.sha256(data).digest()
+
+
+def wait_for_outbox(data_dir: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        service = BucketService.open(data_dir)
+        try:
+            if service.registry.outbox_next() is None:
+                return
+        finally:
+            service.close()
+        assert time.monotonic() < deadline, "the outbox did not drain"
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_each_tenants_writes_go_to_its_own_space(forge_peer: PeerLauncher, tmp_path: Path, mode: str) -> None:
+    data_dir = str(tmp_path)
+    alice = tenants.add_tenant(os.path.join(data_dir, "tenants.toml"), "alice")
+    own_identity = Identity.load_or_create(data_dir)
+    alice_identity = Identity.load_or_create(data_dir, "alice")
+    assert alice_identity.space.did != own_identity.space.did
+    assert alice_identity.agent.did == own_identity.agent.did  # one agent acts for every space
+    peer = forge_peer(own_identity, alice_identity)
+    server = start_server(
+        data_dir, "--access-key", OWN_ACCESS, "--secret-key", OWN_SECRET, "--write-mode", mode,
+        "--forge", peer.url, "--forge-did", peer.did, "--forge-key", peer.key, "--forge-claims", peer.claims_url,
+    )  # fmt: skip
+    try:
+        as_alice = as_user(server.url, alice.access_key, alice.secret_key)
+        as_alice.create_bucket(Bucket="alice-forge")
+        as_alice.put_object(Bucket="alice-forge", Key="a.txt", Body=b"alice's bytes")
+        uid = as_alice.create_multipart_upload(Bucket="alice-forge", Key="parts.bin")["UploadId"]
+        part = as_alice.upload_part(
+            Bucket="alice-forge", Key="parts.bin", UploadId=uid, PartNumber=1, Body=os.urandom(50_000)
+        )
+        parts = {"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]}
+        as_alice.complete_multipart_upload(Bucket="alice-forge", Key="parts.bin", UploadId=uid, MultipartUpload=parts)
+        own = as_user(server.url, OWN_ACCESS, OWN_SECRET)
+        own.create_bucket(Bucket="server-forge")
+        own.put_object(Bucket="server-forge", Key="s.txt", Body=b"the server's bytes")
+        if mode == "async":
+            wait_for_outbox(data_dir)
+    finally:
+        server.stop()
+
+    held_by_alice = peer_blobs(peer, alice_identity)
+    held_by_server = peer_blobs(peer, own_identity)
+    peer.stop()
+    local = BucketService.open(data_dir)
+    try:
+        cars = [b for b in local.registry.list_blobs() if b.kind == "car"]
+        alice_root = local.head_bucket("alice-forge").root
+        server_root = local.head_bucket("server-forge").root
+        assert local.head_bucket("alice-forge").forge_root == alice_root
+        empty_root = local.registry.history("alice-forge")[0].root
+    finally:
+        local.close()
+    by_root = {car.root: car_digest(data_dir, car.multihash) for car in cars}
+    assert by_root[alice_root] in held_by_alice and by_root[alice_root] not in held_by_server
+    assert by_root[server_root] in held_by_server and by_root[server_root] not in held_by_alice
+    # Only the empty tree's CAR (and its index), byte-identical for every new bucket, is in both.
+    assert by_root[empty_root] in held_by_alice & held_by_server and len(held_by_alice & held_by_server) == 2
+    # alice: 4 CARs (bucket, put, part, completion) and their indexes; the server: 2 (bucket, put)
+    assert len(held_by_alice) == 2 * 4 and len(held_by_server) == 2 * 2
+    assert {car_digest(data_dir, c.multihash) for c in cars} <= held_by_alice | held_by_server
