@@ -26,6 +26,20 @@ def test_schema_is_migrated_once_and_reopens(registry: Registry, registry_url: s
     assert again.models.SchemaVersion.select().count() == 1
 
 
+def test_a_version_3_database_gains_the_outbox_space_column(registry: Registry, registry_url: str) -> None:
+    """v4: an outbox made by v3 (no ``space``) is altered in place; its rows stay."""
+    registry.db.execute_sql("ALTER TABLE outbox DROP COLUMN space")
+    registry.db.execute_sql("INSERT INTO outbox (car, " + '"index"' + ", created, attempts) VALUES ('c', 'i', 1, 0)")
+    registry.models.SchemaVersion.update(version=3).execute()
+    registry.close()
+    upgraded = Registry(registry_url)
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 4
+    assert "space" in {c.name for c in upgraded.db.get_columns("outbox")}
+    entry = upgraded.outbox_next()
+    assert entry is not None and entry.car == "c" and entry.space is None
+    upgraded.close()
+
+
 def test_compare_and_swap(registry: Registry) -> None:
     assert registry.create_bucket("b", cid(0))
     assert not registry.create_bucket("b", cid(9))
