@@ -2,8 +2,12 @@
 
 Contract for every implementation (the conformance suite in
 ``tests/blocks/test_blobstore.py`` runs against each): ``put_file`` moves a
-finished, fsynced temporary file in under its name and makes it durable
-before returning; ``read`` returns exactly ``length`` bytes at ``offset`` or
+finished temporary file in under its name and makes it durable before
+returning; with ``durable=False`` it (and ``link_file``) only places the file,
+and a later ``sync(names)`` makes every named blob durable at once (one
+``syncfs`` on Linux: one flush for a write's CAR and index instead of four
+fsyncs); a name that already exists keeps its file only if it holds the same
+bytes (a file left by a crash before its sync is replaced); ``read`` returns exactly ``length`` bytes at ``offset`` or
 raises :class:`MissingBlockError`-free :class:`StorageError` naming the blob;
 ``delete`` of an absent blob is not an error.
 """
@@ -11,11 +15,14 @@ raises :class:`MissingBlockError`-free :class:`StorageError` naming the blob;
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
+import filecmp
 import os
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
 from moto_forge.errors import StorageError
@@ -25,13 +32,39 @@ class BlobStore(Protocol):
     """Durable storage of whole blobs (see the module contract)."""
 
     def new_temp(self) -> tuple[int, str]: ...
-    def put_file(self, path: str, name: str) -> None: ...
-    def link_file(self, path: str, name: str) -> None: ...
+    def put_file(self, path: str, name: str, *, durable: bool = True) -> None: ...
+    def link_file(self, path: str, name: str, *, durable: bool = True) -> None: ...
+    def sync(self, names: Sequence[str]) -> None: ...
     def read(self, name: str, offset: int, length: int) -> bytes: ...
     def exists(self, name: str) -> bool: ...
     def size(self, name: str) -> int: ...
     def delete(self, name: str) -> None: ...
     def names(self) -> Iterator[str]: ...
+
+
+def _load_syncfs() -> Callable[[int], int] | None:
+    """libc's ``syncfs(fd)`` (Linux), or ``None`` where there is none."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    except OSError:
+        return None
+    function = getattr(libc, "syncfs", None)
+    if function is None:
+        return None
+    function.argtypes = [ctypes.c_int]
+    function.restype = ctypes.c_int
+    return function  # type: ignore[no-any-return]
+
+
+SYNCFS = _load_syncfs()
+
+
+def fsync_file(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def fsync_dir(path: str) -> None:
@@ -75,39 +108,72 @@ class LocalBlobStore:
         except OSError as exc:
             raise StorageError(f"cannot create a temporary file in {self.tmp_dir}: {exc.strerror}") from exc
 
-    def put_file(self, path: str, name: str) -> None:
-        """Move the (already fsynced) file at ``path`` in as blob ``name``, durably."""
+    def put_file(self, path: str, name: str, *, durable: bool = True) -> None:
+        """Move the finished file at ``path`` in as blob ``name`` (durably unless ``durable``
+        is false: then :meth:`sync` must follow)."""
         final = self.path(name)
         folder = os.path.dirname(final)
         try:
-            self._ensure_folder(folder)
+            self._ensure_folder(folder, durable)
             os.replace(path, final)
-            fsync_dir(folder)
+            if durable:
+                fsync_file(final)
+                fsync_dir(folder)
         except OSError as exc:
             raise StorageError(f"cannot store blob {name}: {exc.strerror}") from exc
 
-    def _ensure_folder(self, folder: str) -> None:
+    def _ensure_folder(self, folder: str, durable: bool) -> None:
         if not os.path.isdir(folder):
             os.makedirs(folder, exist_ok=True)
-            fsync_dir(self.blob_dir)
+            if durable:
+                fsync_dir(self.blob_dir)
 
-    def link_file(self, path: str, name: str) -> None:
+    def link_file(self, path: str, name: str, *, durable: bool = True) -> None:
         """Like :meth:`put_file` but leaves ``path`` in place (a hard link).
 
-        If blob ``name`` already exists it is the same bytes (names are
-        hashes), so that is success.
+        If blob ``name`` already exists with the same bytes (names are hashes),
+        that is success; with other bytes (a file a crash left before its sync
+        completed) it is replaced by ``path``'s.
         """
         final = self.path(name)
         folder = os.path.dirname(final)
         try:
-            self._ensure_folder(folder)
+            self._ensure_folder(folder, durable)
             try:
                 os.link(path, final)
             except FileExistsError:
-                return
-            fsync_dir(folder)
+                if filecmp.cmp(path, final, shallow=False):
+                    if durable:
+                        fsync_file(final)
+                    return
+                spare = f"{path}.{os.getpid()}.relink"
+                os.link(path, spare)
+                os.replace(spare, final)
+            if durable:
+                fsync_file(final)
+                fsync_dir(folder)
         except OSError as exc:
             raise StorageError(f"cannot store blob {name}: {exc.strerror}") from exc
+
+    def sync(self, names: Sequence[str]) -> None:
+        """Make the named blobs, their folders and everything placed with ``durable=False``
+        durable: one ``syncfs`` where the system has it, else an fsync of each file and folder."""
+        try:
+            if SYNCFS is not None:
+                fd = os.open(self.blob_dir, os.O_RDONLY)
+                try:
+                    if SYNCFS(fd) != 0:
+                        error = ctypes.get_errno()
+                        raise OSError(error, os.strerror(error))
+                finally:
+                    os.close(fd)
+                return
+            for name in names:
+                fsync_file(self.path(name))
+                fsync_dir(os.path.dirname(self.path(name)))
+            fsync_dir(self.blob_dir)
+        except OSError as exc:
+            raise StorageError(f"cannot make blobs {', '.join(names)} durable: {exc.strerror}") from exc
 
     def _fd(self, name: str) -> int:
         with self._lock:

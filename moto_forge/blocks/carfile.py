@@ -90,7 +90,8 @@ class PendingCar:
         self._writer.position = position
 
     def finish(self, root: CID) -> StoredCar:
-        """Set the root, fsync, hash, and store the CAR and its index as blobs.
+        """Set the root, hash, and store the CAR and its index as blobs, then make both
+        durable with one :meth:`BlobStore.sync`.
 
         After this returns both blobs are durable; recording them in the
         registry is the caller's (atomic) next step.  The temporary file stays
@@ -104,16 +105,16 @@ class PendingCar:
             raise StorageError(f"root {root} does not fit the CAR header placeholder")
         try:
             os.pwrite(self._fd, header, 0)
-            os.fsync(self._fd)
             digest = self._hash()
             car_cid = CID(CAR, 0x12, digest)
             name = multihash_string(car_cid)
-            self._blobs.link_file(self._path, name)
+            self._blobs.link_file(self._path, name, durable=False)
         except OSError as exc:
             raise StorageError(f"cannot store the CAR for root {root}: {exc.strerror}") from exc
         locations = [BlockLocation(loc.cid, name, loc.offset, loc.length) for loc in self.locations]
         car = BlobRecord(name, self._writer.position, "car", root, locations)
         index = self._store_index(root, car_cid, locations)
+        self._blobs.sync([car.multihash, index.multihash])
         return StoredCar(car, index)
 
     def _hash(self) -> bytes:
@@ -132,7 +133,6 @@ class PendingCar:
         try:
             try:
                 _File(fd).write(data)
-                os.fsync(fd)
             finally:
                 os.close(fd)
         except OSError as exc:
@@ -141,7 +141,7 @@ class PendingCar:
             raise StorageError(f"cannot write the index of CAR {car_cid}: {exc.strerror}") from exc
         index_cid = CID.compute(CAR, data)
         name = multihash_string(index_cid)
-        self._blobs.put_file(path, name)
+        self._blobs.put_file(path, name, durable=False)
         return BlobRecord(name, len(data), "index", root, [], shard=multihash_string(car_cid))
 
     def discard(self) -> None:

@@ -8,6 +8,7 @@ and render as base32 (``b...``) strings.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Final
 
@@ -102,7 +103,12 @@ class CID:
 
     @classmethod
     def decode(cls, text: str) -> CID:
-        """Parse a multibase CID string (``b`` base32 or ``z`` base58btc)."""
+        """Parse a multibase CID string (``b`` base32 or ``z`` base58btc).  Results are
+        cached (CIDs are immutable values; the registry hands out the same roots often)."""
+        return _decode_text(text) if cls is CID else cls._decode_uncached(text)
+
+    @classmethod
+    def _decode_uncached(cls, text: str) -> CID:
         if text.startswith("Qm"):
             raise CIDError(f"CIDv0 is not supported: {text}")
         return cls.from_bytes(multibase_decode(text))
@@ -167,3 +173,8 @@ def multihash_string(cid: CID) -> str:
 
 EMPTY_RAW_IDENTITY: Final = CID(RAW, IDENTITY, b"")
 """``bafkqaaa``: the raw, identity, empty placeholder CID ms3t uses."""
+
+
+@functools.lru_cache(maxsize=8192)
+def _decode_text(text: str) -> CID:
+    return CID._decode_uncached(text)

@@ -38,6 +38,28 @@ def test_link_keeps_the_temp_and_tolerates_existing(store: LocalBlobStore) -> No
     assert os.path.exists(path) and store.read("zSame", 0, 4) == b"same"
 
 
+def test_a_file_a_crash_left_unsynced_is_replaced_not_trusted(store: LocalBlobStore) -> None:
+    """Blobs placed with durable=False become durable at sync(); if a crash came first, the
+    name may hold a short or zeroed file: the next link of the real bytes replaces it."""
+    store.put_file(write_temp(store, b"\0\0\0\0"), "zTorn", durable=False)
+    path = write_temp(store, b"full bytes")
+    store.link_file(path, "zTorn", durable=False)
+    store.sync(["zTorn"])
+    assert store.read("zTorn", 0, 10) == b"full bytes"
+    assert os.path.exists(path)
+
+
+def test_sync_makes_placed_blobs_durable_and_reports_failure(
+    store: LocalBlobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.put_file(write_temp(store, b"abc"), "zLater", durable=False)
+    store.sync(["zLater"])  # syncfs here; the fsync fallback below
+    monkeypatch.setattr("moto_forge.blocks.blobstore.SYNCFS", None)
+    store.sync(["zLater"])
+    with pytest.raises(StorageError, match="zGone"):
+        store.sync(["zGone"])
+
+
 def test_reads_past_the_end_and_missing_blobs_fail(store: LocalBlobStore) -> None:
     store.put_file(write_temp(store, b"abc"), "zShort")
     with pytest.raises(StorageError, match="truncated"):
