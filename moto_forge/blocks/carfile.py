@@ -15,7 +15,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 
-from moto_forge.blocks.blobstore import BlobStore
+from moto_forge.blocks.blobstore import BlobStore, start_writeback
 from moto_forge.blocks.index import ShardIndex, encode_index
 from moto_forge.errors import StorageError
 from moto_forge.ipld.car import CarWriter, encode_header
@@ -26,6 +26,9 @@ PLACEHOLDER_ROOT = CID(DAG_CBOR, 0x12, b"\0" * 32)
 """Same encoded length as every real root (a sha2-256 dag-cbor CID)."""
 
 HASH_READ_SIZE = 1 << 20
+WRITEBACK_BYTES = 8 << 20
+"""Every this many bytes appended, writeback of them starts (large bodies reach the disk
+while they stream in, so the final sync is short)."""
 
 
 class _File:
@@ -65,6 +68,7 @@ class PendingCar:
         self.locations: list[BlockLocation] = []
         self._seen: set[CID] = set()
         self._closed = False
+        self._written_back = self._header_len
 
     def add(self, cid: CID, data: bytes) -> None:
         """Append a block (once: repeats of a CID already in this CAR are skipped)."""
@@ -76,6 +80,10 @@ class PendingCar:
             raise StorageError(f"cannot write block {cid} to a temporary CAR: {exc.strerror}") from exc
         self._seen.add(cid)
         self.locations.append(BlockLocation(cid, "", offset, length))
+        position = self._writer.position
+        if position - self._written_back >= WRITEBACK_BYTES:
+            start_writeback(self._fd, self._written_back, position - self._written_back)
+            self._written_back = position
 
     def mark(self) -> tuple[int, int]:
         return self._writer.position, len(self.locations)
@@ -88,6 +96,7 @@ class PendingCar:
         os.ftruncate(self._fd, position)
         os.lseek(self._fd, position, os.SEEK_SET)
         self._writer.position = position
+        self._written_back = min(self._written_back, position)
 
     def finish(self, root: CID) -> StoredCar:
         """Set the root, hash, and store the CAR and its index as blobs, then make both
