@@ -23,10 +23,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import boto3
 import requests
-from botocore.config import Config
 
+from bench.clients import s3_client
 from bench.report import report
 from moto_forge.forge.identity import Identity
 from moto_forge.server import ServerConfig, ServerThread
@@ -78,14 +77,7 @@ def serving(data_dir: str, peer: UploadPeer) -> Iterator[Any]:
                           forge_key=peer.key, forge_claims=peer.claims_url, write_mode="sync")  # fmt: skip
     server = ServerThread(config).start()
     try:
-        yield boto3.client(
-            "s3",
-            endpoint_url=server.url,
-            aws_access_key_id="bench",
-            aws_secret_access_key="bench",
-            region_name="us-east-1",
-            config=Config(request_checksum_calculation="when_required", retries={"max_attempts": 1}),
-        )
+        yield s3_client(server.url)
     finally:
         server.stop()
 

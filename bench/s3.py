@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import socket
 import statistics
 import subprocess
@@ -28,9 +29,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import boto3
 from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
+
+from bench.clients import s3_client
 
 RESULTS = Path(__file__).parent / "results"
 QUICK = os.environ.get("BENCH_QUICK") == "1"
@@ -68,20 +69,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def client(self) -> Any:
-        config = Config(
-            request_checksum_calculation="when_required",
-            response_checksum_validation="when_required",
-            max_pool_connections=32,
-            retries={"max_attempts": 1},
-        )
-        return boto3.client(
-            "s3",
-            endpoint_url=self.url,
-            aws_access_key_id="bench",
-            aws_secret_access_key="bench",
-            region_name="us-east-1",
-            config=config,
-        )
+        return s3_client(self.url, max_pool_connections=32)
 
     def peak_rss_mib(self) -> float:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -98,8 +86,12 @@ FORGE_SERVE = [sys.executable, "-m", "moto_forge.cli", "serve", "--quiet", "--da
 MOTO_SERVE = [sys.executable, "-m", "moto.server", "-p"]
 
 
+WORKDIR = tempfile.mkdtemp(prefix="moto-forge-bench-", dir=os.environ.get("BENCH_TMP"))
+"""Every data directory and input file of one run (removed at its end)."""
+
+
 def start_servers() -> list[Server]:
-    data_dir = tempfile.mkdtemp(prefix="bench-forge-", dir=os.environ.get("BENCH_TMP"))
+    data_dir = tempfile.mkdtemp(prefix="forge-", dir=WORKDIR)
     return [Server("moto_forge", [*FORGE_SERVE, data_dir, "--port"]), Server("moto_server", MOTO_SERVE)]
 
 
@@ -205,9 +197,8 @@ def huge(name: str) -> dict[str, float]:
 
 
 def huge_file() -> str:
-    """A file of ``HUGE_MIB`` random MiB (written once per run, in the bench's temp dir)."""
-    path = os.path.join(tempfile.gettempdir() if not os.environ.get("BENCH_TMP") else os.environ["BENCH_TMP"],
-                        f"bench-huge-{HUGE_MIB}.bin")  # fmt: skip
+    """A file of ``HUGE_MIB`` random MiB (written once per run, in the run's work dir)."""
+    path = os.path.join(WORKDIR, f"huge-{HUGE_MIB}.bin")
     if not os.path.exists(path) or os.path.getsize(path) != HUGE_MIB << 20:
         block = os.urandom(1 << 20)
         with open(path, "wb") as out:
@@ -218,7 +209,7 @@ def huge_file() -> str:
 
 def start_servers_named(name: str) -> list[Server]:
     if name == "moto_forge":
-        data_dir = tempfile.mkdtemp(prefix="bench-forge-huge-", dir=os.environ.get("BENCH_TMP"))
+        data_dir = tempfile.mkdtemp(prefix="forge-huge-", dir=WORKDIR)
         return [Server(name, [*FORGE_SERVE, data_dir, "--port"])]
     return [Server(name, MOTO_SERVE)]
 
@@ -308,4 +299,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        shutil.rmtree(WORKDIR, ignore_errors=True)

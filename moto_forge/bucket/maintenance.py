@@ -115,13 +115,10 @@ def fsck(service: BucketService, progress: Progress | None = None) -> FsckReport
 def check_listing_index(service: BucketService, bucket: str, report: FsckReport) -> None:
     """The listing index must list exactly the current tree; if it does not, say so and
     mark it stale (the next listing rebuilds it)."""
-    from moto_forge.bucket.service import listing_entry
-
     record = service.head_bucket(bucket)
     tree = MST.load(service.store, record.root, NodeLoader(service.store))
     indexed = service.registry.listing_entries(bucket)
-    for key, cid in tree.items():
-        expected = listing_entry(cid, service.manifest(cid))
+    for key, expected in service.entries_of_tree(tree):
         got = next(indexed, None)
         if got is None or got[1] != expected:
             report.problems.append(f"bucket {bucket}: listing index differs from the tree at key {key!r:.80}")

@@ -238,12 +238,15 @@ class BucketService:
                 lambda s, inc: self.registry.listing_entries(bucket, s, inc), prefix, delimiter, start_after, max_keys
             )
         tree = self.tree(bucket, root)
+        return list_page(lambda s, inc: self.entries_of_tree(tree, s, inc), prefix, delimiter, start_after, max_keys)
 
-        def items(start: bytes | None, inclusive: bool) -> Iterator[tuple[bytes, ListingEntry]]:
-            for key, cid in tree.items(start, inclusive=inclusive):
-                yield key, listing_entry(cid, self.manifest(cid))
-
-        return list_page(items, prefix, delimiter, start_after, max_keys)
+    def entries_of_tree(
+        self, tree: MST, start: bytes | None = None, inclusive: bool = True
+    ) -> Iterator[tuple[bytes, ListingEntry]]:
+        """``(key, listing entry)`` of every key of ``tree`` from ``start``, in order, the slow
+        way (one manifest read per key): what the listing index must hold for that tree."""
+        for key, cid in tree.items(start, inclusive=inclusive):
+            yield key, listing_entry(cid, self.manifest(cid))
 
     def rebuild_listing(self, bucket: str) -> int:
         """Rebuild the bucket's listing index from its current MST (one manifest read per
@@ -251,7 +254,7 @@ class BucketService:
         with self._lock(bucket):
             record = self.head_bucket(bucket)
             tree = MST.load(self.store, record.root, self.loader)
-            entries = [listing_entry(cid, self.manifest(cid)) for _, cid in tree.items()]
+            entries = [entry for _, entry in self.entries_of_tree(tree)]
             self.registry.rebuild_listing(bucket, record.root, entries)
             return len(entries)
 

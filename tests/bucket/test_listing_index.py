@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import random
 
-from moto_forge.bucket.service import BucketService, listing_entry
+from moto_forge.bucket.service import BucketService
 from moto_forge.bucket.snapshots import export_car, import_car
 from moto_forge.mst import MST
 from moto_forge.registry import ListingEntry
@@ -21,7 +21,7 @@ def from_index(service: BucketService, bucket: str) -> list[ListingEntry]:
 def from_tree(service: BucketService, bucket: str) -> list[ListingEntry]:
     """Every entry, read the slow way: MST walk and one manifest per key."""
     tree = MST.load(service.store, service.head_bucket(bucket).root, service.loader)
-    return [listing_entry(cid, service.manifest(cid)) for _, cid in tree.items()]
+    return [entry for _, entry in service.entries_of_tree(tree)]
 
 
 def test_every_kind_of_write_keeps_the_index_current(service: BucketService) -> None:
