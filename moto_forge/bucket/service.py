@@ -32,6 +32,7 @@ from moto_forge.blocks import BlockStore, LocalBlobStore, PendingCar, StoredCar
 from moto_forge.bucket.listing import ListPage, list_page
 from moto_forge.bucket.multipart import MultipartUploads
 from moto_forge.bucket.names import check_bucket_name
+from moto_forge.cache import BoundedCache
 from moto_forge.errors import (
     BucketAlreadyOwnedByYou,
     BucketNotEmpty,
@@ -66,6 +67,10 @@ class WriteResult:
     seq: int
     manifest: ObjectManifest | None = None
     manifest_cid: CID | None = None
+
+
+MANIFEST_CACHE_SIZE = 4096
+"""Decoded object manifests kept (by CID) for reads; each is a few hundred bytes."""
 
 
 def check_key(key: str) -> bytes:
@@ -123,6 +128,7 @@ class BucketService:
         self.blobs = blobs
         self.store = BlockStore(registry, blobs)
         self.loader = NodeLoader(self.store)
+        self._manifests: BoundedCache[CID, ObjectManifest] = BoundedCache(MANIFEST_CACHE_SIZE)
         self.chunk_size = chunk_size
         self.clock = clock
         self._locks: dict[str, threading.Lock] = {}
@@ -194,15 +200,27 @@ class BucketService:
         return MST.load(self.store, root, self.loader)
 
     def manifest(self, cid: CID) -> ObjectManifest:
-        return ObjectManifest.decode(self.store.get(cid), cid)
+        """The manifest stored as ``cid`` (verified when read; decoded ones are cached)."""
+        manifest = self._manifests.get(cid)
+        if manifest is None:
+            manifest = ObjectManifest.decode(self.store.get(cid), cid)
+            self._manifests.put(cid, manifest)
+        return manifest
 
     def head_object(self, bucket: str, key: str, root: CID | None = None) -> tuple[ObjectManifest, CID]:
         """The object's manifest and its CID; ``NoSuchKey`` if absent."""
+        manifest, cid, _ = self.find_object(bucket, key, root)
+        return manifest, cid
+
+    def find_object(self, bucket: str, key: str, root: CID | None = None) -> tuple[ObjectManifest, CID, CID]:
+        """The object's manifest, its CID, and the bucket root it was found at (now, or
+        ``root`` from the bucket's history); ``NoSuchKey`` if absent."""
         check_key(key)
-        cid = self.tree(bucket, root).get(key)
+        tree = self.tree(bucket, root)
+        cid = tree.get(key)
         if cid is None:
             raise NoSuchKey("The specified key does not exist.", Key=key)
-        return self.manifest(cid), cid
+        return self.manifest(cid), cid, tree.root
 
     def read_body(self, manifest: ObjectManifest, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         """Verified body bytes ``[start, end)``, chunk by chunk; reads only the chunks needed."""
@@ -344,6 +362,7 @@ class BucketService:
             manifest.validate()
             cid, data = manifest.encode()
             car.add(cid, data)
+            self._manifests.put(cid, manifest)  # immutable, and encoded from this very value
             written[:] = [(manifest, cid)]
             listing.put[:] = [listing_entry(cid, manifest)]
             return tree.put(key, cid)

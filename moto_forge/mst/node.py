@@ -14,11 +14,10 @@ and ``k`` the rest.
 
 from __future__ import annotations
 
-import threading
 from bisect import bisect_left
-from collections import OrderedDict
 from typing import Union
 
+from moto_forge.cache import BoundedCache
 from moto_forge.errors import DagCborError, MstLimitError, MstStructureError
 from moto_forge.ipld import dagcbor
 from moto_forge.ipld.blocks import BlockSource
@@ -199,18 +198,13 @@ class NodeLoader:
 
     def __init__(self, source: BlockSource, cache_size: int = 16384) -> None:
         self.source = source
-        self._cache: OrderedDict[CID, Node] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = threading.Lock()
+        self._cache: BoundedCache[CID, Node] = BoundedCache(cache_size)
 
     def load(self, ptr: Node | CID, layer: int | None) -> Node:
         """The node behind ``ptr``, loaded and checked at ``layer`` (``None`` = root)."""
         if isinstance(ptr, Node):
             return ptr
-        with self._lock:
-            node = self._cache.get(ptr)
-            if node is not None:
-                self._cache.move_to_end(ptr)
+        node = self._cache.get(ptr)
         if node is not None:
             if layer is not None and node.layer != layer:
                 raise MstStructureError(f"node {ptr} is on layer {node.layer}, expected {layer}")
@@ -218,24 +212,20 @@ class NodeLoader:
         if ptr.codec != DAG_CBOR:
             raise MstStructureError(f"MST link {ptr} is not dag-cbor")
         node = decode_node(self.source.get(ptr), ptr, layer)
-        with self._lock:
-            self._cache[ptr] = node
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+        self._cache.put(ptr, node)
         return node
 
     def adopt(self, node: Node) -> None:
         """Cache a freshly committed tree's new nodes (so the next write need not read back
         what it just wrote).  Walks only in-memory children; nodes must have CIDs."""
         stack = [node]
-        with self._lock:
-            while stack:
-                current = stack.pop()
-                if current.cid is None or current.cid in self._cache:
-                    continue
-                self._cache[current.cid] = current
-                if isinstance(current.left, Node):
-                    stack.append(current.left)
-                stack.extend(r for r in current.rights if isinstance(r, Node))
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+        found: list[tuple[CID, Node]] = []
+        while stack:
+            current = stack.pop()
+            if current.cid is None or current.cid in self._cache:
+                continue
+            found.append((current.cid, current))
+            if isinstance(current.left, Node):
+                stack.append(current.left)
+            stack.extend(r for r in current.rights if isinstance(r, Node))
+        self._cache.put_many(found)

@@ -45,7 +45,7 @@ from moto_forge.s3.tenancy import Tenancy
 
 log = logging.getLogger("moto_forge.s3")
 
-ROOT_HEADER = "x-forge-root"
+ROOT_HEADER = objects.ROOT_HEADER
 ROOT_QUERY = "forge-root"
 OBJECT_SUBRESOURCES = {
     "acl", "tagging", "legal-hold", "retention", "attributes", "restore", "select", "torrent", "uploads", "uploadId",
@@ -196,9 +196,7 @@ class S3App:
             if method == "PUT" and not copy and ("uploadId" in args) != ("partNumber" in args):
                 raise InvalidArgument("UploadPart needs both uploadId and partNumber", ArgumentName="partNumber")
             if method in ("GET", "HEAD") and "uploadId" not in args:
-                response = objects.get_object(self.service, request, bucket, key, read_root.get(), method == "HEAD")
-                response.headers[ROOT_HEADER] = str(read_root.get() or self.service.head_bucket(bucket).root)
-                return response
+                return objects.get_object(self.service, request, bucket, key, read_root.get(), method == "HEAD")
         if method == "GET" and bucket is not None and key is None and set(args) <= listing.LISTING_PARAMS:
             response = listing.list_objects(self.service, request, bucket, read_root.get())
             response.headers[ROOT_HEADER] = str(read_root.get() or self.service.head_bucket(bucket).root)

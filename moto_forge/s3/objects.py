@@ -85,6 +85,10 @@ class UploadChecks:
         return [self.checksum] if self.checksum is not None else []
 
 
+ROOT_HEADER = "x-forge-root"
+"""Sent with every read (the bucket root it was served from) and write (the new root)."""
+
+
 def upload_checks(request: Request) -> UploadChecks:
     """Read Content-MD5, x-amz-content-sha256 and the additional checksum headers."""
     h = request.headers
@@ -334,9 +338,10 @@ def get_object(
     version = request.args.get("versionId")
     if version is not None and version != "null":
         raise NoSuchVersion("The specified version does not exist.", Key=key, VersionId=version)
-    manifest, _ = service.head_object(bucket, key, root)
+    manifest, _, read_at = service.find_object(bucket, key, root)
     conditional = check_read_conditions(request, manifest)
     if conditional is not None:
+        conditional.headers[ROOT_HEADER] = str(read_at)
         return conditional
     headers = object_headers(manifest, request)
     size = manifest.body.size
@@ -359,6 +364,7 @@ def get_object(
         if manifest.checksum_type:
             headers["x-amz-checksum-type"] = manifest.checksum_type
     headers["Content-Length"] = str(end - start)
+    headers[ROOT_HEADER] = str(read_at)
     if head:
         return Response(status, headers)
     pieces = service.read_body(manifest, start, end)

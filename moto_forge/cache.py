@@ -1,0 +1,47 @@
+"""A bounded, thread-safe LRU map for immutable, content-addressed values (decoded MST
+nodes, object manifests): a value cached under a CID was verified against it when read,
+and nothing can change it afterwards, so a hit is as good as a verified read."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class BoundedCache(Generic[K, V]):
+    """At most ``size`` entries; the least recently used goes first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def __contains__(self, key: K) -> bool:
+        with self._lock:
+            return key in self._entries
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def put_many(self, items: list[tuple[K, V]]) -> None:
+        with self._lock:
+            for key, value in items:
+                self._entries[key] = value
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
