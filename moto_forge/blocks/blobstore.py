@@ -23,7 +23,7 @@ import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from moto_forge.errors import StorageError
 
@@ -42,37 +42,24 @@ class BlobStore(Protocol):
     def names(self) -> Iterator[str]: ...
 
 
-def _load_syncfs() -> Callable[[int], int] | None:
-    """libc's ``syncfs(fd)`` (Linux), or ``None`` where there is none."""
+def _libc_function(name: str, argtypes: list[Any]) -> Any:
+    """libc's function ``name`` (``restype`` int), or ``None`` where this system has none."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
     except OSError:
         return None
-    function = getattr(libc, "syncfs", None)
-    if function is None:
-        return None
-    function.argtypes = [ctypes.c_int]
-    function.restype = ctypes.c_int
-    return function  # type: ignore[no-any-return]
+    function = getattr(libc, name, None)
+    if function is not None:
+        function.argtypes = argtypes
+        function.restype = ctypes.c_int
+    return function
 
 
-SYNCFS = _load_syncfs()
-
-
-def _load_sync_file_range() -> Callable[[int, int, int, int], int] | None:
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-    except OSError:
-        return None
-    function = getattr(libc, "sync_file_range", None)
-    if function is None:
-        return None
-    function.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
-    function.restype = ctypes.c_int
-    return function  # type: ignore[no-any-return]
-
-
-SYNC_FILE_RANGE = _load_sync_file_range()
+SYNCFS: Callable[[int], int] | None = _libc_function("syncfs", [ctypes.c_int])
+"""``syncfs(fd)``: flush the whole filesystem holding ``fd`` (Linux)."""
+SYNC_FILE_RANGE: Callable[[int, int, int, int], int] | None = _libc_function(
+    "sync_file_range", [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+)
 SYNC_FILE_RANGE_WRITE = 2
 
 
@@ -83,15 +70,8 @@ def start_writeback(fd: int, offset: int, length: int) -> None:
         SYNC_FILE_RANGE(fd, offset, length, SYNC_FILE_RANGE_WRITE)
 
 
-def fsync_file(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_dir(path: str) -> None:
+def fsync_path(path: str) -> None:
+    """fsync a file or a directory (its entries) by path."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -141,8 +121,8 @@ class LocalBlobStore:
             self._ensure_folder(folder, durable)
             os.replace(path, final)
             if durable:
-                fsync_file(final)
-                fsync_dir(folder)
+                fsync_path(final)
+                fsync_path(folder)
         except OSError as exc:
             raise StorageError(f"cannot store blob {name}: {exc.strerror}") from exc
 
@@ -150,7 +130,7 @@ class LocalBlobStore:
         if not os.path.isdir(folder):
             os.makedirs(folder, exist_ok=True)
             if durable:
-                fsync_dir(self.blob_dir)
+                fsync_path(self.blob_dir)
 
     def link_file(self, path: str, name: str, *, durable: bool = True) -> None:
         """Like :meth:`put_file` but leaves ``path`` in place (a hard link).
@@ -168,14 +148,14 @@ class LocalBlobStore:
             except FileExistsError:
                 if filecmp.cmp(path, final, shallow=False):
                     if durable:
-                        fsync_file(final)
+                        fsync_path(final)
                     return
                 spare = f"{path}.{os.getpid()}.relink"
                 os.link(path, spare)
                 os.replace(spare, final)
             if durable:
-                fsync_file(final)
-                fsync_dir(folder)
+                fsync_path(final)
+                fsync_path(folder)
         except OSError as exc:
             raise StorageError(f"cannot store blob {name}: {exc.strerror}") from exc
 
@@ -193,9 +173,9 @@ class LocalBlobStore:
                     os.close(fd)
                 return
             for name in names:
-                fsync_file(self.path(name))
-                fsync_dir(os.path.dirname(self.path(name)))
-            fsync_dir(self.blob_dir)
+                fsync_path(self.path(name))
+                fsync_path(os.path.dirname(self.path(name)))
+            fsync_path(self.blob_dir)
         except OSError as exc:
             raise StorageError(f"cannot make blobs {', '.join(names)} durable: {exc.strerror}") from exc
 
