@@ -65,7 +65,10 @@ def did_from_bytes(raw: bytes) -> str:
             raise PrincipalError("ed25519 did:key must carry 32 bytes of public key")
         return "did:key:z" + b58_encode(raw)
     if code == DID_CORE:
-        return "did:" + raw[pos:].decode("utf-8")
+        try:
+            return "did:" + raw[pos:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise PrincipalError(f"a DID's method-specific part is not UTF-8: {exc}") from exc
     raise PrincipalError(f"unsupported DID multicodec 0x{code:x}")
 
 

@@ -1,11 +1,14 @@
 """Loading nodes refuses every way a stored node can break the MST invariants."""
 
+import contextlib
 import random
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from moto_forge.errors import MstLimitError, MstStructureError
+from moto_forge.errors import CodecError, MstError, MstLimitError, MstStructureError
 from moto_forge.ipld import dagcbor
 from moto_forge.ipld.blocks import MemoryBlocks
 from moto_forge.ipld.cid import CID, DAG_CBOR, RAW
@@ -106,3 +109,10 @@ def test_large_random_workload_matches_bulk_build() -> None:
     expected = MST.from_items(MemoryBlocks(), live.items())
     assert tree.root == expected.root
     assert dict(tree.items()) == {k.encode(): v for k, v in live.items()}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300), st.one_of(st.none(), st.integers(0, 4)))
+def test_any_bytes_decode_to_a_node_or_an_mst_or_codec_error(data: bytes, layer: int | None) -> None:
+    with contextlib.suppress(MstError, CodecError):
+        decode_node(data, CID.compute(DAG_CBOR, data), layer)
