@@ -58,7 +58,10 @@ def build_app(config: ServerConfig, service: BucketService | None = None) -> S3A
     if config.forge_url:
         from moto_forge.forge.retrieval import ForgeRetriever
 
-        publisher = forge_publisher(config, service, tenant_identities)
+        # Every tenant space on disk, configured or since removed: writes of a removed tenant
+        # that wait in the outbox still ship to its space (and never block the queue).
+        on_disk = [Identity.load_or_create(config.data_dir, name) for name in Identity.tenant_names(config.data_dir)]
+        publisher = forge_publisher(config, service, on_disk)
         if config.write_mode == "async":
             from moto_forge.forge.outbox import OutboxShipper
 

@@ -71,6 +71,19 @@ class Identity:
             _write_private(proof_path, archive(proof))
         return cls(space, agent, proof)
 
+    @classmethod
+    def tenant_names(cls, data_dir: str) -> list[str]:
+        """Every tenant that has a space under ``<data-dir>/identity/tenants/`` (configured
+        now or not: a removed tenant's writes still waiting in the outbox must ship)."""
+        folder = os.path.join(data_dir, "identity", "tenants")
+        try:
+            names = os.listdir(folder)
+        except FileNotFoundError:
+            return []
+        return sorted(
+            n for n in names if TENANT_NAME.fullmatch(n) and os.path.exists(os.path.join(folder, n, SPACE_KEY))
+        )
+
     def delegate(self, audience: str, abilities: list[str], expiration: int | None) -> UCAN:
         """A delegation from the space to ``audience`` for ``abilities`` on the space."""
         return UCAN.issue(self.space, audience, [Capability(self.space.did, can) for can in abilities], expiration)

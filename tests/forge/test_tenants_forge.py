@@ -88,3 +88,28 @@ def test_each_tenants_writes_go_to_its_own_space(forge_peer: PeerLauncher, tmp_p
     # alice: 4 CARs (bucket, put, part, completion) and their indexes; the server: 2 (bucket, put)
     assert len(held_by_alice) == 2 * 4 and len(held_by_server) == 2 * 2
     assert {car_digest(data_dir, c.multihash) for c in cars} <= held_by_alice | held_by_server
+
+
+def test_a_removed_tenants_space_still_receives_its_waiting_writes(tmp_path: Path) -> None:
+    """The publisher knows every tenant space on disk, so outbox entries of a tenant removed
+    from the file still ship (strictly oldest first: one stuck entry would block them all)."""
+    from moto_forge.server import ServerConfig, build_app
+    from moto_forge.ucan.principal import Signer
+
+    path = os.path.join(str(tmp_path), "tenants.toml")
+    kept, removed = tenants.add_tenant(path, "kept"), tenants.add_tenant(path, "removed")
+    kept_space = Identity.load_or_create(str(tmp_path), "kept").space.did  # as `tenant add` does
+    removed_space = Identity.load_or_create(str(tmp_path), "removed").space.did
+    tenants.remove_tenant(path, "removed")
+    assert Identity.tenant_names(str(tmp_path)) == ["kept", "removed"]
+    service_key = Signer.generate()
+    config = ServerConfig(data_dir=str(tmp_path), tenants=(kept,), forge_url="http://127.0.0.1:9",
+                          forge_did="did:web:up.example", forge_key=service_key.did)  # fmt: skip
+    app = build_app(config)
+    try:
+        publisher = app.service.publish.__self__  # type: ignore[union-attr]
+        assert removed_space in publisher.spaces
+        assert kept_space in publisher.spaces
+        assert removed.access_key not in app.authenticator.credentials  # its key no longer signs in
+    finally:
+        app.service.close()
