@@ -1,9 +1,12 @@
 """Assembling one write's CAR on disk, then storing it with its index.
 
 A :class:`PendingCar` is a temporary file that grows as blocks arrive (body
-chunks first, while the body streams in).  Its header holds a placeholder
-root of the same encoded size as the real one; :meth:`PendingCar.finish`
-rewrites it in place once the new root is known.  Blocks appended after a
+chunks first, while the body streams in), hashed as it grows: the CAR's own
+SHA-256 (its blob name) is ready when the last block is appended, with no
+second pass over the file.  That is why a data CAR's header has no roots
+(like the non-final shards of Storacha's upload client): the new root is
+known only after the body, and the header comes first.  The root is named by
+the CAR's index (``content``) and the registry.  Blocks appended after a
 :meth:`mark` can be dropped with :meth:`rewind` (a compare-and-swap retry
 rebuilds the MST nodes on the new root and appends those instead).
 """
@@ -13,19 +16,25 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from moto_forge.blocks.blobstore import BlobStore, start_writeback
 from moto_forge.blocks.index import ShardIndex, encode_index
 from moto_forge.errors import StorageError
-from moto_forge.ipld.car import CarWriter, encode_header
-from moto_forge.ipld.cid import CAR, CID, DAG_CBOR, multihash_string
+from moto_forge.ipld.car import CarWriter
+from moto_forge.ipld.cid import CAR, CID, multihash_string
 from moto_forge.registry import BlobRecord, BlockLocation
 
-PLACEHOLDER_ROOT = CID(DAG_CBOR, 0x12, b"\0" * 32)
-"""Same encoded length as every real root (a sha2-256 dag-cbor CID)."""
+THREADED_HASH_BYTES = 64 << 10
+"""Writes at least this large are hashed on the CAR's hashing thread (hashlib releases
+the GIL on them, so the hash runs beside the chunker's); smaller ones inline."""
 
-HASH_READ_SIZE = 1 << 20
+MAX_PENDING_HASHES = 4
+"""Writes handed to the hashing thread and not yet hashed (bounds the memory they hold)."""
+
 WRITEBACK_BYTES = 8 << 20
 """Every this many bytes appended, writeback of them starts (large bodies reach the disk
 while they stream in, so the final sync is short)."""
@@ -43,6 +52,68 @@ class _File:
             n = os.write(self.fd, view)
             view = view[n:]
         return len(data)
+
+
+class StreamHash:
+    """SHA-256 of a byte stream fed in order, large pieces hashed on a worker thread.
+
+    :meth:`digest` and :meth:`snapshot` wait for the pieces in flight;
+    :meth:`restore` goes back to a snapshot (the stream was truncated).  At
+    most :data:`MAX_PENDING_HASHES` pieces are held by the worker at a time.
+    """
+
+    def __init__(self) -> None:
+        self._sha: Any = hashlib.sha256()
+        self._worker: ThreadPoolExecutor | None = None
+        self._pending: deque[Future[None]] = deque()
+
+    def update(self, data: bytes | memoryview) -> None:
+        """Hash ``data`` after everything before it; it must not change afterwards (bytes do not)."""
+        while self._pending and self._pending[0].done():
+            self._pending.popleft().result()
+        if len(data) < THREADED_HASH_BYTES and not self._pending:
+            self._sha.update(data)
+            return
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="car-hash")
+        self._pending.append(self._worker.submit(self._sha.update, data))
+        while len(self._pending) > MAX_PENDING_HASHES:
+            self._pending.popleft().result()
+
+    def _drain(self) -> None:
+        while self._pending:
+            self._pending.popleft().result()
+
+    def digest(self) -> bytes:
+        self._drain()
+        return bytes(self._sha.digest())
+
+    def snapshot(self) -> Any:
+        self._drain()
+        return self._sha.copy()
+
+    def restore(self, snapshot: Any) -> None:
+        self._drain()
+        self._sha = snapshot.copy()
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._pending.clear()
+            self._worker.shutdown(wait=True)
+            self._worker = None
+
+
+class _HashedFile(_File):
+    """A :class:`_File` whose every written byte also goes to a :class:`StreamHash`."""
+
+    def __init__(self, fd: int, digest: StreamHash) -> None:
+        super().__init__(fd)
+        self.digest = digest
+
+    def write(self, data: bytes | memoryview) -> int:
+        n = super().write(data)
+        self.digest.update(data)
+        return n
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +134,15 @@ class PendingCar:
     def __init__(self, blobs: BlobStore) -> None:
         self._blobs = blobs
         self._fd, self._path = blobs.new_temp()
-        self._writer = CarWriter(_File(self._fd), [PLACEHOLDER_ROOT])
-        self._header_len = self._writer.position
+        self._hash = StreamHash()
+        self._file = _HashedFile(self._fd, self._hash)
+        self._writer = CarWriter(self._file, [])
         self.locations: list[BlockLocation] = []
         self._seen: set[CID] = set()
         self._closed = False
-        self._written_back = self._header_len
+        self._linked = False
+        """The temporary file is also a blob (hard link) since :meth:`finish`: never change it."""
+        self._written_back = self._writer.position
 
     def add(self, cid: CID, data: bytes) -> None:
         """Append a block (once: repeats of a CID already in this CAR are skipped)."""
@@ -85,22 +159,50 @@ class PendingCar:
             start_writeback(self._fd, self._written_back, position - self._written_back)
             self._written_back = position
 
-    def mark(self) -> tuple[int, int]:
-        return self._writer.position, len(self.locations)
+    def mark(self) -> tuple[int, int, Any]:
+        return self._writer.position, len(self.locations), self._hash.snapshot()
 
-    def rewind(self, mark: tuple[int, int]) -> None:
-        position, count = mark
+    def rewind(self, mark: tuple[int, int, Any]) -> None:
+        position, count, hashed = mark
+        self._hash.restore(hashed)
         for loc in self.locations[count:]:
             self._seen.discard(loc.cid)
         del self.locations[count:]
+        if self._linked:
+            self._detach(position)
         os.ftruncate(self._fd, position)
         os.lseek(self._fd, position, os.SEEK_SET)
         self._writer.position = position
         self._written_back = min(self._written_back, position)
 
+    def _detach(self, length: int) -> None:
+        """Go on in a fresh temporary file holding the first ``length`` bytes: the current
+        one is a stored blob now, possibly shared with another writer's committed write
+        (identical CARs are one file), and truncating it would corrupt that blob."""
+        fd, path = self._blobs.new_temp()
+        try:
+            offset = 0
+            while offset < length:
+                data = os.pread(self._fd, min(WRITEBACK_BYTES, length - offset), offset)
+                if not data:
+                    raise StorageError(f"temporary CAR {self._path} ends at {offset} of {length} bytes")
+                _File(fd).write(data)
+                offset += len(data)
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+            raise
+        os.close(self._fd)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._path)  # the blob keeps its own name
+        self._fd, self._path, self._file.fd = fd, path, fd
+        self._linked = False
+        self._written_back = 0
+
     def finish(self, root: CID) -> StoredCar:
-        """Set the root, hash, and store the CAR and its index as blobs, then make both
-        durable with one :meth:`BlobStore.sync`.
+        """Store the CAR (hashed as it grew) and its index for ``root`` as blobs, then
+        make both durable with one :meth:`BlobStore.sync`.
 
         After this returns both blobs are durable; recording them in the
         registry is the caller's (atomic) next step.  The temporary file stays
@@ -109,15 +211,12 @@ class PendingCar:
         are orphans that ``gc`` removes; they are never deleted here, since an
         identical blob may belong to a committed write.
         """
-        header = encode_header([root])
-        if len(header) != self._header_len:
-            raise StorageError(f"root {root} does not fit the CAR header placeholder")
         try:
-            os.pwrite(self._fd, header, 0)
-            digest = self._hash()
+            digest = self._hash.digest()
             car_cid = CID(CAR, 0x12, digest)
             name = multihash_string(car_cid)
             self._blobs.link_file(self._path, name, durable=False)
+            self._linked = True
         except OSError as exc:
             raise StorageError(f"cannot store the CAR for root {root}: {exc.strerror}") from exc
         locations = [BlockLocation(loc.cid, name, loc.offset, loc.length) for loc in self.locations]
@@ -125,15 +224,6 @@ class PendingCar:
         index = self._store_index(root, car_cid, locations)
         self._blobs.sync([car.multihash, index.multihash])
         return StoredCar(car, index)
-
-    def _hash(self) -> bytes:
-        sha = hashlib.sha256()
-        os.lseek(self._fd, 0, os.SEEK_SET)
-        while True:
-            data = os.read(self._fd, HASH_READ_SIZE)
-            if not data:
-                return sha.digest()
-            sha.update(data)
 
     def _store_index(self, root: CID, car_cid: CID, locations: list[BlockLocation]) -> BlobRecord:
         shard = ShardIndex(car_cid.multihash, {loc.cid.multihash: (loc.offset, loc.length) for loc in locations})
@@ -156,6 +246,7 @@ class PendingCar:
     def discard(self) -> None:
         """Drop the temporary file (the write failed or lost for good)."""
         if not self._closed:
+            self._hash.close()
             os.close(self._fd)
             self._closed = True
         with contextlib.suppress(FileNotFoundError):

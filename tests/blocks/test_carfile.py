@@ -1,8 +1,10 @@
-"""One write's CAR: placeholder root, rewind, finish, and its sharded-DAG index."""
+"""One write's CAR: hashed as it grows, rewind, finish, and its sharded-DAG index."""
 
+import os
 from pathlib import Path
 
 from moto_forge.blocks import LocalBlobStore, PendingCar
+from moto_forge.blocks.carfile import MAX_PENDING_HASHES, THREADED_HASH_BYTES
 from moto_forge.blocks.index import INDEX_VERSION, decode_index
 from moto_forge.ipld import dagcbor
 from moto_forge.ipld.car import read_car
@@ -28,7 +30,8 @@ def test_finish_writes_a_valid_car_and_index(tmp_path) -> None:  # type: ignore[
     raw = Path(blobs.path(stored.car.multihash)).read_bytes()
     assert stored.car.multihash == multihash_string(CID.compute(CAR, raw))
     roots, blocks = read_car(raw)
-    assert roots == [node[0]] and [(b.cid, b.data) for b in blocks] == [chunk, node]
+    # No roots in a data CAR (the index names its root): see moto_forge/blocks/carfile.py.
+    assert roots == [] and [(b.cid, b.data) for b in blocks] == [chunk, node]
     for loc in stored.car.locations:
         assert raw[loc.offset : loc.offset + loc.length] == dict([chunk, node])[loc.cid]
     index_raw = Path(blobs.path(stored.index.multihash)).read_bytes()
@@ -42,3 +45,28 @@ def test_finish_writes_a_valid_car_and_index(tmp_path) -> None:  # type: ignore[
     assert [s[0] for s in slices] == sorted(s[0] for s in slices)  # sorted by multihash bytes
     assert stored.index.shard == stored.car.multihash
     assert blobs.temp_files() == []
+
+
+def test_large_blocks_hash_on_a_thread_and_rewind_restores_the_hash(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Blocks big enough for the hashing thread, more of them than it may hold, a rewind
+    across threaded writes, then small writes: the blob name is still the file's SHA-256."""
+    blobs = LocalBlobStore(str(tmp_path))
+    chunks = [block(os.urandom(THREADED_HASH_BYTES + i)) for i in range(MAX_PENDING_HASHES * 3)]
+    with PendingCar(blobs) as car:
+        for chunk in chunks:
+            car.add(*chunk)
+        mark = car.mark()
+        car.add(*block(os.urandom(THREADED_HASH_BYTES * 2)))  # dropped by the rewind
+        car.add(*block(b"small, dropped too"))
+        car.rewind(mark)
+        node = block(dagcbor.encode({"e": [], "l": None}), DAG_CBOR)
+        car.add(*node)
+        first = car.finish(node[0])
+        car.rewind(mark)  # a lost compare-and-swap: finish again on other nodes
+        other = block(dagcbor.encode({"e": [], "l": chunks[0][0]}), DAG_CBOR)
+        car.add(*other)
+        second = car.finish(other[0])
+    for stored, last in ((first, node), (second, other)):
+        raw = Path(blobs.path(stored.car.multihash)).read_bytes()
+        assert stored.car.multihash == multihash_string(CID.compute(CAR, raw))
+        assert [(b.cid, b.data) for b in read_car(raw)[1]] == [*chunks, last]
