@@ -1,0 +1,145 @@
+"""The HTTP/1.1 request handler: werkzeug's, with persistent connections.
+
+werkzeug's development handler closes every connection after one response
+(it cannot tell where an unread request body ends), so each S3 request paid
+a TCP handshake, a new server thread and a wait for the client's close.
+This handler bounds every request body it hands the app (``Content-Length``
+known), so once the response is out it knows whether the next bytes on the
+socket are the next request.  The connection stays open when:
+
+* the request is HTTP/1.1, did not ask for ``Connection: close`` and did not
+  come in ``Transfer-Encoding: chunked`` (its end is not cheaply found), and
+* the app read the whole body, or what it left unread is at most
+  :data:`DRAIN_LIMIT` bytes (read and discarded after the response).
+
+Otherwise the response says ``Connection: close`` and the connection ends,
+as werkzeug's does.  A response without ``Content-Length`` is sent chunked.
+An error while a response body streams closes the connection, so a client
+never takes a truncated body for a whole one.  A connection idle for
+:data:`IDLE_TIMEOUT` seconds is closed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from werkzeug.serving import WSGIRequestHandler
+from werkzeug.wsgi import LimitedStream
+
+DRAIN_LIMIT = 1 << 20
+"""Unread request body bytes still worth reading to keep a connection open."""
+
+IDLE_TIMEOUT = 60.0
+"""Seconds a connection may wait for its next request (or for more of a body)."""
+
+_NO_BODY_STATUS = (204, 304)
+
+
+class KeepAliveHandler(WSGIRequestHandler):
+    """A :class:`WSGIRequestHandler` that keeps HTTP/1.1 connections open (module doc)."""
+
+    protocol_version = "HTTP/1.1"
+    timeout = IDLE_TIMEOUT
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body leave in separate writes; on a kept-open connection Nagle's
+        # algorithm would hold the second until the client's delayed ACK (~40 ms).
+        with contextlib.suppress(OSError):  # not TCP (a Unix socket): nothing to tune
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def make_environ(self) -> Any:
+        environ = super().make_environ()
+        self._body: LimitedStream | None = None
+        if environ.get("wsgi.input_terminated"):
+            return environ  # chunked: werkzeug decodes it; the connection closes after
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length >= 0:
+            self._body = LimitedStream(environ["wsgi.input"], length)
+            environ["wsgi.input"] = self._body
+            environ["wsgi.input_terminated"] = True
+        return environ
+
+    def _reusable(self) -> bool:
+        """Whether the next bytes on the socket will be the next request's."""
+        body = self._body
+        if self.close_connection or body is None or self.request_version != "HTTP/1.1":
+            return False
+        return body.is_exhausted or body.limit <= DRAIN_LIMIT
+
+    def run_wsgi(self) -> None:
+        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        self.environ = environ = self.make_environ()
+        head = environ["REQUEST_METHOD"] == "HEAD"
+        started: list[tuple[str, list[tuple[str, str]]]] = []
+        sent: dict[str, bool] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
+            if exc_info and sent:
+                raise exc_info[1].with_traceback(exc_info[2])
+            started[:] = [(status, headers)]
+            return write
+
+        def send_head() -> None:
+            status, headers = started[0]
+            code_text, _, reason = status.partition(" ")
+            code = int(code_text)
+            self.send_response(code, reason)
+            names = set()
+            for name, value in headers:
+                self.send_header(name, value)
+                names.add(name.lower())
+            sent["chunked"] = not ("content-length" in names or head or 100 <= code < 200 or code in _NO_BODY_STATUS)
+            if sent["chunked"]:
+                self.send_header("Transfer-Encoding", "chunked")
+            if not self._reusable():
+                self.close_connection = True
+                self.send_header("Connection", "close")
+            self.end_headers()
+            sent["head"] = True
+
+        def write(data: bytes) -> None:
+            if not sent:
+                send_head()
+            if data:
+                if sent["chunked"]:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                else:
+                    self.wfile.write(data)
+
+        try:
+            result: Iterable[bytes] = self.server.app(environ, start_response)
+            try:
+                for data in result:
+                    write(data)
+                if not sent:
+                    write(b"")
+                if sent["chunked"]:
+                    self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True  # the client went away (or stalled): nothing to answer
+            return
+        except Exception as exc:
+            # The app failed, or its response body did while it streamed: the connection
+            # ends, so a client never takes a cut-short body for a whole one.
+            self.close_connection = True
+            self.log_error("error answering %s %s: %r", self.command, self.path, exc)
+            if not sent:
+                started[:] = [("500 Internal Server Error", [("Content-Length", "0")])]
+                write(b"")
+                self.wfile.flush()
+            return
+        if not self.close_connection and self._body is not None and not self._body.is_exhausted:
+            self._body.exhaust()

@@ -1,0 +1,154 @@
+"""The keep-alive request handler, against small WSGI apps on a real socket."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import pytest
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from moto_forge import serving
+from moto_forge.serving import KeepAliveHandler
+
+App = Callable[[dict[str, Any], Any], Iterable[bytes]]
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[App], int]]:
+    servers: list[BaseWSGIServer] = []
+
+    def start(app: App) -> int:
+        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=KeepAliveHandler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return server.port
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def connect() -> Iterator[Callable[..., http.client.HTTPConnection]]:
+    conns: list[http.client.HTTPConnection] = []
+
+    def open_(port: int, timeout: float = 10) -> http.client.HTTPConnection:
+        conns.append(http.client.HTTPConnection("127.0.0.1", port, timeout=timeout))
+        return conns[-1]
+
+    yield open_
+    for conn in conns:
+        conn.close()
+
+
+Connect = Callable[..., http.client.HTTPConnection]
+
+
+def echo(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    body = environ["wsgi.input"].read()
+    start_response("200 OK", [("Content-Length", str(len(body)))])
+    return [body]
+
+
+def ignore_body(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    start_response("403 Forbidden", [("Content-Length", "2")])
+    return [b"no"]
+
+
+def exchange(conn: http.client.HTTPConnection, method: str, body: bytes | None = None, **headers: str) -> Any:
+    conn.request(method, "/", body=body, headers=headers)
+    response = conn.getresponse()
+    return response, response.read()
+
+
+def test_one_connection_serves_many_requests(serve: Callable[[App], int], connect: Connect) -> None:
+    conn = connect(serve(echo))
+    response, data = exchange(conn, "PUT", b"first")
+    sock = conn.sock
+    assert (response.status, data, response.getheader("Connection")) == (200, b"first", None)
+    for n in range(5):
+        response, data = exchange(conn, "PUT", b"again %d" % n)
+        assert data == b"again %d" % n
+    assert conn.sock is sock  # http.client reconnects silently: the same socket means kept open
+
+
+def test_an_unread_small_body_is_drained_and_the_connection_kept(serve: Callable[[App], int], connect: Connect) -> None:
+    conn = connect(serve(ignore_body))
+    response, data = exchange(conn, "PUT", b"x" * 1000)
+    sock = conn.sock
+    assert (response.status, data, response.getheader("Connection")) == (403, b"no", None)
+    response, data = exchange(conn, "PUT", b"y" * 10)  # parsed as a request, not as leftover body
+    assert (response.status, data) == (403, b"no") and conn.sock is sock
+
+
+def test_an_unread_large_body_closes_the_connection(
+    serve: Callable[[App], int], connect: Connect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(serving, "DRAIN_LIMIT", 100)
+    conn = connect(serve(ignore_body))
+    response, _ = exchange(conn, "PUT", b"x" * 101)
+    assert response.getheader("Connection") == "close"
+
+
+@pytest.mark.parametrize(
+    ("headers", "version"),
+    [({"Connection": "close"}, "HTTP/1.1"), ({"Transfer-Encoding": "chunked"}, "HTTP/1.1"), ({}, "HTTP/1.0")],
+)
+def test_connections_that_cannot_be_reused_are_closed(
+    serve: Callable[[App], int], headers: dict[str, str], version: str
+) -> None:
+    port = serve(echo)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        body = b"5\r\nhello\r\n0\r\n\r\n" if "Transfer-Encoding" in headers else b"hello"
+        lines = [f"PUT / {version}", "Host: x", *(f"{k}: {v}" for k, v in headers.items())]
+        if "Transfer-Encoding" not in headers:
+            lines.append("Content-Length: 5")
+        sock.sendall("\r\n".join(lines).encode() + b"\r\n\r\n" + body)
+        reply = b""
+        while chunk := sock.recv(65536):  # ends only because the server closes
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.") and b"Connection: close" in reply and reply.endswith(b"hello")
+
+
+def test_a_response_without_length_is_chunked_and_keeps_the_connection(serve: Callable[[App], int], connect: Connect) -> None:
+    def pieces(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        start_response("200 OK", [])
+        return iter([b"ab", b"", b"cd"])
+
+    conn = connect(serve(pieces))
+    response, data = exchange(conn, "GET")
+    sock = conn.sock
+    assert data == b"abcd" and response.getheader("Transfer-Encoding") == "chunked"
+    assert exchange(conn, "GET")[1] == b"abcd" and conn.sock is sock
+
+
+def test_a_body_that_fails_while_streaming_ends_the_connection(serve: Callable[[App], int], connect: Connect) -> None:
+    def failing(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        start_response("200 OK", [("Content-Length", "10")])
+
+        def body() -> Iterator[bytes]:
+            yield b"12345"
+            raise OSError("a block went missing")
+
+        return body()
+
+    conn = connect(serve(failing))
+    conn.request("GET", "/")
+    response = conn.getresponse()
+    with pytest.raises(http.client.IncompleteRead) as cut:
+        response.read()
+    assert cut.value.partial == b"12345"  # the client sees the cut, not a hang or a whole body
+
+
+def test_an_app_that_raises_gets_a_500_and_a_closed_connection(serve: Callable[[App], int], connect: Connect) -> None:
+    def broken(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        raise RuntimeError("bug")
+
+    conn = connect(serve(broken))
+    response, data = exchange(conn, "GET")
+    assert (response.status, data, response.getheader("Connection")) == (500, b"", "close")
