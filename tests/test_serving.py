@@ -115,7 +115,9 @@ def test_connections_that_cannot_be_reused_are_closed(
     assert reply.startswith(b"HTTP/1.") and b"Connection: close" in reply and reply.endswith(b"hello")
 
 
-def test_a_response_without_length_is_chunked_and_keeps_the_connection(serve: Callable[[App], int], connect: Connect) -> None:
+def test_a_response_without_length_is_chunked_and_keeps_the_connection(
+    serve: Callable[[App], int], connect: Connect
+) -> None:
     def pieces(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         start_response("200 OK", [])
         return iter([b"ab", b"", b"cd"])

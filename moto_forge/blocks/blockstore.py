@@ -9,15 +9,20 @@ one :class:`MissingBlockError`, both naming the CID.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from moto_forge.blocks.blobstore import BlobStore
 from moto_forge.errors import MissingBlockError, StorageError
 from moto_forge.ipld.cid import CID, DAG_CBOR, IDENTITY
-from moto_forge.registry import Registry
+from moto_forge.registry import BlockLocation, Registry
 
 DEFAULT_CACHE_BYTES = 64 << 20
 """Structured blocks (MST nodes, manifests, indexes) kept after verification."""
+
+READ_AHEAD = 2
+"""Blocks :meth:`BlockStore.get_many` reads and verifies ahead of the one it hands out."""
 
 
 class BlockStore:
@@ -39,16 +44,62 @@ class BlockStore:
             if data is not None:
                 self._cache.move_to_end(cid)
                 return data
+        data = self.read_located(self.locate(cid))
+        if cid.codec == DAG_CBOR:
+            self._remember(cid, data)
+        return data
+
+    def get_many(self, cids: Iterable[CID]) -> Iterator[bytes]:
+        """The blocks ``cids``, in order, each verified, the next :data:`READ_AHEAD` read and
+        verified on a thread while the caller uses this one (a body's chunks are hashed
+        while the previous one is sent).  Registry lookups stay on the calling thread.  At
+        most ``READ_AHEAD + 1`` blocks are held; closing the iterator early waits for the
+        reads in flight only."""
+        it = iter(cids)
+        first = next(it, None)
+        if first is None:
+            return
+        second = next(it, None)
+        if second is None:
+            yield self.get(first)  # one block: no thread
+            return
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
+        pending: deque[Future[bytes]] = deque()
+        try:
+            for cid in (first, second):
+                pending.append(self._submit(pool, cid))
+            for cid in it:
+                pending.append(self._submit(pool, cid))
+                if len(pending) > READ_AHEAD:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _submit(self, pool: ThreadPoolExecutor, cid: CID) -> Future[bytes]:
+        if cid.hash_code == IDENTITY:
+            done: Future[bytes] = Future()
+            done.set_result(cid.digest)
+            return done
+        return pool.submit(self.read_located, self.locate(cid))
+
+    def locate(self, cid: CID) -> BlockLocation:
+        """Where the registry says ``cid``'s bytes are (:class:`MissingBlockError` if nowhere)."""
         location = self.registry.locate(cid)
         if location is None:
             raise MissingBlockError(cid, "the registry")
+        return location
+
+    def read_located(self, location: BlockLocation) -> bytes:
+        """The block at ``location``, verified against its CID (no cache, no registry: safe
+        on any thread, e.g. to read ahead of a body being sent)."""
+        cid = location.cid
         try:
             data = self.blobs.read(location.blob, location.offset, location.length)
         except StorageError as exc:
             raise MissingBlockError(cid, f"blob {location.blob} ({exc})") from exc
         cid.verify(data)
-        if cid.codec == DAG_CBOR:
-            self._remember(cid, data)
         return data
 
     def _remember(self, cid: CID, data: bytes) -> None:

@@ -24,6 +24,7 @@ import os
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,7 @@ from moto_forge.ipld.blocks import MemoryBlocks
 from moto_forge.ipld.cid import CID
 from moto_forge.mst import MST, NodeLoader, key_bytes
 from moto_forge.objects import FIXED_V1, Body, ChunkedBody, ObjectManifest, chunk_stream, spans
+from moto_forge.objects.body import Span
 from moto_forge.objects.chunker import DEFAULT_CHUNK_SIZE, Checksummer, Readable
 from moto_forge.registry import BucketRecord, ListingChanges, ListingEntry, Registry, default_url
 
@@ -223,13 +225,21 @@ class BucketService:
         return self.manifest(cid), cid, tree.root
 
     def read_body(self, manifest: ObjectManifest, start: int = 0, end: int | None = None) -> Iterator[bytes]:
-        """Verified body bytes ``[start, end)``, chunk by chunk; reads only the chunks needed."""
+        """Verified body bytes ``[start, end)``, chunk by chunk; reads only the chunks needed
+        (the next ones on a thread while the caller sends this one: :meth:`BlockStore.get_many`)."""
         size = manifest.body.size
         end = size if end is None else min(end, size)
         if start > end or (start >= size and size > 0):
             raise InvalidRange("The requested range is not satisfiable", RangeRequested=f"bytes={start}-{end}")
-        for span in spans(self.store, manifest.body.format, manifest.body.root, start, end):
-            data = self.store.get(span.cid)
+        chunks: deque[Span] = deque()
+
+        def cids() -> Iterator[CID]:
+            for span in spans(self.store, manifest.body.format, manifest.body.root, start, end):
+                chunks.append(span)
+                yield span.cid
+
+        for data in self.store.get_many(cids()):
+            span = chunks.popleft()
             if len(data) < span.end:
                 raise ManifestError(f"chunk {span.cid} has {len(data)} bytes, the index needs {span.end}")
             yield data if span.start == 0 and span.end == len(data) else data[span.start : span.end]

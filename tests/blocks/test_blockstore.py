@@ -34,3 +34,32 @@ def test_reads_verify_and_name_the_cid(registry_url: str, tmp_path) -> None:  # 
         store.get(missing)
     assert absent.value.cid == missing
     assert store.get(EMPTY_RAW_IDENTITY) == b""
+
+
+def test_get_many_reads_ahead_in_order_and_still_verifies(registry_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    blobs = LocalBlobStore(str(tmp_path / "blobs"))
+    registry = Registry(registry_url)
+    chunks = [(CID.compute(RAW, b"chunk %d" % i), b"chunk %d" % i) for i in range(8)]
+    with PendingCar(blobs) as car:
+        for chunk in chunks:
+            car.add(*chunk)
+        stored = car.finish(CID.compute(DAG_CBOR, b"\xa0"))
+    registry.add_blobs(stored.records)
+    store = BlockStore(registry, blobs)
+    cids = [cid for cid, _ in chunks]
+    assert list(store.get_many(cids)) == [data for _, data in chunks]
+    assert list(store.get_many([cids[0], EMPTY_RAW_IDENTITY, cids[1]])) == [chunks[0][1], b"", chunks[1][1]]
+    assert list(store.get_many(cids[:1])) == [chunks[0][1]] and list(store.get_many([])) == []
+    early = store.get_many(cids)
+    assert next(early) == chunks[0][1]
+    early.close()  # a client gone mid-body: reads in flight end, nothing hangs
+    loc = registry.locate(cids[5])
+    assert loc is not None
+    with open(blobs.path(loc.blob), "r+b") as fh:
+        fh.seek(loc.offset)
+        fh.write(b"X")
+    got = []
+    with pytest.raises(BlockHashMismatchError) as mismatch:
+        for data in store.get_many(cids):
+            got.append(data)
+    assert mismatch.value.cid == cids[5] and got == [data for _, data in chunks[:5]]
