@@ -13,9 +13,11 @@ in issue #7 were measured.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
+import resource
 import shutil
 import socket
 import statistics
@@ -69,6 +71,11 @@ class Server:
     def client(self) -> Any:
         return s3_client(self.url, max_pool_connections=32)
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU the server process has used so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def peak_rss_mib(self) -> float:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -91,6 +98,12 @@ WORKDIR = tempfile.mkdtemp(prefix="moto-forge-bench-", dir=os.environ.get("BENCH
 def start_servers() -> list[Server]:
     data_dir = tempfile.mkdtemp(prefix="forge-", dir=WORKDIR)
     return [Server("moto_forge", [*FORGE_SERVE, data_dir, "--port"]), Server("moto_server", MOTO_SERVE)]
+
+
+def own_cpu_seconds() -> float:
+    """User + system CPU of this (client) process, all its threads."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -131,7 +144,11 @@ def workloads(server: Server, run: int) -> dict[str, float]:
         for t in threads:
             t.join()
 
-    out["put_small_8_clients_objs_s"] = (SMALL_COUNT // 8 * 8) / timed(concurrent)
+    puts = SMALL_COUNT // 8 * 8
+    server_cpu, client_cpu = server.cpu_seconds(), own_cpu_seconds()
+    out["put_small_8_clients_objs_s"] = puts / timed(concurrent)
+    out["put_small_8_clients_server_cpu_ms"] = 1000 * (server.cpu_seconds() - server_cpu) / puts
+    out["put_small_8_clients_client_cpu_ms"] = 1000 * (own_cpu_seconds() - client_cpu) / puts
     large = os.urandom(LARGE_MIB << 20)
     out["put_large_mb_s"] = len(large) / 1e6 / timed(lambda: s3.put_object(Bucket=bucket, Key="large", Body=large))
     out["get_large_mb_s"] = len(large) / 1e6 / timed(lambda: s3.get_object(Bucket=bucket, Key="large")["Body"].read())
@@ -157,6 +174,7 @@ def listing(server: Server) -> dict[str, float]:
 
         runs = 1 if stage > 20_000 else REPEAT
         out[f"list_full_{stage}_s"] = statistics.median(timed(full) for _ in range(runs))
+        out[f"list_full_{stage}_parse_only_s"] = parse_only(server, "listing", stage)
         out[f"list_page_prefix_{stage}_ms"] = 1000 * statistics.median(
             timed(lambda: s3.list_objects_v2(Bucket="listing", Prefix="p/", MaxKeys=1000)) for _ in range(5)
         )
@@ -164,6 +182,38 @@ def listing(server: Server) -> dict[str, float]:
         have += LATENCY_PUTS
         out[f"put_latency_{stage}_keys_ms"] = 1000 * statistics.median(latencies)
     return out
+
+
+def parse_only(server: Server, bucket: str, keys: int) -> float:
+    """Seconds boto3's own parsing of a full listing of ``keys`` keys takes, with no server
+    and no network: this server's first 1 000-key page (as boto3 asks for it), parsed once
+    per page by botocore's response parser.  No listing through boto3 can be faster."""
+    from urllib.request import urlopen
+
+    import botocore.parsers
+    import botocore.session
+
+    with urlopen(f"{server.url}/{bucket}?list-type=2&encoding-type=url&max-keys=1000", timeout=60) as reply:
+        page = reply.read()
+    output = botocore.session.get_session().get_service_model("s3").operation_model("ListObjectsV2").output_shape
+    parser = botocore.parsers.create_parser("rest-xml")
+    pages = -(-keys // 1000)
+    return timed(
+        lambda: [parser.parse({"body": page, "headers": {}, "status_code": 200}, output) for _ in range(pages)]
+    )
+
+
+def hashing_floor_mb_s(size: int = 64 << 20) -> float:
+    """The most MB/s a boto3 PutObject over HTTP can reach here if hashing were the only
+    cost: boto3 SHA-256s the body before sending it (payload signing), then the server needs
+    its MD5 (ETag) and three SHA-256 passes (the body's ``b.h`` / x-amz-content-sha256, the
+    chunk CIDs, the CAR's own name), spread perfectly over the machine's cores (MD5 cannot
+    be split).  Sockets, disk and Python cost more on top."""
+    data = os.urandom(size)
+    sha = timed(lambda: hashlib.sha256(data).digest())
+    md5 = timed(lambda: hashlib.md5(data).digest())
+    server = max(md5, (md5 + 3 * sha) / (os.cpu_count() or 1))
+    return size / 1e6 / (sha + server)
 
 
 def put_latencies(s3: Any, prefix: str) -> list[float]:
@@ -228,6 +278,9 @@ def read_all(body: Any) -> int:
     return size
 
 
+NOT_COMPARED = {"put_small_8_clients_client_cpu_ms"}
+"""Measures of the client (the same for both servers): shown for each, with no ratio."""
+
 HIGHER_IS_BETTER = {
     "put_small_objs_s",
     "get_small_objs_s",
@@ -272,7 +325,10 @@ def main() -> None:
     rows = []
     for name in medians["moto_forge"]:
         ours, theirs = medians["moto_forge"][name], medians["moto_server"][name]
-        ratio = ours / theirs if name in HIGHER_IS_BETTER else theirs / ours
+        if name in NOT_COMPARED or name.endswith("_parse_only_s"):
+            ratio = float("nan")
+        else:
+            ratio = ours / theirs if name in HIGHER_IS_BETTER else theirs / ours
         rows.append((name, ours, theirs, ratio))
     rows.append(("peak_rss_mib", rss["moto_forge"], rss["moto_server"], rss["moto_server"] / rss["moto_forge"]))
     own = medians["moto_forge"]
@@ -280,6 +336,18 @@ def main() -> None:
     scaling = {
         f"page_cost_{last}_vs_{first}": own[f"list_page_prefix_{last}_ms"] / own[f"list_page_prefix_{first}_ms"],
         f"put_latency_{last}_vs_{first}": own[f"put_latency_{last}_keys_ms"] / own[f"put_latency_{first}_keys_ms"],
+    }
+    theirs = medians["moto_server"]
+    cores = os.cpu_count() or 1
+    mid = LIST_STAGES[1]
+    bounds = {
+        # the best ratio any server could show against moto_server's figure, given client-side costs
+        f"list_full_{mid}_best_ratio": theirs[f"list_full_{mid}_s"] / own[f"list_full_{mid}_parse_only_s"],
+        "put_large_best_ratio": hashing_floor_mb_s() / theirs["put_large_mb_s"],
+        "put_small_8_clients_best_ratio_at_this_server_cpu": cores
+        / (own["put_small_8_clients_server_cpu_ms"] + own["put_small_8_clients_client_cpu_ms"])
+        * 1000
+        / theirs["put_small_8_clients_objs_s"],
     }
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"moto_forge vs moto_server ({machine}; {REPEAT} runs, medians; ratio > 1 = moto_forge better)")
@@ -289,12 +357,16 @@ def main() -> None:
     print("moto_forge against itself (lower is better):")
     for name, value in scaling.items():
         print(f"{name:32s} {value:12.2f}")
+    print("bounds from the client's own costs (see bench/s3.py: parse_only, hashing_floor_mb_s):")
+    for name, value in bounds.items():
+        print(f"{name:50s} {value:8.2f}")
     RESULTS.mkdir(exist_ok=True)
     payload = {
         "machine": machine,
         "quick": QUICK,
         "rows": [dict(zip(["measure", "moto_forge", "moto_server", "ratio"], r, strict=True)) for r in rows],
         "scaling": scaling,
+        "bounds": bounds,
     }
     (RESULTS / "s3.json").write_text(json.dumps(payload, indent=2) + "\n")
 
