@@ -13,7 +13,14 @@ socket are the next request.  The connection stays open when:
   :data:`DRAIN_LIMIT` bytes (read and discarded after the response).
 
 Otherwise the response says ``Connection: close`` and the connection ends,
-as werkzeug's does.  A response without ``Content-Length`` is sent chunked.
+as werkzeug's does; a body left unread is first read and dropped for as long
+as the client keeps sending (a pause of :data:`CLOSE_DRAIN_TIMEOUT` ends it),
+so the client reads the response rather than a connection reset.
+
+``Expect: 100-continue`` is answered when the app first reads the body, not
+before: a request refused without reading it (a bad signature, a missing
+bucket) gets its error at once and its body is never sent (the connection
+then closes, since the client may or may not send it later).  A response without ``Content-Length`` is sent chunked.
 An error while a response body streams closes the connection, so a client
 never takes a truncated body for a whole one.  A connection idle for
 :data:`IDLE_TIMEOUT` seconds is closed.
@@ -34,6 +41,37 @@ DRAIN_LIMIT = 1 << 20
 
 IDLE_TIMEOUT = 60.0
 """Seconds a connection may wait for its next request (or for more of a body)."""
+
+CLOSE_DRAIN_TIMEOUT = 1.0
+"""Seconds of silence that end the reading of an unread body before a connection closes."""
+
+
+class _ContinueOnRead:
+    """The request stream, sending ``100 Continue`` before its first read."""
+
+    def __init__(self, rfile: Any, wfile: Any) -> None:
+        self._rfile = rfile
+        self._wfile = wfile
+        self.sent = False
+
+    def _continue(self) -> None:
+        if not self.sent:
+            self.sent = True
+            self._wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self._wfile.flush()
+
+    def read(self, size: int = -1) -> bytes:
+        self._continue()
+        return bytes(self._rfile.read(size))
+
+    def readinto(self, buffer: Any) -> int:
+        self._continue()
+        return int(self._rfile.readinto(buffer))
+
+    def readline(self, size: int = -1) -> bytes:
+        self._continue()
+        return bytes(self._rfile.readline(size))
+
 
 _NO_BODY_STATUS = (204, 304)
 
@@ -66,16 +104,45 @@ class KeepAliveHandler(WSGIRequestHandler):
             environ["wsgi.input_terminated"] = True
         return environ
 
+    def handle_expect_100(self) -> bool:
+        """Accept the request without answering ``100 Continue`` yet: :class:`_ContinueOnRead`
+        answers it when the app first reads the body (http.server's would answer now)."""
+        return True
+
     def _reusable(self) -> bool:
         """Whether the next bytes on the socket will be the next request's."""
         body = self._body
         if self.close_connection or body is None or self.request_version != "HTTP/1.1":
             return False
-        return body.is_exhausted or body.limit <= DRAIN_LIMIT
+        if body.is_exhausted:
+            return True
+        if self._continued is not None and not self._continued.sent:
+            return False  # the client waits for 100 Continue: its body may come later or never
+        return body.limit <= DRAIN_LIMIT
+
+    def _drain_before_close(self) -> None:
+        """Read and drop what the client still sends of an unread body (see the module doc)."""
+        body = self._body
+        if body is None or body.is_exhausted or (self._continued is not None and not self._continued.sent):
+            return
+        self.connection.settimeout(CLOSE_DRAIN_TIMEOUT)
+        with contextlib.suppress(OSError, ValueError):
+            while body.read(DRAIN_LIMIT):
+                pass
 
     def run_wsgi(self) -> None:
+        self._continued: _ContinueOnRead | None = None
+        raw = self.rfile
         if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
-            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self._continued = self.rfile = _ContinueOnRead(raw, self.wfile)  # type: ignore[assignment]
+        try:
+            self._answer()
+        finally:
+            self.rfile = raw
+        if self.close_connection:
+            self._drain_before_close()
+
+    def _answer(self) -> None:
         self.environ = environ = self.make_environ()
         head = environ["REQUEST_METHOD"] == "HEAD"
         started: list[tuple[str, list[tuple[str, str]]]] = []

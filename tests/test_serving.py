@@ -154,3 +154,58 @@ def test_an_app_that_raises_gets_a_500_and_a_closed_connection(serve: Callable[[
     conn = connect(serve(broken))
     response, data = exchange(conn, "GET")
     assert (response.status, data, response.getheader("Connection")) == (500, b"", "close")
+
+
+def raw_request(port: int, head: list[str]) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall("\r\n".join(["PUT / HTTP/1.1", "Host: x", *head]).encode() + b"\r\n\r\n")
+    return sock
+
+
+def read_reply(sock: socket.socket) -> bytes:
+    """Everything up to the end of one response whose body is its Content-Length."""
+    data = b""
+    while b"\r\n\r\n" not in data or len(data.split(b"\r\n\r\n", 1)[1]) < content_length(data):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def content_length(data: bytes) -> int:
+    for line in data.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            return int(line.split(b":")[1])
+    return 0
+
+
+def test_100_continue_is_sent_only_when_the_body_is_read(serve: Callable[[App], int]) -> None:
+    port = serve(echo)
+    with raw_request(port, ["Content-Length: 5", "Expect: 100-continue"]) as sock:
+        assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(b"hello")
+        reply = read_reply(sock)
+        assert reply.startswith(b"HTTP/1.1 200") and reply.endswith(b"hello") and b"Connection: close" not in reply
+        sock.sendall(b"PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok")  # still open
+        assert read_reply(sock).endswith(b"ok")
+
+
+def test_a_body_refused_unread_is_never_asked_for(serve: Callable[[App], int]) -> None:
+    with raw_request(serve(ignore_body), ["Content-Length: 50000000", "Expect: 100-continue"]) as sock:
+        reply = read_reply(sock)  # the client sent no body: the answer comes anyway
+        assert reply.startswith(b"HTTP/1.1 403") and b"100 Continue" not in reply
+        assert b"Connection: close" in reply and sock.recv(10) == b""
+
+
+def test_a_large_unread_body_is_read_before_closing_so_the_client_sees_the_answer(
+    serve: Callable[[App], int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(serving, "DRAIN_LIMIT", 1000)
+    size = 8 << 20  # far more than the socket buffers hold
+    with raw_request(serve(ignore_body), [f"Content-Length: {size}"]) as sock:
+        sender = threading.Thread(target=sock.sendall, args=(b"z" * size,))
+        sender.start()
+        sender.join(timeout=30)
+        reply = read_reply(sock)  # no ConnectionResetError
+        assert reply.startswith(b"HTTP/1.1 403") and reply.endswith(b"no") and b"Connection: close" in reply

@@ -119,3 +119,20 @@ def test_boto3_default_presigned_urls_sigv2(secured: Served) -> None:
     assert answer.status_code == 403 and b"AccessDenied" in answer.content
     forged = url.replace("Signature=", "Signature=A")
     assert requests.get(forged, timeout=30).status_code == 403
+
+
+def test_a_large_upload_with_a_bad_signature_gets_the_error_not_a_reset(secured: Served) -> None:
+    """boto3 sends ``Expect: 100-continue`` with a large body; the server refuses before
+    reading it, so the client gets S3's error (its body never sent), and a client that
+    sends the body anyway (requests, no Expect) reads the error too, not a reset."""
+    s3 = client(secured.url)
+    s3.create_bucket(Bucket="bigdeny")
+    body = b"b" * (24 << 20)
+    with pytest.raises(ClientError) as info:
+        client(secured.url, secret="wrong").put_object(Bucket="bigdeny", Key="k", Body=body)
+    assert code(info.value) == ("SignatureDoesNotMatch", 403)
+    unsigned = requests.put(f"{secured.url}/bigdeny/k", data=body, timeout=60)
+    assert unsigned.status_code == 403 and b"<Code>AccessDenied</Code>" in unsigned.content
+    assert s3.list_objects_v2(Bucket="bigdeny").get("KeyCount") == 0
+    s3.put_object(Bucket="bigdeny", Key="k", Body=body)  # the same client, its connection still usable
+    assert s3.head_object(Bucket="bigdeny", Key="k")["ContentLength"] == len(body)
