@@ -62,7 +62,11 @@ def build_app(config: ServerConfig, service: BucketService | None = None) -> S3A
 
         # Every tenant space on disk, configured or since removed: writes of a removed tenant
         # that wait in the outbox still ship to its space (and never block the queue).
-        on_disk = [Identity.load_or_create(config.data_dir, name) for name in Identity.tenant_names(config.data_dir)]
+        loaded = {t.name: identity for t, identity in zip(config.tenants, tenant_identities, strict=True)}
+        on_disk = [
+            loaded.get(name) or Identity.load_or_create(config.data_dir, name)
+            for name in Identity.tenant_names(config.data_dir)
+        ]
         publisher = forge_publisher(config, service, on_disk)
         if config.write_mode == "async":
             from moto_forge.forge.outbox import OutboxShipper

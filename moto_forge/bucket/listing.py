@@ -13,7 +13,7 @@ import base64
 import binascii
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from moto_forge.errors import InvalidArgument
 
@@ -35,6 +35,8 @@ class ListPage(Generic[V]):
     truncated: bool = False
     last: str | None = None
     """The last key or common prefix returned: the next page starts after it."""
+    root: Any = None
+    """The bucket root (a CID) the page lists, when the caller knows it."""
 
 
 def encode_token(last: str) -> str:

@@ -262,11 +262,15 @@ class BucketService:
         if root is None or root == record.root:
             if record.listed_root != record.root:
                 self.rebuild_listing(bucket)
-            return list_page(
+            page = list_page(
                 lambda s, inc: self.registry.listing_entries(bucket, s, inc), prefix, delimiter, start_after, max_keys
             )
+            page.root = record.root
+            return page
         tree = self.tree(bucket, root)
-        return list_page(lambda s, inc: self.entries_of_tree(tree, s, inc), prefix, delimiter, start_after, max_keys)
+        page = list_page(lambda s, inc: self.entries_of_tree(tree, s, inc), prefix, delimiter, start_after, max_keys)
+        page.root = tree.root
+        return page
 
     def entries_of_tree(
         self, tree: MST, start: bytes | None = None, inclusive: bool = True

@@ -198,9 +198,7 @@ class S3App:
             if method in ("GET", "HEAD") and "uploadId" not in args:
                 return objects.get_object(self.service, request, bucket, key, read_root.get(), method == "HEAD")
         if method == "GET" and bucket is not None and key is None and set(args) <= listing.LISTING_PARAMS:
-            response = listing.list_objects(self.service, request, bucket, read_root.get())
-            response.headers[ROOT_HEADER] = str(read_root.get() or self.service.head_bucket(bucket).root)
-            return response
+            return listing.list_objects(self.service, request, bucket, read_root.get())
         return self._moto(request, environ, bucket, key, virtual)
 
     def _default_region_create(self, request: Request) -> Request:
