@@ -133,9 +133,9 @@ class PendingCar:
 
     def __init__(self, blobs: BlobStore) -> None:
         self._blobs = blobs
-        self._fd, self._path = blobs.new_temp()
+        fd, self._path = blobs.new_temp()
         self._hash = StreamHash()
-        self._file = _HashedFile(self._fd, self._hash)
+        self._file = _HashedFile(fd, self._hash)
         self._writer = CarWriter(self._file, [])
         self.locations: list[BlockLocation] = []
         self._seen: set[CID] = set()
@@ -158,6 +158,11 @@ class PendingCar:
         if position - self._written_back >= WRITEBACK_BYTES:
             start_writeback(self._fd, self._written_back, position - self._written_back)
             self._written_back = position
+
+    @property
+    def _fd(self) -> int:
+        """The temporary file's descriptor (the one the CAR writer writes to)."""
+        return self._file.fd
 
     def mark(self) -> tuple[int, int, Any]:
         return self._writer.position, len(self.locations), self._hash.snapshot()
@@ -196,7 +201,7 @@ class PendingCar:
         os.close(self._fd)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._path)  # the blob keeps its own name
-        self._fd, self._path, self._file.fd = fd, path, fd
+        self._path, self._file.fd = path, fd
         self._linked = False
         self._written_back = 0
 

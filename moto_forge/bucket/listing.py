@@ -13,9 +13,10 @@ import base64
 import binascii
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from moto_forge.errors import InvalidArgument
+from moto_forge.ipld.cid import CID
 
 PAST_PREFIX = b"\xff"
 """Appended to a prefix, sorts after every UTF-8 key that starts with it (0xff never occurs in UTF-8)."""
@@ -35,8 +36,8 @@ class ListPage(Generic[V]):
     truncated: bool = False
     last: str | None = None
     """The last key or common prefix returned: the next page starts after it."""
-    root: Any = None
-    """The bucket root (a CID) the page lists, when the caller knows it."""
+    root: CID | None = None
+    """The bucket root the page lists, when the caller knows it."""
 
 
 def encode_token(last: str) -> str:

@@ -122,9 +122,9 @@ def test_boto3_default_presigned_urls_sigv2(secured: Served) -> None:
 
 
 def test_a_large_upload_with_a_bad_signature_gets_the_error_not_a_reset(secured: Served) -> None:
-    """boto3 sends ``Expect: 100-continue`` with a large body; the server refuses before
-    reading it, so the client gets S3's error (its body never sent), and a client that
-    sends the body anyway (requests, no Expect) reads the error too, not a reset."""
+    """A 24 MB body refused before it is read: boto3 (``Expect: 100-continue``) and a client
+    that just sends it (requests) both read S3's error, not a connection reset, and a
+    correctly signed upload of the same body works afterwards."""
     s3 = client(secured.url)
     s3.create_bucket(Bucket="bigdeny")
     body = b"b" * (24 << 20)
@@ -134,5 +134,5 @@ def test_a_large_upload_with_a_bad_signature_gets_the_error_not_a_reset(secured:
     unsigned = requests.put(f"{secured.url}/bigdeny/k", data=body, timeout=60)
     assert unsigned.status_code == 403 and b"<Code>AccessDenied</Code>" in unsigned.content
     assert s3.list_objects_v2(Bucket="bigdeny").get("KeyCount") == 0
-    s3.put_object(Bucket="bigdeny", Key="k", Body=body)  # the same client, its connection still usable
+    s3.put_object(Bucket="bigdeny", Key="k", Body=body)
     assert s3.head_object(Bucket="bigdeny", Key="k")["ContentLength"] == len(body)
