@@ -1,4 +1,5 @@
-"""Running the S3 app: a threaded werkzeug server, like ``moto_server``."""
+"""Running the S3 app: a threaded werkzeug server, like ``moto_server``, whose handler keeps
+connections open (:mod:`moto_forge.serving`)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from moto_forge.bucket.service import BucketService
 from moto_forge.forge.identity import Identity
 from moto_forge.s3.app import S3App
 from moto_forge.s3.tenancy import Tenancy
+from moto_forge.serving import KeepAliveHandler
 from moto_forge.tenants import Tenant
 
 log = logging.getLogger("moto_forge.server")
@@ -45,7 +47,7 @@ class ServerConfig:
     """Seconds any one network wait on Forge may take before the call fails (sync writes: 503)."""
 
 
-class _QuietHandler(WSGIRequestHandler):
+class _QuietHandler(KeepAliveHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
 
@@ -104,7 +106,7 @@ def forge_publisher(config: ServerConfig, service: BucketService, tenants: list[
 def make(config: ServerConfig, app: S3App | None = None) -> BaseWSGIServer:
     """A bound, threaded server (port 0 picks a free port: read ``server.port``)."""
     app = app or build_app(config)
-    handler = _QuietHandler if config.quiet else WSGIRequestHandler
+    handler = _QuietHandler if config.quiet else KeepAliveHandler
     return make_server(config.host, config.port, app, threaded=True, request_handler=handler)
 
 

@@ -1,0 +1,261 @@
+"""The HTTP/1.1 request handler: werkzeug's, with persistent connections.
+
+werkzeug's development handler closes every connection after one response
+(it cannot tell where an unread request body ends), so each S3 request paid
+a TCP handshake, a new server thread and a wait for the client's close.
+This handler bounds every request body it hands the app (``Content-Length``
+known), so once the response is out it knows whether the next bytes on the
+socket are the next request.  The connection stays open when:
+
+* the request is HTTP/1.1, did not ask for ``Connection: close`` and did not
+  come in ``Transfer-Encoding: chunked`` (its end is not cheaply found), and
+* the app read the whole body, or what it left unread is at most
+  :data:`DRAIN_LIMIT` bytes (read and discarded after the response).
+
+Otherwise the response says ``Connection: close`` and the connection ends,
+as werkzeug's does; a body left unread is first read and dropped for as long
+as the client keeps sending (a pause of :data:`CLOSE_DRAIN_TIMEOUT` ends it),
+so the client reads the response rather than a connection reset.
+
+``Expect: 100-continue`` is answered when the app first reads the body, not
+before: a request refused without reading it (a bad signature, a missing
+bucket) gets its error at once and its body is never sent (the connection
+then closes, since the client may or may not send it later).  A response
+without ``Content-Length`` is sent chunked.
+
+The status line, the headers and the first piece of the body leave in one
+write (one ``sendall``): a server killed mid-response has sent either none of
+a small response or all of it.  botocore reads non-streaming responses
+without checking their length, so a kill between a headers write and a body
+write was read as a 200 with an empty body (a CreateMultipartUpload without
+its UploadId).  An error while a response body streams, or a body whose
+length is not its ``Content-Length``, closes the connection, so a client
+never takes a truncated body for a whole one.  A connection idle for
+:data:`IDLE_TIMEOUT` seconds is closed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from werkzeug.serving import WSGIRequestHandler
+from werkzeug.wsgi import LimitedStream
+
+DRAIN_LIMIT = 1 << 20
+"""Unread request body bytes still worth reading to keep a connection open."""
+
+IDLE_TIMEOUT = 60.0
+"""Seconds a connection may wait for its next request (or for more of a body)."""
+
+CLOSE_DRAIN_TIMEOUT = 1.0
+"""Seconds of silence that end the reading of an unread body before a connection closes."""
+
+
+class _ContinueOnRead:
+    """The request stream, sending ``100 Continue`` before its first read."""
+
+    def __init__(self, rfile: Any, wfile: Any) -> None:
+        self._rfile = rfile
+        self._wfile = wfile
+        self.sent = False
+
+    def _continue(self) -> None:
+        if not self.sent:
+            self.sent = True
+            self._wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self._wfile.flush()
+
+    def read(self, size: int = -1) -> bytes:
+        self._continue()
+        return bytes(self._rfile.read(size))
+
+    def readinto(self, buffer: Any) -> int:
+        self._continue()
+        return int(self._rfile.readinto(buffer))
+
+    def readline(self, size: int = -1) -> bytes:
+        self._continue()
+        return bytes(self._rfile.readline(size))
+
+
+_NO_BODY_STATUS = (204, 304)
+
+
+class _Response:
+    """What one response has sent so far (see :meth:`KeepAliveHandler._answer`)."""
+
+    __slots__ = ("bodiless", "body_bytes", "chunked", "head", "head_sent", "length")
+
+    def __init__(self) -> None:
+        self.head: bytes | None = None
+        """Status line and headers, built when the body's first piece (or its end) comes."""
+        self.head_sent = False
+        self.bodiless = False
+        """HEAD, 1xx, 204 and 304: whatever the app yields is not sent."""
+        self.chunked = False
+        self.length: int | None = None
+        """The declared Content-Length (-1: not a number), None when there is none."""
+        self.body_bytes = 0
+
+
+class KeepAliveHandler(WSGIRequestHandler):
+    """A :class:`WSGIRequestHandler` that keeps HTTP/1.1 connections open (module doc)."""
+
+    protocol_version = "HTTP/1.1"
+    timeout = IDLE_TIMEOUT
+    _headers_buffer: list[bytes]  # http.server's, filled by send_response / send_header
+
+    def setup(self) -> None:
+        super().setup()
+        # A streamed body leaves in several writes; on a kept-open connection Nagle's
+        # algorithm would hold the second until the client's delayed ACK (~40 ms).
+        with contextlib.suppress(OSError):  # not TCP (a Unix socket): nothing to tune
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def make_environ(self) -> Any:
+        environ = super().make_environ()
+        self._body: LimitedStream | None = None
+        if environ.get("wsgi.input_terminated"):
+            return environ  # chunked: werkzeug decodes it; the connection closes after
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length >= 0:
+            self._body = LimitedStream(environ["wsgi.input"], length)
+            environ["wsgi.input"] = self._body
+            environ["wsgi.input_terminated"] = True
+        return environ
+
+    def handle_expect_100(self) -> bool:
+        """Accept the request without answering ``100 Continue`` yet: :class:`_ContinueOnRead`
+        answers it when the app first reads the body (http.server's would answer now)."""
+        return True
+
+    def _reusable(self) -> bool:
+        """Whether the next bytes on the socket will be the next request's."""
+        body = self._body
+        if self.close_connection or body is None or self.request_version != "HTTP/1.1":
+            return False
+        if body.is_exhausted:
+            return True
+        if self._continued is not None and not self._continued.sent:
+            return False  # the client waits for 100 Continue: its body may come later or never
+        return body.limit <= DRAIN_LIMIT
+
+    def _drain_before_close(self) -> None:
+        """Read and drop what the client still sends of an unread body (see the module doc)."""
+        body = self._body
+        if body is None or body.is_exhausted or (self._continued is not None and not self._continued.sent):
+            return
+        self.connection.settimeout(CLOSE_DRAIN_TIMEOUT)
+        with contextlib.suppress(OSError, ValueError):
+            while body.read(DRAIN_LIMIT):
+                pass
+
+    def run_wsgi(self) -> None:
+        self._continued: _ContinueOnRead | None = None
+        raw = self.rfile
+        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
+            self._continued = self.rfile = _ContinueOnRead(raw, self.wfile)  # type: ignore[assignment]
+        try:
+            self._answer()
+        finally:
+            self.rfile = raw
+        if self.close_connection:
+            self._drain_before_close()
+
+    def _answer(self) -> None:
+        self.environ = environ = self.make_environ()
+        head_request = environ["REQUEST_METHOD"] == "HEAD"
+        started: list[tuple[str, list[tuple[str, str]]]] = []
+        out = _Response()
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
+            if exc_info and out.head_sent:
+                raise exc_info[1].with_traceback(exc_info[2])
+            started[:] = [(status, headers)]
+            out.head = None  # built again from these, if an earlier start was not yet sent
+            return write
+
+        def build_head() -> bytes:
+            status, headers = started[0]
+            code_text, _, reason = status.partition(" ")
+            code = int(code_text)
+            self.send_response(code, reason)
+            length: int | None = None
+            for name, value in headers:
+                self.send_header(name, value)
+                if name.lower() == "content-length":
+                    length = int(value) if value.strip().isdigit() else -1
+            out.bodiless = head_request or 100 <= code < 200 or code in _NO_BODY_STATUS
+            out.chunked = length is None and not out.bodiless
+            out.length = None if out.bodiless else length
+            if out.chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+            if not self._reusable():
+                self.close_connection = True
+                self.send_header("Connection", "close")
+            self._headers_buffer.append(b"\r\n")
+            out.head = b"".join(self._headers_buffer)
+            self._headers_buffer.clear()
+            return out.head
+
+        def write(data: bytes, last: bool = False) -> None:
+            head = out.head if out.head is not None else build_head()
+            piece = b"" if out.bodiless else bytes(data)
+            out.body_bytes += len(piece)
+            if out.chunked and piece:
+                piece = b"%x\r\n%s\r\n" % (len(piece), piece)
+            if last and out.chunked:
+                piece += b"0\r\n\r\n"
+            if not out.head_sent:
+                if not piece and not last:
+                    return  # an empty first piece: the head waits for the body's first bytes
+                piece = head + piece
+                out.head_sent = True
+            if piece:
+                self.wfile.write(piece)
+
+        try:
+            result: Iterable[bytes] = self.server.app(environ, start_response)
+            try:
+                for data in result:
+                    write(data)
+                write(b"", last=True)
+                self.wfile.flush()
+                if out.length is not None and out.body_bytes != out.length:
+                    # The app's body disagrees with its Content-Length: where the next
+                    # response would start is unknown to the client.
+                    self.close_connection = True
+                    self.log_error(
+                        "%s %s: body of %d bytes for Content-Length %d",
+                        self.command,
+                        self.path,
+                        out.body_bytes,
+                        out.length,
+                    )
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True  # the client went away (or stalled): nothing to answer
+            return
+        except Exception as exc:
+            # The app failed, or its response body did while it streamed: the connection
+            # ends, so a client never takes a cut-short body for a whole one.
+            self.close_connection = True
+            self.log_error("error answering %s %s: %r", self.command, self.path, exc)
+            if not out.head_sent:
+                started[:] = [("500 Internal Server Error", [("Content-Length", "0")])]
+                out.head = None
+                self._headers_buffer = []  # a head built but not sent
+                write(b"", last=True)
+                self.wfile.flush()
+            return
+        if not self.close_connection and self._body is not None and not self._body.is_exhausted:
+            self._body.exhaust()

@@ -1,0 +1,343 @@
+"""The keep-alive request handler, against small WSGI apps on a real socket."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, ClassVar
+
+import boto3
+import pytest
+from botocore.config import Config
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from moto_forge import serving
+from moto_forge.serving import KeepAliveHandler
+
+App = Callable[[dict[str, Any], Any], Iterable[bytes]]
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[App], int]]:
+    servers: list[BaseWSGIServer] = []
+
+    def start(app: App) -> int:
+        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=KeepAliveHandler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return server.port
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def connect() -> Iterator[Callable[..., http.client.HTTPConnection]]:
+    conns: list[http.client.HTTPConnection] = []
+
+    def open_(port: int, timeout: float = 10) -> http.client.HTTPConnection:
+        conns.append(http.client.HTTPConnection("127.0.0.1", port, timeout=timeout))
+        return conns[-1]
+
+    yield open_
+    for conn in conns:
+        conn.close()
+
+
+Connect = Callable[..., http.client.HTTPConnection]
+
+
+def echo(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    body = environ["wsgi.input"].read()
+    start_response("200 OK", [("Content-Length", str(len(body)))])
+    return [body]
+
+
+def ignore_body(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    start_response("403 Forbidden", [("Content-Length", "2")])
+    return [b"no"]
+
+
+def exchange(conn: http.client.HTTPConnection, method: str, body: bytes | None = None, **headers: str) -> Any:
+    conn.request(method, "/", body=body, headers=headers)
+    response = conn.getresponse()
+    return response, response.read()
+
+
+def test_one_connection_serves_many_requests(serve: Callable[[App], int], connect: Connect) -> None:
+    conn = connect(serve(echo))
+    response, data = exchange(conn, "PUT", b"first")
+    sock = conn.sock
+    assert (response.status, data, response.getheader("Connection")) == (200, b"first", None)
+    for n in range(5):
+        response, data = exchange(conn, "PUT", b"again %d" % n)
+        assert data == b"again %d" % n
+    assert conn.sock is sock  # http.client reconnects silently: the same socket means kept open
+
+
+def test_an_unread_small_body_is_drained_and_the_connection_kept(serve: Callable[[App], int], connect: Connect) -> None:
+    conn = connect(serve(ignore_body))
+    response, data = exchange(conn, "PUT", b"x" * 1000)
+    sock = conn.sock
+    assert (response.status, data, response.getheader("Connection")) == (403, b"no", None)
+    response, data = exchange(conn, "PUT", b"y" * 10)  # parsed as a request, not as leftover body
+    assert (response.status, data) == (403, b"no") and conn.sock is sock
+
+
+def test_an_unread_large_body_closes_the_connection(
+    serve: Callable[[App], int], connect: Connect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(serving, "DRAIN_LIMIT", 100)
+    conn = connect(serve(ignore_body))
+    response, _ = exchange(conn, "PUT", b"x" * 101)
+    assert response.getheader("Connection") == "close"
+
+
+@pytest.mark.parametrize(
+    ("headers", "version"),
+    [({"Connection": "close"}, "HTTP/1.1"), ({"Transfer-Encoding": "chunked"}, "HTTP/1.1"), ({}, "HTTP/1.0")],
+)
+def test_connections_that_cannot_be_reused_are_closed(
+    serve: Callable[[App], int], headers: dict[str, str], version: str
+) -> None:
+    port = serve(echo)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        body = b"5\r\nhello\r\n0\r\n\r\n" if "Transfer-Encoding" in headers else b"hello"
+        lines = [f"PUT / {version}", "Host: x", *(f"{k}: {v}" for k, v in headers.items())]
+        if "Transfer-Encoding" not in headers:
+            lines.append("Content-Length: 5")
+        sock.sendall("\r\n".join(lines).encode() + b"\r\n\r\n" + body)
+        reply = b""
+        while chunk := sock.recv(65536):  # ends only because the server closes
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.") and b"Connection: close" in reply and reply.endswith(b"hello")
+
+
+def test_a_response_without_length_is_chunked_and_keeps_the_connection(
+    serve: Callable[[App], int], connect: Connect
+) -> None:
+    def pieces(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        start_response("200 OK", [])
+        return iter([b"ab", b"", b"cd"])
+
+    conn = connect(serve(pieces))
+    response, data = exchange(conn, "GET")
+    sock = conn.sock
+    assert data == b"abcd" and response.getheader("Transfer-Encoding") == "chunked"
+    assert exchange(conn, "GET")[1] == b"abcd" and conn.sock is sock
+
+
+def test_a_body_that_fails_while_streaming_ends_the_connection(serve: Callable[[App], int], connect: Connect) -> None:
+    def failing(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        start_response("200 OK", [("Content-Length", "10")])
+
+        def body() -> Iterator[bytes]:
+            yield b"12345"
+            raise OSError("a block went missing")
+
+        return body()
+
+    conn = connect(serve(failing))
+    conn.request("GET", "/")
+    response = conn.getresponse()
+    with pytest.raises(http.client.IncompleteRead) as cut:
+        response.read()
+    assert cut.value.partial == b"12345"  # the client sees the cut, not a hang or a whole body
+
+
+def test_an_app_that_raises_gets_a_500_and_a_closed_connection(serve: Callable[[App], int], connect: Connect) -> None:
+    def broken(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        raise RuntimeError("bug")
+
+    conn = connect(serve(broken))
+    response, data = exchange(conn, "GET")
+    assert (response.status, data, response.getheader("Connection")) == (500, b"", "close")
+
+
+def raw_request(port: int, head: list[str]) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall("\r\n".join(["PUT / HTTP/1.1", "Host: x", *head]).encode() + b"\r\n\r\n")
+    return sock
+
+
+def read_reply(sock: socket.socket) -> bytes:
+    """Everything up to the end of one response whose body is its Content-Length."""
+    data = b""
+    while b"\r\n\r\n" not in data or len(data.split(b"\r\n\r\n", 1)[1]) < content_length(data):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def content_length(data: bytes) -> int:
+    for line in data.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            return int(line.split(b":")[1])
+    return 0
+
+
+def test_100_continue_is_sent_only_when_the_body_is_read(serve: Callable[[App], int]) -> None:
+    port = serve(echo)
+    with raw_request(port, ["Content-Length: 5", "Expect: 100-continue"]) as sock:
+        assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(b"hello")
+        reply = read_reply(sock)
+        assert reply.startswith(b"HTTP/1.1 200") and reply.endswith(b"hello") and b"Connection: close" not in reply
+        sock.sendall(b"PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok")  # still open
+        assert read_reply(sock).endswith(b"ok")
+
+
+def test_a_body_refused_unread_is_never_asked_for(serve: Callable[[App], int]) -> None:
+    with raw_request(serve(ignore_body), ["Content-Length: 50000000", "Expect: 100-continue"]) as sock:
+        reply = read_reply(sock)  # the client sent no body: the answer comes anyway
+        assert reply.startswith(b"HTTP/1.1 403") and b"100 Continue" not in reply
+        assert b"Connection: close" in reply and sock.recv(10) == b""
+
+
+def test_a_large_unread_body_is_read_before_closing_so_the_client_sees_the_answer(
+    serve: Callable[[App], int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(serving, "DRAIN_LIMIT", 1000)
+    size = 8 << 20  # far more than the socket buffers hold
+    with raw_request(serve(ignore_body), [f"Content-Length: {size}"]) as sock:
+        sender = threading.Thread(target=sock.sendall, args=(b"z" * size,))
+        sender.start()
+        sender.join(timeout=30)
+        reply = read_reply(sock)  # no ConnectionResetError
+        assert reply.startswith(b"HTTP/1.1 403") and reply.endswith(b"no") and b"Connection: close" in reply
+
+
+class _RecordingHandler(KeepAliveHandler):
+    """Records every write a response makes (``writes``, shared by the test)."""
+
+    writes: ClassVar[list[bytes]] = []
+
+    def setup(self) -> None:
+        super().setup()
+        socket_writer = self.wfile
+        writes = self.writes
+
+        class Recorder:
+            def write(self, data: bytes) -> int:
+                writes.append(bytes(data))
+                return int(socket_writer.write(data))
+
+            def flush(self) -> None:
+                socket_writer.flush()
+
+        self.wfile = Recorder()  # type: ignore[assignment]
+
+
+def serve_recorded(app: App) -> tuple[BaseWSGIServer, list[bytes]]:
+    writes: list[bytes] = []
+    _RecordingHandler.writes = writes
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_RecordingHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, writes
+
+
+def test_head_and_first_body_piece_leave_in_one_write(connect: Connect) -> None:
+    def xml(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        start_response("200 OK", [("Content-Length", "13")])
+        return iter([b"", b"<UploadId>u</", b""])  # an empty first piece does not send the head alone
+
+    server, writes = serve_recorded(xml)
+    try:
+        _, data = exchange(connect(server.port), "POST")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert data == b"<UploadId>u</"
+    assert len(writes) == 1 and writes[0].startswith(b"HTTP/1.1 200") and writes[0].endswith(b"\r\n\r\n<UploadId>u</")
+
+
+def test_a_body_shorter_than_its_content_length_closes_the_connection(connect: Connect) -> None:
+    def liar(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        start_response("200 OK", [("Content-Length", "3")])
+        return [b"abcdef"]
+
+    server, _ = serve_recorded(liar)
+    try:
+        conn = connect(server.port)
+        conn.request("GET", "/")
+        response = conn.getresponse()
+        assert response.read() == b"abc"
+        conn.request("GET", "/")  # the server closed: http.client finds the socket dead
+        with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+            conn.getresponse()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_bodiless_responses_send_no_body(serve: Callable[[App], int], connect: Connect) -> None:
+    def head_with_body(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        start_response("200 OK", [("Content-Length", "5")])
+        return [b"hello"]  # for HEAD the length is the GET body's, the body itself is not sent
+
+    conn = connect(serve(head_with_body))
+    response, data = exchange(conn, "HEAD")
+    sock = conn.sock
+    assert (response.status, data, response.getheader("Content-Length")) == (200, b"", "5")
+    assert exchange(conn, "GET")[1] == b"hello" and conn.sock is sock  # no stray body read as a response
+
+
+KILLED_AFTER_FIRST_WRITE = """
+import os, sys
+from werkzeug.serving import make_server
+from moto_forge.serving import KeepAliveHandler
+
+def app(environ, start_response):
+    body = b'<?xml version="1.0"?><InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key>' \\
+        b'<UploadId>the-upload</UploadId></InitiateMultipartUploadResult>'
+    start_response("200 OK", [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
+    return [body]
+
+class DiesAfterOneWrite(KeepAliveHandler):
+    def setup(self):
+        super().setup()
+        socket_writer = self.wfile
+        class Writer:
+            def write(self, data):
+                socket_writer.write(data)
+                os._exit(0)  # as a SIGKILL would, right after the first write
+            def flush(self):
+                pass
+        self.wfile = Writer()
+
+server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=DiesAfterOneWrite)
+print(server.port, flush=True)
+server.serve_forever()
+"""
+
+
+def test_a_server_killed_mid_response_never_leaves_boto3_a_headers_only_success() -> None:
+    """The failure seen under SIGKILL: CreateMultipartUpload read as a 200 without its UploadId."""
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_AFTER_FIRST_WRITE], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline())
+        client = boto3.client(
+            "s3",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region_name="us-east-1",
+            aws_access_key_id="k",
+            aws_secret_access_key="s",
+            config=Config(retries={"max_attempts": 1}),
+        )
+        reply = client.create_multipart_upload(Bucket="b", Key="k")
+        assert reply["UploadId"] == "the-upload"
+        assert proc.wait(timeout=10) == 0  # it did die after that one write
+    finally:
+        proc.kill()
+        proc.wait()
+        assert proc.stdout is not None
+        proc.stdout.close()
