@@ -87,12 +87,11 @@ _NO_BODY_STATUS = (204, 304)
 class _Response:
     """What one response has sent so far (see :meth:`KeepAliveHandler._answer`)."""
 
-    __slots__ = ("bodiless", "body_bytes", "chunked", "head", "head_sent", "length")
+    __slots__ = ("bodiless", "body_bytes", "chunked", "head_sent", "length")
 
     def __init__(self) -> None:
-        self.head: bytes | None = None
-        """Status line and headers, built when the body's first piece (or its end) comes."""
         self.head_sent = False
+        """Status line and headers are built and sent with the body's first piece (or its end)."""
         self.bodiless = False
         """HEAD, 1xx, 204 and 304: whatever the app yields is not sent."""
         self.chunked = False
@@ -178,34 +177,40 @@ class KeepAliveHandler(WSGIRequestHandler):
             if exc_info and out.head_sent:
                 raise exc_info[1].with_traceback(exc_info[2])
             started[:] = [(status, headers)]
-            out.head = None  # built again from these, if an earlier start was not yet sent
             return write
 
-        def build_head() -> bytes:
+        def frame() -> None:
+            """How the body of the started response is sent (from its status and headers)."""
             status, headers = started[0]
-            code_text, _, reason = status.partition(" ")
-            code = int(code_text)
-            self.send_response(code, reason)
+            code = int(status.partition(" ")[0])
             length: int | None = None
             for name, value in headers:
-                self.send_header(name, value)
                 if name.lower() == "content-length":
                     length = int(value) if value.strip().isdigit() else -1
             out.bodiless = head_request or 100 <= code < 200 or code in _NO_BODY_STATUS
             out.chunked = length is None and not out.bodiless
             out.length = None if out.bodiless else length
+
+        def head() -> bytes:
+            """Status line and headers of the started response, built as they are sent."""
+            status, headers = started[0]
+            code_text, _, reason = status.partition(" ")
+            self.send_response(int(code_text), reason)
+            for name, value in headers:
+                self.send_header(name, value)
             if out.chunked:
                 self.send_header("Transfer-Encoding", "chunked")
             if not self._reusable():
                 self.close_connection = True
                 self.send_header("Connection", "close")
             self._headers_buffer.append(b"\r\n")
-            out.head = b"".join(self._headers_buffer)
+            built = b"".join(self._headers_buffer)
             self._headers_buffer.clear()
-            return out.head
+            return built
 
         def write(data: bytes, last: bool = False) -> None:
-            head = out.head if out.head is not None else build_head()
+            if not out.head_sent:
+                frame()
             piece = b"" if out.bodiless else bytes(data)
             out.body_bytes += len(piece)
             if out.chunked and piece:
@@ -215,7 +220,7 @@ class KeepAliveHandler(WSGIRequestHandler):
             if not out.head_sent:
                 if not piece and not last:
                     return  # an empty first piece: the head waits for the body's first bytes
-                piece = head + piece
+                piece = head() + piece
                 out.head_sent = True
             if piece:
                 self.wfile.write(piece)
@@ -252,8 +257,6 @@ class KeepAliveHandler(WSGIRequestHandler):
             self.log_error("error answering %s %s: %r", self.command, self.path, exc)
             if not out.head_sent:
                 started[:] = [("500 Internal Server Error", [("Content-Length", "0")])]
-                out.head = None
-                self._headers_buffer = []  # a head built but not sent
                 write(b"", last=True)
                 self.wfile.flush()
             return

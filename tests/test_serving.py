@@ -22,11 +22,11 @@ App = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
 
 @pytest.fixture
-def serve() -> Iterator[Callable[[App], int]]:
+def serve() -> Iterator[Callable[..., int]]:
     servers: list[BaseWSGIServer] = []
 
-    def start(app: App) -> int:
-        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=KeepAliveHandler)
+    def start(app: App, handler: type[KeepAliveHandler] = KeepAliveHandler) -> int:
+        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return server.port
@@ -236,46 +236,32 @@ class _RecordingHandler(KeepAliveHandler):
         self.wfile = Recorder()  # type: ignore[assignment]
 
 
-def serve_recorded(app: App) -> tuple[BaseWSGIServer, list[bytes]]:
-    writes: list[bytes] = []
-    _RecordingHandler.writes = writes
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_RecordingHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, writes
-
-
-def test_head_and_first_body_piece_leave_in_one_write(connect: Connect) -> None:
+def test_head_and_first_body_piece_leave_in_one_write(serve: Callable[..., int], connect: Connect) -> None:
     def xml(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         start_response("200 OK", [("Content-Length", "13")])
         return iter([b"", b"<UploadId>u</", b""])  # an empty first piece does not send the head alone
 
-    server, writes = serve_recorded(xml)
-    try:
-        _, data = exchange(connect(server.port), "POST")
-    finally:
-        server.shutdown()
-        server.server_close()
+    writes: list[bytes] = []
+    _RecordingHandler.writes = writes
+    _, data = exchange(connect(serve(xml, _RecordingHandler)), "POST")
     assert data == b"<UploadId>u</"
     assert len(writes) == 1 and writes[0].startswith(b"HTTP/1.1 200") and writes[0].endswith(b"\r\n\r\n<UploadId>u</")
 
 
-def test_a_body_shorter_than_its_content_length_closes_the_connection(connect: Connect) -> None:
+def test_a_body_shorter_than_its_content_length_closes_the_connection(
+    serve: Callable[..., int], connect: Connect
+) -> None:
     def liar(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         start_response("200 OK", [("Content-Length", "3")])
         return [b"abcdef"]
 
-    server, _ = serve_recorded(liar)
-    try:
-        conn = connect(server.port)
-        conn.request("GET", "/")
-        response = conn.getresponse()
-        assert response.read() == b"abc"
-        conn.request("GET", "/")  # the server closed: http.client finds the socket dead
-        with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
-            conn.getresponse()
-    finally:
-        server.shutdown()
-        server.server_close()
+    conn = connect(serve(liar))
+    conn.request("GET", "/")
+    response = conn.getresponse()
+    assert response.read() == b"abc"
+    conn.request("GET", "/")  # the server closed: http.client finds the socket dead
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+        conn.getresponse()
 
 
 def test_bodiless_responses_send_no_body(serve: Callable[[App], int], connect: Connect) -> None:
