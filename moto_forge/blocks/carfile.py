@@ -205,9 +205,10 @@ class PendingCar:
         self._linked = False
         self._written_back = 0
 
-    def finish(self, root: CID) -> StoredCar:
+    def finish(self, root: CID, *, sync: bool = True) -> StoredCar:
         """Store the CAR (hashed as it grew) and its index for ``root`` as blobs, then
-        make both durable with one :meth:`BlobStore.sync`.
+        make both durable with one :meth:`BlobStore.sync` (unless ``sync`` is false: a group
+        commit syncs many writes' blobs at once, and must before recording them).
 
         After this returns both blobs are durable; recording them in the
         registry is the caller's (atomic) next step.  The temporary file stays
@@ -227,7 +228,8 @@ class PendingCar:
         locations = [BlockLocation(loc.cid, name, loc.offset, loc.length) for loc in self.locations]
         car = BlobRecord(name, self._writer.position, "car", root, locations)
         index = self._store_index(root, car_cid, locations)
-        self._blobs.sync([car.multihash, index.multihash])
+        if sync:
+            self._blobs.sync([car.multihash, index.multihash])
         return StoredCar(car, index)
 
     def _store_index(self, root: CID, car_cid: CID, locations: list[BlockLocation]) -> BlobRecord:

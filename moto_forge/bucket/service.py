@@ -1,12 +1,15 @@
 """The bucket service: S3 operations as MST and manifest changes (no HTTP here).
 
 Write path (every write): stream body chunks into a :class:`PendingCar`;
-build the manifest; then, under the bucket's in-process lock, loop:
-read the current root from the registry, apply the change to the MST,
-append the changed nodes to the CAR, store CAR + index as blobs (fsynced),
+build the manifest; then commit, grouped with the bucket's other writers
+waiting at that moment (:mod:`moto_forge.bucket.commits`): under the
+bucket's in-process lock, loop: read the current root from the registry,
+apply each write's change to the MST in turn, append each one's changed
+nodes to its own CAR, store every CAR + index as blobs (one flush for all),
 and compare-and-swap the root in one registry transaction that also records
-the blobs' block locations.  A writer that loses the swap (another process
-moved the root) rewinds the CAR to its body and retries on the new root.
+one history row per write and the blobs' block locations.  A batch that
+loses the swap (another process moved the root) rewinds every CAR to its
+body and is decided again on the new root.
 
 Read path: registry root (or a root from the bucket's history) -> MST nodes
 -> manifest -> body index -> only the chunks a range needs; every block is
@@ -30,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from moto_forge.blocks import BlockStore, LocalBlobStore, PendingCar, StoredCar
+from moto_forge.bucket.commits import CommitQueue, CommitRequest
 from moto_forge.bucket.listing import ListPage, list_page
 from moto_forge.bucket.multipart import MultipartUploads
 from moto_forge.bucket.names import check_bucket_name
@@ -54,7 +58,7 @@ from moto_forge.mst import MST, NodeLoader, key_bytes
 from moto_forge.objects import FIXED_V1, Body, ChunkedBody, ObjectManifest, chunk_stream, spans
 from moto_forge.objects.body import Span
 from moto_forge.objects.chunker import DEFAULT_CHUNK_SIZE, Checksummer, Readable
-from moto_forge.registry import BucketRecord, ListingChanges, ListingEntry, Registry, default_url
+from moto_forge.registry import BucketRecord, ListingChanges, ListingEntry, Registry, RootStep, default_url
 
 EMPTY_ROOT = MST.empty(MemoryBlocks()).root
 MAX_CAS_ATTEMPTS = 50
@@ -73,6 +77,19 @@ class WriteResult:
 
 MANIFEST_CACHE_SIZE = 4096
 """Decoded object manifests kept (by CID) for reads; each is a few hundred bytes."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """Where a request of a group commit leaves the bucket: after the first ``after``
+    root-changing steps of its batch (``changed``: the last of them is its own)."""
+
+    after: int
+    changed: bool
+
+
+def _no_such_upload(upload_id: str) -> NoSuchUpload:
+    return NoSuchUpload("The specified upload does not exist.", UploadId=upload_id)
 
 
 def check_key(key: str) -> bytes:
@@ -133,7 +150,7 @@ class BucketService:
         self._manifests: BoundedCache[CID, ObjectManifest] = BoundedCache(MANIFEST_CACHE_SIZE)
         self.chunk_size = chunk_size
         self.clock = clock
-        self._locks: dict[str, threading.Lock] = {}
+        self._queues: dict[str, CommitQueue] = {}
         self._locks_guard = threading.Lock()
         self.multipart = MultipartUploads(self)
 
@@ -300,9 +317,13 @@ class BucketService:
             self.publish(stored, space)
         return stored
 
-    def _lock(self, bucket: str) -> threading.Lock:
+    def _queue(self, bucket: str) -> CommitQueue:
         with self._locks_guard:
-            return self._locks.setdefault(bucket, threading.Lock())
+            return self._queues.setdefault(bucket, CommitQueue())
+
+    def _lock(self, bucket: str) -> threading.Lock:
+        """The bucket's commit lock: held, no commit of the bucket is being decided."""
+        return self._queue(bucket).lock
 
     def commit(
         self,
@@ -320,42 +341,121 @@ class BucketService:
         root does not change nothing is stored (everything it reaches is
         already stored).  ``listing``, filled by ``mutate`` on each attempt,
         says which keys it changed, for the listing index (without it the
-        index goes stale and the next listing rebuilds it).
+        index goes stale and the next listing rebuilds it).  Concurrent
+        commits of one bucket are decided together (:mod:`moto_forge.bucket.commits`):
+        the outcome is the one of running them one after another.
         """
         car = pending or PendingCar(self.blobs)
         try:
-            with self._lock(bucket):
-                mark = car.mark()
-                for attempt in range(MAX_CAS_ATTEMPTS):
-                    car.rewind(mark)
-                    record = self.head_bucket(bucket)
-                    tree = MST.load(self.store, record.root, self.loader)
-                    new_tree = mutate(tree, car)
-                    root, blocks = new_tree.commit()
-                    if root == record.root:
-                        if consume_upload is not None and not self.registry.delete_upload(consume_upload):
-                            raise NoSuchUpload("The specified upload does not exist.", UploadId=consume_upload)
-                        return WriteResult(root, record.seq)
-                    for cid, data in blocks:
-                        car.add(cid, data)
-                    stored = self.finish(car, root, record.space)
-                    seq = self.registry.swap_root(
-                        bucket, record.root, root, operation, stored.records, consume_upload, listing
-                    )
-                    if seq is not None:
-                        new_tree.adopt_into_cache()
-                        if self.shipper is not None:
-                            self.shipper.wake.set()
-                        if self.publish is not None:
-                            self.registry.set_forge_root(bucket, root)  # everything this root needs is in Forge
-                        return WriteResult(root, seq)
-                    if consume_upload is not None and self.registry.get_upload(consume_upload) is None:
-                        raise NoSuchUpload("The specified upload does not exist.", UploadId=consume_upload)
-                    time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
-                raise ConflictError(bucket, MAX_CAS_ATTEMPTS)
+            request = CommitRequest(operation, mutate, car, car.mark(), consume_upload, listing)
+            result: WriteResult = self._queue(bucket).run(request, lambda batch: self._decide(bucket, batch))
+            return result
         finally:
             if pending is None:
                 car.discard()
+
+    def _decide(self, bucket: str, batch: list[CommitRequest]) -> None:
+        """Commit ``batch`` (oldest first) as if one request ran after another, then decide
+        each (the caller holds the bucket's commit lock).
+
+        Each request's change applies to the tree the one before it left; a
+        request whose change raises (a failed precondition) is decided with
+        that error and changes nothing.  Each request that changes the root
+        gets its CAR (its body, manifest and the MST nodes its step made) and
+        index stored; all of them are made durable with one sync and
+        recorded with one :meth:`Registry.swap_roots` (one history row each).
+        A lost swap (another process moved the root) rewinds every CAR and
+        decides the batch again on the new root.  Outcomes are set only once
+        the swap has succeeded, so none depends on a step that was not committed.
+        """
+        live = list(batch)
+        for attempt in range(MAX_CAS_ATTEMPTS):
+            record = self.head_bucket(bucket)
+            tree = MST.load(self.store, record.root, self.loader)
+            root = record.root
+            outcomes: list[tuple[CommitRequest, Exception | _Step]] = []
+            changed: list[tuple[CommitRequest, MST, CID]] = []
+            consumed: set[str] = set()
+            for request in live:
+                request.car.rewind(request.mark)
+                upload = request.consume_upload
+                if upload is not None and upload in consumed:  # an earlier step of this batch completed it
+                    outcomes.append((request, _no_such_upload(upload)))
+                    continue
+                try:
+                    new_tree = request.mutate(tree, request.car)
+                    new_root, blocks = new_tree.commit()
+                except Exception as exc:  # this request's own failure (a precondition): the others go on
+                    request.car.rewind(request.mark)
+                    outcomes.append((request, exc))
+                    continue
+                if upload is not None:
+                    consumed.add(upload)
+                if new_root != root:
+                    for cid, data in blocks:
+                        request.car.add(cid, data)
+                    changed.append((request, new_tree, new_root))
+                    tree, root = new_tree, new_root
+                outcomes.append((request, _Step(len(changed), bool(changed) and changed[-1][0] is request)))
+            seqs: list[int] = []
+            if changed:
+                stored = self._store_all([(request.car, new_root) for request, _, new_root in changed], record.space)
+                steps = [
+                    RootStep(new_root, request.operation, tuple(car.records), request.consume_upload, request.listing)
+                    for (request, _, new_root), car in zip(changed, stored, strict=True)
+                ]
+                swapped = self.registry.swap_roots(bucket, record.root, steps)
+                if swapped is None:
+                    live = self._without_vanished_uploads(live)
+                    if not live:
+                        return
+                    time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
+                    continue
+                seqs = swapped
+                for _, new_tree, _ in changed:
+                    new_tree.adopt_into_cache()
+                if self.shipper is not None:
+                    self.shipper.wake.set()
+                if self.publish is not None:
+                    self.registry.set_forge_root(bucket, root)  # everything this root needs is in Forge
+            for request, outcome in outcomes:
+                if isinstance(outcome, Exception):
+                    request.decide(outcome)
+                    continue
+                after = outcome.after
+                result = WriteResult(
+                    changed[after - 1][2] if after else record.root, seqs[after - 1] if after else record.seq
+                )
+                upload = request.consume_upload
+                # an unchanged root consumed no upload in the swap: consume it now
+                if not outcome.changed and upload is not None and not self.registry.delete_upload(upload):
+                    request.decide(_no_such_upload(upload))
+                    continue
+                request.decide(result)
+            return
+        for request in live:
+            request.decide(ConflictError(bucket, MAX_CAS_ATTEMPTS))
+
+    def _store_all(self, cars: list[tuple[PendingCar, CID]], space: str | None) -> list[StoredCar]:
+        """Store each CAR and its index for its root, make them all durable with one sync, then
+        publish them to ``space`` (if a publisher is set) in order, before any commit."""
+        stored = [car.finish(root, sync=False) for car, root in cars]
+        self.blobs.sync([record.multihash for car in stored for record in car.records])
+        if self.publish is not None:
+            for car in stored:
+                self.publish(car, space)
+        return stored
+
+    def _without_vanished_uploads(self, live: list[CommitRequest]) -> list[CommitRequest]:
+        """After a lost swap: decide (``NoSuchUpload``) the requests whose upload is gone."""
+        still = []
+        for request in live:
+            upload = request.consume_upload
+            if upload is not None and self.registry.get_upload(upload) is None:
+                request.decide(_no_such_upload(upload))
+            else:
+                still.append(request)
+        return still
 
     def update_object(
         self,

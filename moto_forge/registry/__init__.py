@@ -9,6 +9,7 @@ from moto_forge.registry.registry import (
     PartRecord,
     Registry,
     RootRecord,
+    RootStep,
     UploadRecord,
     default_url,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "PartRecord",
     "Registry",
     "RootRecord",
+    "RootStep",
     "UploadRecord",
     "default_url",
 ]

@@ -1,11 +1,13 @@
 """The registry: bucket -> current root with compare-and-swap, root history,
 block locations, multipart uploads.  SQLite (WAL) by default, PostgreSQL by URL.
 
-Contract: :meth:`Registry.swap_root` is the only way a bucket's root changes.
-It succeeds only if the root is still ``expected``, and in the same
-transaction records the new history row, the blobs and block locations the
-new root needs, and (for multipart completion) consumes the upload.  So a
-root in the registry never points at blocks the registry cannot locate.
+Contract: :meth:`Registry.swap_roots` (and :meth:`Registry.swap_root`, its
+one-step form) is the only way a bucket's root changes.  It succeeds only if
+the root is still ``expected``, and in the same transaction records one
+history row per step, the blobs and block locations each step's root needs,
+and (for multipart completion) consumes the uploads.  So a root in the
+registry, current or in history, never points at blocks the registry cannot
+locate.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +86,18 @@ class BlobRecord:
     locations: list[BlockLocation] = field(default_factory=list)
     shard: str | None = None
     """For an index blob: the multihash string of the CAR it indexes."""
+
+
+@dataclass(frozen=True, slots=True)
+class RootStep:
+    """One write of a group commit: the root it produces (from the step before it, or
+    from the swap's ``expected`` root) and what the registry records with it."""
+
+    root: CID
+    operation: str
+    blobs: tuple[BlobRecord, ...] = ()
+    consume_upload: str | None = None
+    listing: ListingChanges | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,44 +244,61 @@ class Registry:
         consume_upload: str | None = None,
         listing: ListingChanges | None = None,
     ) -> int | None:
-        """Compare-and-swap the bucket's root; return the new seq, or ``None`` if it lost.
+        """Compare-and-swap the bucket's root to ``new``: :meth:`swap_roots` with one step;
+        return the new seq, or ``None`` if it lost."""
+        seqs = self.swap_roots(name, expected, [RootStep(new, operation, tuple(blobs), consume_upload, listing)])
+        return None if seqs is None else seqs[0]
 
-        On success the blobs and their block locations are recorded, the
-        upload (if any) is consumed and the listing index follows ``listing``
-        (if it was current; without ``listing`` it goes stale), all in one
-        transaction.  Losing leaves the registry untouched.  (Raw SQL: this is
-        every write's hot path.)
+    def swap_roots(self, name: str, expected: CID, steps: Sequence[RootStep]) -> list[int] | None:
+        """Compare-and-swap the bucket's root from ``expected`` through ``steps`` (each
+        step's root is made from the one before) to the last step's root; return each
+        step's seq, or ``None`` if it lost.
+
+        On success, for every step in order: a history row, its blobs and their
+        block locations, its upload consumed (losing if an upload is already
+        gone), and its listing changes applied to the listing index (if the
+        index was current and every step has ``listing``; otherwise the index
+        goes stale), all in one transaction.  Losing leaves the registry
+        untouched.  (Raw SQL: this is every write's hot path.)
         """
+        if not steps:
+            raise ValueError("swap_roots needs at least one step")
         now = time.time()
         p = self.db.param
-        listed_if = str(expected) if listing is not None else ""
+        final = str(steps[-1].root)
+        keeps_listing = all(step.listing is not None for step in steps)
+        listed_if = str(expected) if keeps_listing else ""
         with self._errors("swap root"), self._write() as tx:
             cursor = self.db.execute_sql(
-                f"UPDATE bucket SET root = {p}, seq = seq + 1, "
+                f"UPDATE bucket SET root = {p}, seq = seq + {p}, "
                 f"listed_root = CASE WHEN listed_root = {p} THEN {p} ELSE listed_root END "
                 f"WHERE name = {p} AND root = {p}",
-                (str(new), listed_if, str(new), name, str(expected)),
+                (final, len(steps), listed_if, final, name, str(expected)),
             )
             if cursor.rowcount != 1:
                 return None
-            if consume_upload is not None:
-                gone = self.db.execute_sql(f"DELETE FROM upload WHERE upload_id = {p}", (consume_upload,))
+            for step in steps:
+                if step.consume_upload is None:
+                    continue
+                gone = self.db.execute_sql(f"DELETE FROM upload WHERE upload_id = {p}", (step.consume_upload,))
                 if gone.rowcount != 1:
                     tx.rollback()
                     return None
-                self.db.execute_sql(f"DELETE FROM upload_part WHERE upload_id = {p}", (consume_upload,))
+                self.db.execute_sql(f"DELETE FROM upload_part WHERE upload_id = {p}", (step.consume_upload,))
             row = self.db.execute_sql(
                 f"SELECT seq, listed_root, space FROM bucket WHERE name = {p}", (name,)
             ).fetchone()
-            seq = int(row[0])
-            if listing is not None and row[1] == str(new):
-                listing_index.apply_changes(self.db, name, listing)
-            self.db.execute_sql(
-                f"INSERT INTO root_history (bucket, seq, root, time, operation) VALUES ({p}, {p}, {p}, {p}, {p})",
-                (name, seq, str(new), now, operation[:200]),
-            )
-            self._record_blobs(blobs, now, name, new, row[2])
-        return seq
+            first = int(row[0]) - len(steps) + 1
+            listing_current = keeps_listing and row[1] == final
+            for n, step in enumerate(steps):
+                if listing_current and step.listing is not None:
+                    listing_index.apply_changes(self.db, name, step.listing)
+                self.db.execute_sql(
+                    f"INSERT INTO root_history (bucket, seq, root, time, operation) VALUES ({p}, {p}, {p}, {p}, {p})",
+                    (name, first + n, str(step.root), now, step.operation[:200]),
+                )
+                self._record_blobs(step.blobs, now, name, step.root, row[2])
+        return [first + n for n in range(len(steps))]
 
     def listing_entries(
         self, name: str, start: bytes | None = None, inclusive: bool = True

@@ -6,7 +6,7 @@ import pytest
 
 from moto_forge.errors import StorageError
 from moto_forge.ipld.cid import CID, DAG_CBOR, RAW
-from moto_forge.registry import BlobRecord, BlockLocation, PartRecord, Registry
+from moto_forge.registry import BlobRecord, BlockLocation, ListingChanges, ListingEntry, PartRecord, Registry, RootStep
 from moto_forge.registry.migrations import SCHEMA_VERSION, current_version
 
 
@@ -82,6 +82,37 @@ def test_consuming_an_upload_is_part_of_the_swap(registry: Registry) -> None:
     assert registry.swap_root("b", cid(1), cid(2), "complete again", consume_upload="u1") is None
     assert registry.get_bucket("b").root == cid(1)  # type: ignore[union-attr]
     assert not registry.put_part("u1", part, [])
+
+
+def test_swap_roots_records_every_step_in_one_transaction(registry: Registry) -> None:
+    registry.create_bucket("b", cid(0), empty=True)
+    entry = ListingEntry("k", "m", 1, "e", 1, None)
+    locs = [BlockLocation(CID.compute(RAW, bytes([n])), f"zCar{n}", 0, 1) for n in (1, 2)]
+    steps = [
+        RootStep(cid(1), "put k", (BlobRecord("zCar1", 9, "car", cid(1), [locs[0]]),), None, ListingChanges([entry])),
+        RootStep(
+            cid(2), "delete k", (BlobRecord("zCar2", 9, "car", cid(2), [locs[1]]),), None, ListingChanges([], ["k"])
+        ),
+    ]
+    assert registry.swap_roots("b", cid(5), steps) is None  # lost: nothing recorded
+    assert registry.locate(locs[0].cid) is None and registry.get_bucket("b").seq == 0  # type: ignore[union-attr]
+    assert registry.swap_roots("b", cid(0), steps) == [1, 2]
+    record = registry.get_bucket("b")
+    assert record is not None and (record.root, record.seq, record.listed_root) == (cid(2), 2, cid(2))
+    assert [(r.seq, r.root, r.operation) for r in registry.history("b")][1:] == [
+        (1, cid(1), "put k"),
+        (2, cid(2), "delete k"),
+    ]
+    assert [registry.locate(loc.cid) for loc in locs] == locs
+    assert list(registry.listing_entries("b")) == []  # put, then removed, in step order
+
+
+def test_a_step_consuming_a_missing_upload_loses_the_whole_swap(registry: Registry) -> None:
+    registry.create_bucket("b", cid(0))
+    registry.create_upload("u1", "b", "key", {})
+    steps = [RootStep(cid(1), "complete", consume_upload="u1"), RootStep(cid(2), "complete", consume_upload="gone")]
+    assert registry.swap_roots("b", cid(0), steps) is None
+    assert registry.get_upload("u1") is not None and registry.get_bucket("b").root == cid(0)  # type: ignore[union-attr]
 
 
 def test_delete_bucket_only_at_expected_root(registry: Registry) -> None:

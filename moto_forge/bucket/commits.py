@@ -1,0 +1,106 @@
+"""Group commit: the writers of one bucket queue their changes, and whoever holds the
+bucket's commit lock commits everything queued in one go.
+
+A writer :meth:`CommitQueue.join` s the queue with a :class:`CommitRequest`,
+then takes the queue's lock.  If an earlier lock holder has already decided
+its request, it only reads the outcome; otherwise it :meth:`CommitQueue.take` s
+every request waiting (its own among them, oldest first) and decides them as
+one batch.  Under concurrent writers the per-commit costs (the registry read,
+the flush to disk, the registry transaction) are paid once per batch instead
+of once per write; a lone writer is a batch of one.
+
+This module is the mechanism only; what deciding a batch means is the bucket
+service's (:meth:`moto_forge.bucket.service.BucketService.commit`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from moto_forge.blocks import PendingCar
+from moto_forge.registry import ListingChanges
+
+if TYPE_CHECKING:
+    from moto_forge.mst import MST
+
+MAX_BATCH = 64
+"""Requests decided together at most (bounds the work, and the wait, of one lock hold)."""
+
+
+@dataclass(eq=False)
+class CommitRequest:
+    """One write waiting to be committed: its change, its CAR (body blocks already in it,
+    rewound to ``mark`` before each attempt) and, once decided, its outcome."""
+
+    operation: str
+    mutate: Callable[[MST, PendingCar], MST]
+    car: PendingCar
+    mark: tuple[int, int, Any]
+    consume_upload: str | None = None
+    listing: ListingChanges | None = None
+    outcome: Any = field(default=None)
+    """``None`` until decided; then the write's result or the exception it failed with."""
+
+    def decide(self, outcome: object) -> None:
+        """Set the outcome (a result, or an exception to raise in the writer's thread)."""
+        self.outcome = outcome
+
+    @property
+    def decided(self) -> bool:
+        return self.outcome is not None
+
+    def result(self) -> Any:
+        """The decided result; raises the exception the write failed with."""
+        if self.outcome is None:
+            raise RuntimeError(f"commit of {self.operation!r} read before it was decided")
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        return self.outcome
+
+
+class CommitQueue:
+    """One bucket's queue of waiting requests and its commit lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        """Held by the writer deciding a batch (and briefly by each writer reading its outcome)."""
+        self._waiting: deque[CommitRequest] = deque()
+        self._guard = threading.Lock()
+
+    def join(self, request: CommitRequest) -> None:
+        with self._guard:
+            self._waiting.append(request)
+
+    def take(self, limit: int = MAX_BATCH) -> list[CommitRequest]:
+        """The oldest ``limit`` waiting requests, removed from the queue (call holding :attr:`lock`)."""
+        with self._guard:
+            count = min(limit, len(self._waiting))
+            return [self._waiting.popleft() for _ in range(count)]
+
+    def waiting(self) -> int:
+        with self._guard:
+            return len(self._waiting)
+
+    def run(self, request: CommitRequest, decide: Callable[[list[CommitRequest]], None]) -> Any:
+        """Join, then hold the lock until ``request`` is decided, deciding batches with
+        ``decide`` (which must decide every request it is given); return its result."""
+        self.join(request)
+        with self.lock:
+            while not request.decided:
+                batch = self.take()
+                try:
+                    decide(batch)
+                except BaseException as exc:  # every undecided request of the batch fails with it
+                    for r in batch:
+                        if not r.decided:
+                            r.decide(exc)
+                    if not isinstance(exc, Exception):
+                        raise
+                for r in batch:
+                    if not r.decided:
+                        r.decide(RuntimeError(f"the group commit left {r.operation!r} undecided"))
+        return request.result()
