@@ -201,3 +201,20 @@ def test_two_completions_of_one_upload_in_a_batch_complete_it_once(service: Buck
     assert read(service, "big") == b"part one"
     assert service.registry.get_upload(upload) is None
     assert len(service.registry.history("bkt")) == 2
+
+
+def test_a_registry_failure_fails_the_whole_batch_and_records_nothing(service: BucketService) -> None:
+    service.create_bucket("bkt")
+    before = service.head_bucket("bkt")
+
+    def unreachable(*args: Any) -> Any:
+        raise StorageError("cannot swap root: database is unreachable")
+
+    service.registry.swap_roots = unreachable  # type: ignore[method-assign]
+    outcomes = queued(service._queue("bkt"), [lambda: put(service, "a", b"one"), lambda: put(service, "b", b"two")])
+    assert all(isinstance(o, StorageError) and "unreachable" in str(o) for o in outcomes)
+    del service.registry.swap_roots  # the real method again
+    after = service.head_bucket("bkt")
+    assert (after.root, after.seq) == (before.root, before.seq)
+    assert len(service.registry.history("bkt")) == 1
+    assert put(service, "a", b"later").seq == 1  # the bucket takes writes again
