@@ -56,9 +56,9 @@ class BlockStore:
     def get_many(self, cids: Iterable[CID]) -> Iterator[bytes]:
         """The blocks ``cids``, in order, each verified, the next :data:`READ_AHEAD` read and
         verified on :data:`READ_AHEAD_THREADS` threads while the caller uses this one (a
-        body's chunks are hashed while the previous one is sent).  Registry lookups stay on the calling thread.  At
-        most ``READ_AHEAD + 1`` blocks are held; closing the iterator early waits for the
-        reads in flight only."""
+        body's chunks are hashed while the previous one is sent).  Registry lookups stay
+        on the calling thread.  At most ``READ_AHEAD + 1`` blocks are held; closing the
+        iterator early waits for the reads in flight only."""
         it = iter(cids)
         first = next(it, None)
         if first is None:

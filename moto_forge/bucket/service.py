@@ -151,7 +151,7 @@ class BucketService:
         self.chunk_size = chunk_size
         self.clock = clock
         self._queues: dict[str, CommitQueue] = {}
-        self._locks_guard = threading.Lock()
+        self._queues_guard = threading.Lock()
         self.multipart = MultipartUploads(self)
 
     @classmethod
@@ -311,14 +311,11 @@ class BucketService:
 
     def finish(self, car: PendingCar, root: CID, space: str | None = None) -> StoredCar:
         """Store a CAR and its index, and publish them to ``space`` (if a publisher is set)
-        before any commit."""
-        stored = car.finish(root)
-        if self.publish is not None:
-            self.publish(stored, space)
-        return stored
+        before any commit: :meth:`_store_all` of one CAR."""
+        return self._store_all([(car, root)], space)[0]
 
     def _queue(self, bucket: str) -> CommitQueue:
-        with self._locks_guard:
+        with self._queues_guard:
             return self._queues.setdefault(bucket, CommitQueue())
 
     def _lock(self, bucket: str) -> threading.Lock:
