@@ -99,6 +99,8 @@ class LocalBlobStore:
         os.makedirs(self.tmp_dir, exist_ok=True)
         self._fds: OrderedDict[str, int] = OrderedDict()
         self._lock = threading.Lock()
+        self._folders: set[str] = set()
+        """Blob folders known to exist."""
 
     def path(self, name: str) -> str:
         if not name or "/" in name or name.startswith("."):
@@ -127,10 +129,14 @@ class LocalBlobStore:
             raise StorageError(f"cannot store blob {name}: {exc.strerror}") from exc
 
     def _ensure_folder(self, folder: str, durable: bool) -> None:
+        """Make ``folder`` exist (remembered once seen: this store never removes one)."""
+        if folder in self._folders:
+            return
         if not os.path.isdir(folder):
             os.makedirs(folder, exist_ok=True)
             if durable:
                 fsync_path(self.blob_dir)
+        self._folders.add(folder)
 
     def link_file(self, path: str, name: str, *, durable: bool = True) -> None:
         """Like :meth:`put_file` but leaves ``path`` in place (a hard link).

@@ -40,18 +40,41 @@ WRITEBACK_BYTES = 8 << 20
 while they stream in, so the final sync is short)."""
 
 
+WRITE_BUFFER_BYTES = 64 << 10
+"""Writes smaller than this are gathered in memory and reach the file together (a small
+object's CAR is one ``write`` instead of two per block)."""
+
+
+def write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
+    """Write all of ``data`` to ``fd`` (looping over short writes)."""
+    with memoryview(data) as view:
+        while view:
+            view = view[os.write(fd, view) :]
+
+
 class _File:
-    """The minimal binary-stream face of an fd that :class:`CarWriter` needs."""
+    """The minimal binary-stream face of an fd that :class:`CarWriter` needs, gathering
+    small writes: :meth:`flush` before anything reads, truncates or links the file."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
+        self._buffer = bytearray()
 
     def write(self, data: bytes | memoryview) -> int:
-        view = memoryview(data)
-        while view:
-            n = os.write(self.fd, view)
-            view = view[n:]
+        if len(data) >= WRITE_BUFFER_BYTES:
+            self.flush()
+            write_all(self.fd, data)
+            return len(data)
+        self._buffer += data
+        if len(self._buffer) >= WRITE_BUFFER_BYTES:
+            self.flush()
         return len(data)
+
+    def flush(self) -> None:
+        """Write out what is gathered; afterwards the file holds every byte written."""
+        if self._buffer:
+            write_all(self.fd, self._buffer)
+            self._buffer.clear()
 
 
 class StreamHash:
@@ -156,6 +179,7 @@ class PendingCar:
         self.locations.append(BlockLocation(cid, "", offset, length))
         position = self._writer.position
         if position - self._written_back >= WRITEBACK_BYTES:
+            self._file.flush()
             start_writeback(self._fd, self._written_back, position - self._written_back)
             self._written_back = position
 
@@ -169,14 +193,20 @@ class PendingCar:
 
     def rewind(self, mark: tuple[int, int, Any]) -> None:
         position, count, hashed = mark
+        if position == self._writer.position and count == len(self.locations) and not self._linked:
+            return  # nothing was appended since the mark (and the file is not yet a blob)
         self._hash.restore(hashed)
         for loc in self.locations[count:]:
             self._seen.discard(loc.cid)
         del self.locations[count:]
-        if self._linked:
-            self._detach(position)
-        os.ftruncate(self._fd, position)
-        os.lseek(self._fd, position, os.SEEK_SET)
+        try:
+            self._file.flush()
+            if self._linked:
+                self._detach(position)
+            os.ftruncate(self._fd, position)
+            os.lseek(self._fd, position, os.SEEK_SET)
+        except OSError as exc:
+            raise StorageError(f"cannot rewind temporary CAR {self._path} to {position} bytes: {exc.strerror}") from exc
         self._writer.position = position
         self._written_back = min(self._written_back, position)
 
@@ -191,7 +221,7 @@ class PendingCar:
                 data = os.pread(self._fd, min(WRITEBACK_BYTES, length - offset), offset)
                 if not data:
                     raise StorageError(f"temporary CAR {self._path} ends at {offset} of {length} bytes")
-                _File(fd).write(data)
+                write_all(fd, data)
                 offset += len(data)
         except BaseException:
             os.close(fd)
@@ -218,6 +248,7 @@ class PendingCar:
         identical blob may belong to a committed write.
         """
         try:
+            self._file.flush()
             digest = self._hash.digest()
             car_cid = CID(CAR, 0x12, digest)
             name = multihash_string(car_cid)
@@ -238,7 +269,7 @@ class PendingCar:
         fd, path = self._blobs.new_temp()
         try:
             try:
-                _File(fd).write(data)
+                write_all(fd, data)
             finally:
                 os.close(fd)
         except OSError as exc:

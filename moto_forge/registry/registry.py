@@ -269,14 +269,15 @@ class Registry:
         keeps_listing = all(step.listing is not None for step in steps)
         listed_if = str(expected) if keeps_listing else ""
         with self._errors("swap root"), self._write() as tx:
-            cursor = self.db.execute_sql(
+            swapped = self.db.execute_sql(
                 f"UPDATE bucket SET root = {p}, seq = seq + {p}, "
                 f"listed_root = CASE WHEN listed_root = {p} THEN {p} ELSE listed_root END "
-                f"WHERE name = {p} AND root = {p}",
+                f"WHERE name = {p} AND root = {p} RETURNING seq, listed_root, space",
                 (final, len(steps), listed_if, final, name, str(expected)),
-            )
-            if cursor.rowcount != 1:
+            ).fetchall()
+            if len(swapped) != 1:
                 return None
+            seq, listed_root, space = swapped[0]
             for step in steps:
                 if step.consume_upload is None:
                     continue
@@ -285,19 +286,17 @@ class Registry:
                     tx.rollback()
                     return None
                 self.db.execute_sql(f"DELETE FROM upload_part WHERE upload_id = {p}", (step.consume_upload,))
-            row = self.db.execute_sql(
-                f"SELECT seq, listed_root, space FROM bucket WHERE name = {p}", (name,)
-            ).fetchone()
-            first = int(row[0]) - len(steps) + 1
-            listing_current = keeps_listing and row[1] == final
+            first = int(seq) - len(steps) + 1
+            listing_current = keeps_listing and listed_root == final
+            history: list[tuple[object, ...]] = []
+            blobs: list[tuple[BlobRecord, CID]] = []
             for n, step in enumerate(steps):
                 if listing_current and step.listing is not None:
                     listing_index.apply_changes(self.db, name, step.listing)
-                self.db.execute_sql(
-                    f"INSERT INTO root_history (bucket, seq, root, time, operation) VALUES ({p}, {p}, {p}, {p}, {p})",
-                    (name, first + n, str(step.root), now, step.operation[:200]),
-                )
-                self._record_blobs(step.blobs, now, name, step.root, row[2])
+                history.append((name, first + n, str(step.root), now, step.operation[:200]))
+                blobs.extend((blob, step.root) for blob in step.blobs)
+            self._insert("root_history", "bucket, seq, root, time, operation", history)
+            self._record_blobs(blobs, now, name, space)
         return [first + n for n in range(len(steps))]
 
     def listing_entries(
@@ -350,8 +349,9 @@ class Registry:
     def _quote(self, name: str) -> str:
         return f'"{name}"'
 
-    def _insert_ignore(self, table: str, columns: str, rows: list[tuple[object, ...]]) -> None:
-        """INSERT rows, skipping any whose primary key exists (SQLite and PostgreSQL spelling)."""
+    def _insert(self, table: str, columns: str, rows: list[tuple[object, ...]], ignore: bool = False) -> None:
+        """INSERT rows, a few hundred per statement; with ``ignore``, skipping any whose
+        primary key exists (SQLite and PostgreSQL spelling)."""
         if not rows:
             return
         p = self.db.param
@@ -360,41 +360,44 @@ class Registry:
             batch = rows[i : i + INSERT_BATCH]
             values = ", ".join([one] * len(batch))
             params = [value for row in batch for value in row]
-            if self._sqlite:
+            if not ignore:
+                self.db.execute_sql(f"INSERT INTO {table} ({columns}) VALUES {values}", params)
+            elif self._sqlite:
                 self.db.execute_sql(f"INSERT OR IGNORE INTO {table} ({columns}) VALUES {values}", params)
             else:
                 self.db.execute_sql(f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING", params)
 
     def _record_blobs(
         self,
-        blobs: Iterable[BlobRecord],
+        blobs: Iterable[tuple[BlobRecord, CID | None]],
         now: float,
         bucket: str | None = None,
-        root: CID | None = None,
         space: str | None = None,
     ) -> None:
+        """Record each blob (with the root it was stored for) and its block locations: one
+        INSERT for all blob rows and one per few hundred block rows; an index blob also
+        gets an outbox row when Forge shipping is on."""
         p = self.db.param
-        for blob in blobs:
+        blob_rows: list[tuple[object, ...]] = []
+        block_rows: list[tuple[object, ...]] = []
+        for blob, root in blobs:
             if self.outbox and blob.kind == "index" and blob.shard is not None:
                 self.db.execute_sql(
                     f"INSERT INTO outbox (bucket, root, car, {self._quote('index')}, created, attempts, space) "
                     f"VALUES ({p}, {p}, {p}, {p}, {p}, 0, {p})",
                     (bucket, str(root) if root else None, blob.shard, blob.multihash, now, space),
                 )
-            self._insert_ignore(
-                "blob",
-                "multihash, size, kind, root, shard, created",
-                [(blob.multihash, blob.size, blob.kind, str(blob.root) if blob.root else None, blob.shard, now)],
+            blob_rows.append(
+                (blob.multihash, blob.size, blob.kind, str(blob.root) if blob.root else None, blob.shard, now)
             )
-            rows: list[tuple[object, ...]] = [
-                (bytes(loc.cid), loc.blob, loc.offset, loc.length) for loc in blob.locations
-            ]
-            self._insert_ignore("block", 'cid, blob, "offset", length', rows)
+            block_rows.extend((bytes(loc.cid), loc.blob, loc.offset, loc.length) for loc in blob.locations)
+        self._insert("blob", "multihash, size, kind, root, shard, created", blob_rows, ignore=True)
+        self._insert("block", 'cid, blob, "offset", length', block_rows, ignore=True)
 
     def add_blobs(self, blobs: Iterable[BlobRecord], space: str | None = None) -> None:
         """Record blobs of ``space`` outside any root swap (new buckets, imports)."""
         with self._errors("record blobs"), self._write():
-            self._record_blobs(blobs, time.time(), space=space)
+            self._record_blobs([(blob, None) for blob in blobs], time.time(), space=space)
 
     def locate(self, cid: CID) -> BlockLocation | None:
         """Where ``cid``'s bytes are (the hot path of every read: one indexed lookup, raw SQL)."""
@@ -494,7 +497,9 @@ class Registry:
             if upload is None:
                 return False
             owner = m.Bucket.get_or_none(m.Bucket.name == upload.bucket)
-            self._record_blobs(blobs, time.time(), None, None, owner.space if owner is not None else None)
+            self._record_blobs(
+                [(blob, None) for blob in blobs], time.time(), space=owner.space if owner is not None else None
+            )
             m.UploadPart.delete().where(
                 (m.UploadPart.upload_id == upload_id) & (m.UploadPart.part_number == part.part_number)
             ).execute()

@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 from moto_forge.blocks import LocalBlobStore, PendingCar
-from moto_forge.blocks.carfile import MAX_PENDING_HASHES, THREADED_HASH_BYTES
+from moto_forge.blocks.carfile import MAX_PENDING_HASHES, THREADED_HASH_BYTES, WRITE_BUFFER_BYTES
 from moto_forge.blocks.index import INDEX_VERSION, decode_index
 from moto_forge.ipld import dagcbor
 from moto_forge.ipld.car import read_car
@@ -70,3 +70,46 @@ def test_large_blocks_hash_on_a_thread_and_rewind_restores_the_hash(tmp_path) ->
         raw = Path(blobs.path(stored.car.multihash)).read_bytes()
         assert stored.car.multihash == multihash_string(CID.compute(CAR, raw))
         assert [(b.cid, b.data) for b in read_car(raw)[1]] == [*chunks, last]
+
+
+def test_small_blocks_are_gathered_and_land_in_order_around_large_ones(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Small blocks reach the file in one write, in order with large ones; a rewind
+    drops gathered bytes too; finish, rewind and finish again of an all-small CAR."""
+    blobs = LocalBlobStore(str(tmp_path))
+    writes: list[int] = []
+    real_write = os.write
+
+    def counting_write(fd: int, data: bytes) -> int:
+        writes.append(len(data))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", counting_write)
+    small = [block(f"small {i}".encode()) for i in range(6)]
+    with PendingCar(blobs) as car:
+        for chunk in small:
+            car.add(*chunk)
+        node = block(dagcbor.encode({"e": [], "l": None}), DAG_CBOR)
+        car.add(*node)
+        stored = car.finish(node[0])
+    assert len(writes) == 2  # the whole CAR, then its index
+    raw = Path(blobs.path(stored.car.multihash)).read_bytes()
+    assert [(b.cid, b.data) for b in read_car(raw)[1]] == [*small, node]
+
+    big = block(os.urandom(WRITE_BUFFER_BYTES + 1))
+    with PendingCar(blobs) as car:
+        car.add(*small[0])
+        car.add(*big)  # gathered bytes go first
+        car.add(*small[1])
+        mark = car.mark()
+        car.add(*small[2])  # only gathered, never written: dropped by the rewind
+        car.rewind(mark)
+        first = car.finish(node[0])
+        car.rewind(mark)  # the CAR is a blob now: the rewind goes on in a copy
+        car.add(*small[3])
+        second = car.finish(small[3][0])
+    for stored_car, tail in ((first, []), (second, [small[3]])):
+        raw = Path(blobs.path(stored_car.car.multihash)).read_bytes()
+        assert stored_car.car.multihash == multihash_string(CID.compute(CAR, raw))
+        assert [(b.cid, b.data) for b in read_car(raw)[1]] == [small[0], big, small[1], *tail]
+        for loc in stored_car.car.locations:
+            assert raw[loc.offset : loc.offset + loc.length] == dict([small[0], big, small[1], *tail])[loc.cid]
