@@ -269,15 +269,16 @@ class Registry:
         keeps_listing = all(step.listing is not None for step in steps)
         listed_if = str(expected) if keeps_listing else ""
         with self._errors("swap root"), self._write() as tx:
-            swapped = self.db.execute_sql(
+            # (Not UPDATE ... RETURNING: SQLite has it only since 3.35, and some
+            # still-supported distributions ship older.)
+            cursor = self.db.execute_sql(
                 f"UPDATE bucket SET root = {p}, seq = seq + {p}, "
                 f"listed_root = CASE WHEN listed_root = {p} THEN {p} ELSE listed_root END "
-                f"WHERE name = {p} AND root = {p} RETURNING seq, listed_root, space",
+                f"WHERE name = {p} AND root = {p}",
                 (final, len(steps), listed_if, final, name, str(expected)),
-            ).fetchall()
-            if len(swapped) != 1:
+            )
+            if cursor.rowcount != 1:
                 return None
-            seq, listed_root, space = swapped[0]
             for step in steps:
                 if step.consume_upload is None:
                     continue
@@ -286,6 +287,9 @@ class Registry:
                     tx.rollback()
                     return None
                 self.db.execute_sql(f"DELETE FROM upload_part WHERE upload_id = {p}", (step.consume_upload,))
+            seq, listed_root, space = self.db.execute_sql(
+                f"SELECT seq, listed_root, space FROM bucket WHERE name = {p}", (name,)
+            ).fetchone()
             first = int(seq) - len(steps) + 1
             listing_current = keeps_listing and listed_root == final
             history: list[tuple[object, ...]] = []
