@@ -230,10 +230,11 @@ def put_large_ceilings_mb_s(client_cpu_s: float) -> tuple[float, float]:
     mb = (LARGE_MIB << 20) / 1e6
     cores = os.cpu_count() or 1
     server = mb * (md5 + 3 * sha)
-    hashing_only = mb / (mb * sha + max(mb * md5, server / cores))
-    client_rest = max(0.0, client_cpu_s - mb * sha)
-    with_client = mb / (mb * sha + max(mb * md5, (client_rest + server) / cores))
-    return hashing_only, with_client
+
+    def ceiling(client_besides_hash_s: float) -> float:
+        return mb / (mb * sha + max(mb * md5, (client_besides_hash_s + server) / cores))
+
+    return ceiling(0.0), ceiling(max(0.0, client_cpu_s - mb * sha))
 
 
 def put_latencies(s3: Any, prefix: str) -> list[float]:

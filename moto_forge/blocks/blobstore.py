@@ -70,6 +70,13 @@ def start_writeback(fd: int, offset: int, length: int) -> None:
         SYNC_FILE_RANGE(fd, offset, length, SYNC_FILE_RANGE_WRITE)
 
 
+def write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
+    """Write all of ``data`` to ``fd`` (looping over short writes)."""
+    with memoryview(data) as view:
+        while view:
+            view = view[os.write(fd, view) :]
+
+
 def fsync_path(path: str) -> None:
     """fsync a file or a directory (its entries) by path."""
     fd = os.open(path, os.O_RDONLY)
@@ -223,9 +230,7 @@ class LocalBlobStore:
         data = self.fetch_missing(name)
         fd, path = self.new_temp()
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_all(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)

@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from moto_forge.blocks.blobstore import BlobStore, start_writeback
+from moto_forge.blocks.blobstore import BlobStore, start_writeback, write_all
 from moto_forge.blocks.index import ShardIndex, encode_index
 from moto_forge.errors import StorageError
 from moto_forge.ipld.car import CarWriter
@@ -43,13 +43,6 @@ while they stream in, so the final sync is short)."""
 WRITE_BUFFER_BYTES = 64 << 10
 """Writes smaller than this are gathered in memory and reach the file together (a small
 object's CAR is one ``write`` instead of two per block)."""
-
-
-def write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
-    """Write all of ``data`` to ``fd`` (looping over short writes)."""
-    with memoryview(data) as view:
-        while view:
-            view = view[os.write(fd, view) :]
 
 
 class _File:
