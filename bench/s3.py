@@ -7,13 +7,17 @@ moto_server (for times, moto_server / moto_forge: above 1 means moto_forge
 is better either way), plus each server's peak RSS.  Results also go to
 ``bench/results/s3.json``.  ``BENCH_QUICK=1`` shrinks every workload.
 
+A third endpoint, the floor (``bench/floor.py``: in memory, only the hashes
+moto_forge's formats require), takes the same workload in the same rotation.
+Its figure over moto_server's, ``best_ratio``, is the most any server could
+show against moto_server through this client on this machine in this run.
+
 boto3 runs with checksums off (``when_required``), as the reference figures
 in issue #7 were measured.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -29,7 +33,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from bench.clients import s3_client
 
@@ -89,6 +93,7 @@ class Server:
 
 FORGE_SERVE = [sys.executable, "-m", "moto_forge.cli", "serve", "--quiet", "--data-dir"]
 MOTO_SERVE = [sys.executable, "-m", "moto.server", "-p"]
+FLOOR_SERVE = [sys.executable, "-m", "bench.floor"]
 
 
 WORKDIR = tempfile.mkdtemp(prefix="moto-forge-bench-", dir=os.environ.get("BENCH_TMP"))
@@ -97,7 +102,11 @@ WORKDIR = tempfile.mkdtemp(prefix="moto-forge-bench-", dir=os.environ.get("BENCH
 
 def start_servers() -> list[Server]:
     data_dir = tempfile.mkdtemp(prefix="forge-", dir=WORKDIR)
-    return [Server("moto_forge", [*FORGE_SERVE, data_dir, "--port"]), Server("moto_server", MOTO_SERVE)]
+    return [
+        Server("moto_forge", [*FORGE_SERVE, data_dir, "--port"]),
+        Server("moto_server", MOTO_SERVE),
+        Server("floor", FLOOR_SERVE),
+    ]
 
 
 def own_cpu_seconds() -> float:
@@ -176,7 +185,6 @@ def listing(server: Server) -> dict[str, float]:
 
         runs = 1 if stage > 20_000 else REPEAT
         out[f"list_full_{stage}_s"] = statistics.median(timed(full) for _ in range(runs))
-        out[f"list_full_{stage}_parse_only_s"] = parse_only(server, "listing", stage)
         out[f"list_page_prefix_{stage}_ms"] = 1000 * statistics.median(
             timed(lambda: s3.list_objects_v2(Bucket="listing", Prefix="p/", MaxKeys=1000)) for _ in range(5)
         )
@@ -184,57 +192,6 @@ def listing(server: Server) -> dict[str, float]:
         have += LATENCY_PUTS
         out[f"put_latency_{stage}_keys_ms"] = 1000 * statistics.median(latencies)
     return out
-
-
-def parse_only(server: Server, bucket: str, keys: int) -> float:
-    """Seconds boto3's own parsing of a full listing of ``keys`` keys takes, with no server
-    and no network: this server's first 1 000-key page (as boto3 asks for it), parsed once
-    per page by botocore's response parser.  No listing through boto3 can be faster."""
-    from urllib.request import urlopen
-
-    import botocore.parsers
-    import botocore.session
-
-    with urlopen(f"{server.url}/{bucket}?list-type=2&encoding-type=url&max-keys=1000", timeout=60) as reply:
-        page = reply.read()
-    output = botocore.session.get_session().get_service_model("s3").operation_model("ListObjectsV2").output_shape
-    parser = botocore.parsers.create_parser("rest-xml")
-    pages = -(-keys // 1000)
-    return timed(
-        lambda: [parser.parse({"body": page, "headers": {}, "status_code": 200}, output) for _ in range(pages)]
-    )
-
-
-def hash_seconds_per_mb(size: int = 64 << 20) -> tuple[float, float]:
-    """Seconds one thread takes to SHA-256 and to MD5 one MB on this machine."""
-    data = os.urandom(size)
-    sha = timed(lambda: hashlib.sha256(data).digest())
-    md5 = timed(lambda: hashlib.md5(data).digest())
-    return sha / (size / 1e6), md5 / (size / 1e6)
-
-
-def put_large_ceilings_mb_s(client_cpu_s: float) -> tuple[float, float]:
-    """The most MB/s a boto3 PutObject of ``LARGE_MIB`` over HTTP can reach here.
-
-    The server must MD5 the body (ETag) and SHA-256 it three times (the
-    body's ``b.h`` / x-amz-content-sha256, the chunk CIDs, the CAR's own
-    name), and MD5 cannot be split.  boto3 SHA-256s the whole body (payload
-    signing) before it sends a byte, so that hash runs alone.  First figure:
-    hashing the only cost, the server's hashes spread perfectly over the
-    cores.  Second: the rest of the client's measured CPU for the PUT
-    (``client_cpu_s``: botocore, the sends) on the same cores as the
-    server's hashing.  Sockets, disk and Python on the server cost more on
-    top of both.
-    """
-    sha, md5 = hash_seconds_per_mb()
-    mb = (LARGE_MIB << 20) / 1e6
-    cores = os.cpu_count() or 1
-    server = mb * (md5 + 3 * sha)
-
-    def ceiling(client_besides_hash_s: float) -> float:
-        return mb / (mb * sha + max(mb * md5, (client_besides_hash_s + server) / cores))
-
-    return ceiling(0.0), ceiling(max(0.0, client_cpu_s - mb * sha))
 
 
 def put_latencies(s3: Any, prefix: str) -> list[float]:
@@ -326,7 +283,8 @@ def main() -> None:
 
     try:
         for run in range(REPEAT):
-            for server in servers if run % 2 == 0 else reversed(servers):
+            shift = run % len(servers)  # each server takes each place in the rotation
+            for server in servers[shift:] + servers[:shift]:
                 for name, value in workloads(server, run).items():
                     samples[server.name].setdefault(name, []).append(value)
                 keep()
@@ -338,65 +296,66 @@ def main() -> None:
     finally:
         for server in servers:
             server.stop()
-    for server in servers:
-        for name, value in huge(server.name).items():
-            samples[server.name][name] = [value]
+    for name in ("moto_forge", "moto_server"):  # the floor would only hold 1 GiB in memory
+        for measure, value in huge(name).items():
+            samples[name][measure] = [value]
         keep()
     medians = {s: {k: statistics.median(v) for k, v in m.items()} for s, m in samples.items()}
-    rows = []
-    for name in medians["moto_forge"]:
-        ours, theirs = medians["moto_forge"][name], medians["moto_server"][name]
-        if name in NOT_COMPARED or name.endswith("_parse_only_s"):
-            ratio = float("nan")
-        else:
-            ratio = ours / theirs if name in HIGHER_IS_BETTER else theirs / ours
-        rows.append((name, ours, theirs, ratio))
-    rows.append(("peak_rss_mib", rss["moto_forge"], rss["moto_server"], rss["moto_server"] / rss["moto_forge"]))
+    rows = [row(name, medians) for name in medians["moto_forge"]]
+    # the floor holds every body in memory: its RSS is no bound for anyone
+    rss_ratio = rss["moto_server"] / rss["moto_forge"]
+    rows.append(Row("peak_rss_mib", rss["moto_forge"], rss["moto_server"], rss["floor"], rss_ratio, float("nan")))
     own = medians["moto_forge"]
     first, last = LIST_STAGES[0], LIST_STAGES[-1]
     scaling = {
         f"page_cost_{last}_vs_{first}": own[f"list_page_prefix_{last}_ms"] / own[f"list_page_prefix_{first}_ms"],
         f"put_latency_{last}_vs_{first}": own[f"put_latency_{last}_keys_ms"] / own[f"put_latency_{first}_keys_ms"],
     }
-    theirs = medians["moto_server"]
-    cores = os.cpu_count() or 1
-    large_ceilings = put_large_ceilings_mb_s(own["put_large_client_cpu_s"])
-    mid = LIST_STAGES[1]
-    bounds = {
-        # the best ratio any server could show against moto_server's figure, given client-side costs
-        f"list_full_{mid}_best_ratio": theirs[f"list_full_{mid}_s"] / own[f"list_full_{mid}_parse_only_s"],
-        "put_large_best_ratio": large_ceilings[0] / theirs["put_large_mb_s"],
-        "put_large_best_ratio_at_this_client_cpu": large_ceilings[1] / theirs["put_large_mb_s"],
-        "put_small_8_clients_best_ratio_at_this_server_cpu": cores
-        / (own["put_small_8_clients_server_cpu_ms"] + own["put_small_8_clients_client_cpu_ms"])
-        * 1000
-        / theirs["put_small_8_clients_objs_s"],
-        # the 8 clients are threads of this one process: under one GIL their own CPU per PUT
-        # caps the rate at 1 / client CPU, whatever the server
-        "put_small_8_clients_best_ratio_at_this_client_cpu": 1000
-        / own["put_small_8_clients_client_cpu_ms"]
-        / theirs["put_small_8_clients_objs_s"],
-    }
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"moto_forge vs moto_server ({machine}; {REPEAT} runs, medians; ratio > 1 = moto_forge better)")
-    print(f"{'measure':32s} {'moto_forge':>12s} {'moto_server':>12s} {'ratio':>8s}")
-    for name, ours, theirs, ratio in rows:
-        print(f"{name:32s} {ours:12.2f} {theirs:12.2f} {ratio:8.2f}")
+    print("floor: bench/floor.py, in memory, only the hashes moto_forge's formats require;")
+    print("best ratio: the floor against moto_server, the most any server could show in this run")
+    print(f"{'measure':34s} {'moto_forge':>11s} {'moto_server':>11s} {'floor':>11s} {'ratio':>7s} {'best':>7s}")
+    for r in rows:
+        figures = f"{r.moto_forge:11.2f} {r.moto_server:11.2f} {r.floor:11.2f} {r.ratio:7.2f} {r.best_ratio:7.2f}"
+        print(f"{r.measure:34s} {figures}")
     print("moto_forge against itself (lower is better):")
     for name, value in scaling.items():
-        print(f"{name:32s} {value:12.2f}")
-    print("bounds from the client's own costs (see bench/s3.py: parse_only, put_large_ceilings_mb_s):")
-    for name, value in bounds.items():
-        print(f"{name:50s} {value:8.2f}")
+        print(f"{name:34s} {value:11.2f}")
     RESULTS.mkdir(exist_ok=True)
     payload = {
         "machine": machine,
         "quick": QUICK,
-        "rows": [dict(zip(["measure", "moto_forge", "moto_server", "ratio"], r, strict=True)) for r in rows],
+        "rows": [r._asdict() for r in rows],
         "scaling": scaling,
-        "bounds": bounds,
     }
     (RESULTS / "s3.json").write_text(json.dumps(payload, indent=2) + "\n")
+
+
+class Row(NamedTuple):
+    measure: str
+    moto_forge: float
+    moto_server: float
+    floor: float
+    ratio: float
+    """moto_forge against moto_server; above 1 means moto_forge is better."""
+    best_ratio: float
+    """The floor against moto_server: the most any server could show."""
+
+
+def row(measure: str, medians: dict[str, dict[str, float]]) -> Row:
+    """One measure's medians, with both ratios oriented so that above 1 is better
+    (rates: ours / theirs; times: theirs / ours).  No ratio for measures of the client,
+    nor for the floor where it did not run."""
+    ours, theirs = medians["moto_forge"][measure], medians["moto_server"][measure]
+    floor = medians["floor"].get(measure, float("nan"))
+
+    def better(a: float, b: float) -> float:
+        if measure in NOT_COMPARED:
+            return float("nan")
+        return a / b if measure in HIGHER_IS_BETTER else b / a
+
+    return Row(measure, ours, theirs, floor, better(ours, theirs), better(floor, theirs))
 
 
 if __name__ == "__main__":
