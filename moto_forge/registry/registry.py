@@ -378,23 +378,20 @@ class Registry:
         bucket: str | None = None,
         space: str | None = None,
     ) -> None:
-        """Record each blob (with the root it was stored for) and its block locations: one
-        INSERT for all blob rows and one per few hundred block rows; an index blob also
-        gets an outbox row when Forge shipping is on."""
-        p = self.db.param
+        """Record each blob (with the root it was stored for) and its block locations, and
+        an outbox row for each index blob when Forge shipping is on: one INSERT per table
+        for each few hundred rows."""
+        outbox_rows: list[tuple[object, ...]] = []
         blob_rows: list[tuple[object, ...]] = []
         block_rows: list[tuple[object, ...]] = []
         for blob, root in blobs:
             if self.outbox and blob.kind == "index" and blob.shard is not None:
-                self.db.execute_sql(
-                    f"INSERT INTO outbox (bucket, root, car, {self._quote('index')}, created, attempts, space) "
-                    f"VALUES ({p}, {p}, {p}, {p}, {p}, 0, {p})",
-                    (bucket, str(root) if root else None, blob.shard, blob.multihash, now, space),
-                )
+                outbox_rows.append((bucket, str(root) if root else None, blob.shard, blob.multihash, now, 0, space))
             blob_rows.append(
                 (blob.multihash, blob.size, blob.kind, str(blob.root) if blob.root else None, blob.shard, now)
             )
             block_rows.extend((bytes(loc.cid), loc.blob, loc.offset, loc.length) for loc in blob.locations)
+        self._insert("outbox", f"bucket, root, car, {self._quote('index')}, created, attempts, space", outbox_rows)
         self._insert("blob", "multihash, size, kind, root, shard, created", blob_rows, ignore=True)
         self._insert("block", 'cid, blob, "offset", length', block_rows, ignore=True)
 

@@ -107,6 +107,28 @@ def test_swap_roots_records_every_step_in_one_transaction(registry: Registry) ->
     assert list(registry.listing_entries("b")) == []  # put, then removed, in step order
 
 
+def test_a_batch_queues_each_step_s_index_in_the_outbox_in_order(registry: Registry) -> None:
+    """Async Forge mode: each step's index blob enters the outbox with the root its
+    step produced, oldest first; other blobs do not."""
+    registry.outbox = True
+    registry.create_bucket("b", cid(0))
+    steps = [
+        RootStep(
+            cid(n),
+            f"put {n}",
+            (BlobRecord(f"zCar{n}", 9, "car", cid(n)), BlobRecord(f"zIdx{n}", 9, "index", shard=f"zCar{n}")),
+        )
+        for n in (1, 2)
+    ]
+    assert registry.swap_roots("b", cid(0), steps) == [1, 2]
+    shipped = []
+    while (entry := registry.outbox_next()) is not None:
+        shipped.append((entry.bucket, entry.root, entry.car, entry.index, entry.attempts))
+        registry.outbox_done(entry)
+    assert shipped == [("b", cid(1), "zCar1", "zIdx1", 0), ("b", cid(2), "zCar2", "zIdx2", 0)]
+    assert registry.get_bucket("b").forge_root == cid(2)  # type: ignore[union-attr]
+
+
 def test_a_step_consuming_a_missing_upload_loses_the_whole_swap(registry: Registry) -> None:
     registry.create_bucket("b", cid(0))
     registry.create_upload("u1", "b", "key", {})
