@@ -140,6 +140,15 @@ class ConflictError(StorageError):
         self.bucket = bucket
 
 
+class GcEpochChanged(StorageError):
+    """A gc sweep ran between a write reading what it references and its commit (the
+    gc fence, registry.py): the write must read its sources again."""
+
+    def __init__(self, steps: tuple[int, ...] = ()) -> None:
+        super().__init__("a garbage collection ran while this write was in progress; retry")
+        self.steps = steps
+
+
 class S3Error(ForgeError):
     """A refused request, with the S3 error code and HTTP status clients expect."""
 
@@ -310,6 +319,27 @@ class MalformedXML(S3Error):
     """The XML body is not well-formed or not what the operation takes."""
 
     code = "MalformedXML"
+    status = 400
+
+
+class MaxMessageLengthExceeded(S3Error):
+    """A request body larger than the operation accepts."""
+
+    code = "MaxMessageLengthExceeded"
+    status = 400
+
+
+class MetadataTooLarge(S3Error):
+    """User metadata (``x-amz-meta-*`` names and values) over 2 KB."""
+
+    code = "MetadataTooLarge"
+    status = 400
+
+
+class AuthorizationHeaderMalformed(S3Error):
+    """A credential scope for another region or service than this server's."""
+
+    code = "AuthorizationHeaderMalformed"
     status = 400
 
 

@@ -41,6 +41,7 @@ import socket
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wsgi import LimitedStream
 
@@ -151,7 +152,7 @@ class KeepAliveHandler(WSGIRequestHandler):
         if body is None or body.is_exhausted or (self._continued is not None and not self._continued.sent):
             return
         self.connection.settimeout(CLOSE_DRAIN_TIMEOUT)
-        with contextlib.suppress(OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError, ClientDisconnected):
             while body.read(DRAIN_LIMIT):
                 pass
 
@@ -261,4 +262,7 @@ class KeepAliveHandler(WSGIRequestHandler):
                 self.wfile.flush()
             return
         if not self.close_connection and self._body is not None and not self._body.is_exhausted:
-            self._body.exhaust()
+            try:
+                self._body.exhaust()
+            except (ClientDisconnected, OSError):  # the client left mid-body: nothing more to read
+                self.close_connection = True

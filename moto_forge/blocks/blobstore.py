@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import errno
 import filecmp
 import os
 import tempfile
@@ -86,6 +87,27 @@ def fsync_path(path: str) -> None:
         os.close(fd)
 
 
+RESERVE_BYTES = 4 << 20
+"""Space kept aside in ``<root>/reserve`` so that deletes and gc, which each write a
+little (a new MST path, registry pages), still run on a full disk: deleting is how
+space comes back."""
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is a full disk (ENOSPC, or SQLite's "disk is full")."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return True
+        text = str(seen)
+        if "No space left on device" in text or "disk is full" in text:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 class LocalBlobStore:
     """Blobs as files: ``<root>/blobs/<last 2 chars>/<multihash string>``.
 
@@ -108,6 +130,36 @@ class LocalBlobStore:
         self._lock = threading.Lock()
         self._folders: set[str] = set()
         """Blob folders known to exist."""
+
+    @property
+    def reserve_path(self) -> str:
+        return os.path.join(self.root, "reserve")
+
+    def keep_reserve(self) -> bool:
+        """Set :data:`RESERVE_BYTES` aside (if not already) when there is room; whether it is."""
+        if os.path.exists(self.reserve_path):
+            return True
+        temp = self.reserve_path + ".part"
+        try:
+            fd = os.open(temp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+            try:
+                os.posix_fallocate(fd, 0, RESERVE_BYTES)
+            finally:
+                os.close(fd)
+            os.rename(temp, self.reserve_path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            return False
+        return True
+
+    def release_reserve(self) -> bool:
+        """Give the reserved space back (a delete or gc on a full disk); whether there was any."""
+        try:
+            os.unlink(self.reserve_path)
+        except FileNotFoundError:
+            return False
+        return True
 
     def path(self, name: str) -> str:
         if not name or "/" in name or name.startswith("."):

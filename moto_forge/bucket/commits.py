@@ -22,13 +22,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from moto_forge.blocks import PendingCar
-from moto_forge.registry import ListingChanges
+from moto_forge.registry import ListingChanges, SharedBlocks
 
 if TYPE_CHECKING:
     from moto_forge.mst import MST
 
 MAX_BATCH = 64
 """Requests decided together at most (bounds the work, and the wait, of one lock hold)."""
+
+
+MAX_EPOCH_RETRIES = 5
+"""Times a write that references blocks outside its own CAR (a copy) reads them again
+because a gc sweep ran in between, before it gives up (503)."""
 
 
 @dataclass(eq=False)
@@ -42,6 +47,8 @@ class CommitRequest:
     mark: tuple[int, int, Any]
     consume_upload: str | None = None
     listing: ListingChanges | None = None
+    shared: SharedBlocks | None = None
+    """Blocks the write references outside its CAR and the bucket's tree (registry.py, the gc fence)."""
     outcome: Any = field(default=None)
     """``None`` until decided; then the write's result or the exception it failed with."""
 

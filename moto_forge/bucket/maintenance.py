@@ -5,16 +5,24 @@ every root younger than ``keep_days``; gc prunes older history rows, then
 deletes every blob none of whose located blocks a kept root (or an upload in
 progress) reaches, and blob or temporary files the registry never recorded
 that are older than ``grace_seconds`` (writes a crash interrupted).
+
+Concurrency: gc runs beside live servers.  The deciding half runs inside the
+registry's gc fence (registry.py): no write commits while it re-reads the kept
+roots and chooses what to delete, and a write that read a copy source before the
+fence fails its commit and reads it again (``GcEpochChanged``), so no root
+committed after the fence can reach a deleted blob.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from moto_forge.blocks.blobstore import disk_full
 from moto_forge.bucket.walk import OnError, part_blocks, reachable
 from moto_forge.errors import BlockError, ForgeError, StorageError
 from moto_forge.ipld.cid import CID
@@ -137,16 +145,91 @@ def gc(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> GcReport:
+    """:func:`collect`; on a full disk, with the blob store's reserve given back first (its
+    registry transaction needs a little space), and the reserve set aside again after."""
+    try:
+        report = collect(service, retention, grace_seconds, dry_run, progress)
+    except StorageError as exc:
+        if not disk_full(exc) or not service.blobs.release_reserve():
+            raise
+        report = collect(service, retention, grace_seconds, dry_run, progress)
+    service.blobs.keep_reserve()
+    return report
+
+
+def collect(
+    service: BucketService,
+    retention: Retention = Retention(),
+    grace_seconds: float = 3600.0,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> GcReport:
     """Apply ``retention`` and delete what no kept root reaches (see the module doc).
+
+    Safe beside running servers: the mark walks every kept root while writes go on;
+    then, inside the registry's gc fence (no write commits meanwhile, and writes that
+    read a copy source before it must read it again), the kept roots and uploads are
+    read again, only what is new since is walked, history is pruned, and the blobs
+    nothing reaches (and not waiting in the Forge outbox) lose their registry rows.
+    Their files are deleted after the fence, when nothing can reach them any more.
 
     Refuses (raises) if any kept root cannot be walked completely: deleting
     with an unknown reachable set could destroy live data.
     """
     report = GcReport()
     now = time.time()
+    live: set[CID] = set()
+    _mark(service, retention, now, live, progress, None)  # the long walk, beside writers
+    fence = contextlib.nullcontext(0) if dry_run else service.registry.gc_fence()
+    doomed: list[str] = []
+    with fence:
+        report.history_pruned = _mark(service, retention, now, live, progress, not dry_run)
+        report.reachable_blocks = len(live)
+        blobs = service.registry.list_blobs()
+        recorded = {blob.multihash for blob in blobs}
+        shipping = service.registry.outbox_blobs()
+        indexes: dict[str, list[str]] = {}
+        for blob in blobs:
+            if blob.shard is not None:
+                indexes.setdefault(blob.shard, []).append(blob.multihash)
+        for blob in blobs:
+            if blob.kind != "car" or blob.multihash in shipping:
+                continue
+            if any(cid in live for cid in service.registry.blocks_in(blob.multihash)):
+                continue
+            report.blobs_deleted += 1
+            report.bytes_freed += blob.size
+            if not dry_run:
+                service.registry.forget_blob(blob.multihash)
+                doomed += [blob.multihash, *indexes.get(blob.multihash, [])]
+        for name in list(service.blobs.names()):
+            if name not in recorded and now - _mtime(service.blobs.path(name), now) > grace_seconds:
+                report.orphans_deleted += 1
+                doomed.append(name)
+    if not dry_run:
+        for name in doomed:
+            service.blobs.delete(name)
+        for path in service.blobs.temp_files():
+            if now - _mtime(path, now) > grace_seconds:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+    return report
+
+
+def _mark(
+    service: BucketService,
+    retention: Retention,
+    now: float,
+    live: set[CID],
+    progress: Progress | None,
+    prune: bool | None,
+) -> int:
+    """Add to ``live`` every block the roots ``retention`` keeps and the uploads in progress
+    reach (walking only what ``live`` lacks); with ``prune``, delete the other history rows
+    (``None``: do not count them either).  Return the history rows pruned (or prunable)."""
     store = service.store
     loader = NodeLoader(store)
-    live: set[CID] = set()
+    pruned = 0
     for bucket in service.registry.list_buckets():
         history = service.registry.history(bucket.name)
         keep = retention.kept(history, now) | {bucket.seq}
@@ -155,40 +238,19 @@ def gc(
                 for _ in reachable(store, loader, record.root, live):
                     if progress is not None:
                         progress(len(live))
-        if not dry_run:
-            report.history_pruned += service.registry.prune_history(bucket.name, keep)
-        else:
-            report.history_pruned += len(history) - len([r for r in history if r.seq in keep])
+        if prune:
+            pruned += service.registry.prune_history(bucket.name, keep)
+        elif prune is not None:
+            pruned += len([r for r in history if r.seq not in keep])
     for part_root in service.registry.part_roots():
         for _ in part_blocks(store, part_root, live):
             pass
-    report.reachable_blocks = len(live)
+    return pruned
 
-    blobs = service.registry.list_blobs()
-    recorded = {blob.multihash for blob in blobs}
-    indexes: dict[str, list[str]] = {}
-    for blob in blobs:
-        if blob.shard is not None:
-            indexes.setdefault(blob.shard, []).append(blob.multihash)
-    for blob in blobs:
-        if blob.kind != "car":
-            continue
-        if any(cid in live for cid in service.registry.blocks_in(blob.multihash)):
-            continue
-        report.blobs_deleted += 1
-        report.bytes_freed += blob.size
-        if not dry_run:
-            service.registry.forget_blob(blob.multihash)
-            for name in [blob.multihash, *indexes.get(blob.multihash, [])]:
-                service.blobs.delete(name)
-    for name in list(service.blobs.names()):
-        if name in recorded:
-            continue
-        if now - os.path.getmtime(service.blobs.path(name)) > grace_seconds:
-            report.orphans_deleted += 1
-            if not dry_run:
-                service.blobs.delete(name)
-    for path in service.blobs.temp_files():
-        if now - os.path.getmtime(path) > grace_seconds and not dry_run:
-            os.unlink(path)
-    return report
+
+def _mtime(path: str, default: float) -> float:
+    """A file's modification time (``default``, i.e. "just now", if it is already gone)."""
+    try:
+        return os.path.getmtime(path)
+    except FileNotFoundError:
+        return default

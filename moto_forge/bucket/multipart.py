@@ -11,8 +11,10 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from moto_forge.blocks import PendingCar
+from moto_forge.bucket.commits import MAX_EPOCH_RETRIES
 from moto_forge.errors import (
     EntityTooSmall,
+    GcEpochChanged,
     InvalidArgument,
     InvalidPart,
     InvalidPartOrder,
@@ -125,15 +127,24 @@ class MultipartUploads:
     ) -> PartRecord:
         """A part from (a range of) another object.  A whole single-PUT source reuses its
         chunk index as is; anything else is re-chunked from verified source bytes."""
-        source, _ = self.service.head_object(src_bucket, src_key)
-        body = source.body
-        if byte_range is None and body.format == FIXED_V1 and body.md5 is not None:
+        for _ in range(MAX_EPOCH_RETRIES):
+            epoch = self.service.registry.gc_epoch()  # before the source is read (the gc fence)
+            source, _ = self.service.head_object(src_bucket, src_key)
+            body = source.body
+            if not (byte_range is None and body.format == FIXED_V1 and body.md5 is not None):
+                break
             check_part_number(part_number)
             self.get(bucket, upload_id)
             part = PartRecord(part_number, body.size, body.md5.hex(), body.root, {}, self.service.clock())
-            if not self.service.registry.put_part(upload_id, part, []):
-                raise NoSuchUpload("The specified upload does not exist.", UploadId=upload_id)
+            try:
+                shared = self.service.shared_body(epoch, source)
+                if not self.service.registry.put_part(upload_id, part, [], shared):
+                    raise NoSuchUpload("The specified upload does not exist.", UploadId=upload_id)
+            except GcEpochChanged:
+                continue
             return part
+        else:
+            raise GcEpochChanged()
         start, end = byte_range if byte_range is not None else (0, body.size)
         stream = _Chain(self.service.read_body(source, start, end))
         return self.upload_part(bucket, upload_id, part_number, stream)

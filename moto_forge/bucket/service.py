@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from moto_forge.blocks import BlockStore, LocalBlobStore, PendingCar, StoredCar
-from moto_forge.bucket.commits import CommitQueue, CommitRequest
+from moto_forge.blocks.blobstore import disk_full
+from moto_forge.bucket.commits import MAX_EPOCH_RETRIES, CommitQueue, CommitRequest
 from moto_forge.bucket.listing import ListPage, list_page
 from moto_forge.bucket.multipart import MultipartUploads
 from moto_forge.bucket.names import check_bucket_name
@@ -42,6 +43,7 @@ from moto_forge.errors import (
     BucketAlreadyOwnedByYou,
     BucketNotEmpty,
     ConflictError,
+    GcEpochChanged,
     InvalidKeyError,
     InvalidRange,
     KeyTooLong,
@@ -51,17 +53,27 @@ from moto_forge.errors import (
     NoSuchSnapshot,
     NoSuchUpload,
     PreconditionFailed,
+    StorageError,
 )
 from moto_forge.ipld.blocks import MemoryBlocks
 from moto_forge.ipld.cid import CID
 from moto_forge.mst import MST, NodeLoader, key_bytes
 from moto_forge.objects import FIXED_V1, Body, ChunkedBody, ObjectManifest, chunk_stream, spans
-from moto_forge.objects.body import Span
+from moto_forge.objects.body import Span, iter_links
 from moto_forge.objects.chunker import DEFAULT_CHUNK_SIZE, Checksummer, Readable
-from moto_forge.registry import BucketRecord, ListingChanges, ListingEntry, Registry, RootStep, default_url
+from moto_forge.registry import (
+    BucketRecord,
+    ListingChanges,
+    ListingEntry,
+    Registry,
+    RootStep,
+    SharedBlocks,
+    default_url,
+)
 
 EMPTY_ROOT = MST.empty(MemoryBlocks()).root
 MAX_CAS_ATTEMPTS = 50
+
 """Lost compare-and-swaps in a row before a write gives up with :class:`ConflictError`."""
 
 
@@ -159,7 +171,9 @@ class BucketService:
         """The service over ``data_dir`` (blobs) and a registry (SQLite in ``data_dir`` by default)."""
         os.makedirs(data_dir, exist_ok=True)
         registry = Registry(registry_url or default_url(data_dir))
-        return cls(registry, LocalBlobStore(data_dir), **options)  # type: ignore[arg-type]
+        blobs = LocalBlobStore(data_dir)
+        blobs.keep_reserve()
+        return cls(registry, blobs, **options)  # type: ignore[arg-type]
 
     def timestamp(self) -> int:
         """A manifest's ``t``: now in whole seconds, rounded *up*, so an object is never older
@@ -177,17 +191,26 @@ class BucketService:
     def create_bucket(self, name: str, space: str | None = None) -> BucketRecord:
         """Create an empty bucket owned by ``space`` (``None``: the server's own space)."""
         check_bucket_name(name)
-        with PendingCar(self.blobs) as pending:
-            root, blocks = MST.empty(self.store).commit()
-            for cid, data in blocks:
-                pending.add(cid, data)
-            stored = self.finish(pending, root, space)
-            self.registry.add_blobs(stored.records, space)
-        if not self.registry.create_bucket(name, root, empty=True, space=space):
-            raise BucketAlreadyOwnedByYou(
-                "Your previous request to create the named bucket succeeded and you already own it.", BucketName=name
-            )
-        return self.head_bucket(name)
+        for _ in range(MAX_EPOCH_RETRIES):
+            shared = SharedBlocks(self.registry.gc_epoch())  # the root's row may be an older blob's
+            with PendingCar(self.blobs) as pending:
+                root, blocks = MST.empty(self.store).commit()
+                for cid, data in blocks:
+                    pending.add(cid, data)
+                stored = self.finish(pending, root, space)
+                shared = dataclasses.replace(shared, cids=(root,))
+                self.registry.add_blobs(stored.records, space)
+                try:
+                    created = self.registry.create_bucket(name, root, empty=True, space=space, shared=shared)
+                except GcEpochChanged:
+                    continue
+            if not created:
+                raise BucketAlreadyOwnedByYou(
+                    "Your previous request to create the named bucket succeeded and you already own it.",
+                    BucketName=name,
+                )
+            return self.head_bucket(name)
+        raise GcEpochChanged()
 
     def head_bucket(self, name: str) -> BucketRecord:
         record = self.registry.get_bucket(name)
@@ -330,8 +353,13 @@ class BucketService:
         pending: PendingCar | None = None,
         consume_upload: str | None = None,
         listing: ListingChanges | None = None,
+        shared: SharedBlocks | None = None,
     ) -> WriteResult:
         """Apply ``mutate`` to the bucket's current tree and commit it (see the module doc).
+
+        ``shared``: the blocks ``mutate`` references outside its CAR and the bucket's
+        tree (a copy's source body); the write fails with :class:`GcEpochChanged` if a
+        gc sweep ran since they were read and took any of them.
 
         ``mutate`` may add blocks to the CAR it is given (a manifest); on a
         retry they are rewound and it runs again on the new root.  When the
@@ -344,7 +372,7 @@ class BucketService:
         """
         car = pending or PendingCar(self.blobs)
         try:
-            request = CommitRequest(operation, mutate, car, car.mark(), consume_upload, listing)
+            request = CommitRequest(operation, mutate, car, car.mark(), consume_upload, listing, shared)
             result: WriteResult = self._queue(bucket).run(request, lambda batch: self._decide(bucket, batch))
             return result
         finally:
@@ -398,10 +426,27 @@ class BucketService:
             if changed:
                 stored = self._store_all([(request.car, new_root) for request, _, new_root in changed], record.space)
                 steps = [
-                    RootStep(new_root, request.operation, tuple(car.records), request.consume_upload, request.listing)
+                    RootStep(
+                        new_root,
+                        request.operation,
+                        tuple(car.records),
+                        request.consume_upload,
+                        request.listing,
+                        request.shared,
+                    )
                     for (request, _, new_root), car in zip(changed, stored, strict=True)
                 ]
-                swapped = self.registry.swap_roots(bucket, record.root, steps)
+                try:
+                    swapped = self.registry.swap_roots(bucket, record.root, steps)
+                except GcEpochChanged as exc:  # those steps read sources a sweep may have taken
+                    stale = {id(changed[n][0]) for n in exc.steps}
+                    for request in live:
+                        if id(request) in stale:
+                            request.decide(exc)
+                    live = [request for request in live if id(request) not in stale]
+                    if not live:
+                        return
+                    continue
                 if swapped is None:
                     live = self._without_vanished_uploads(live)
                     if not live:
@@ -462,8 +507,10 @@ class BucketService:
         operation: str,
         pending: PendingCar | None = None,
         consume_upload: str | None = None,
+        shared: SharedBlocks | None = None,
     ) -> WriteResult:
-        """Set ``key`` to ``change(current manifest or None)``, atomically with the read."""
+        """Set ``key`` to ``change(current manifest or None)``, atomically with the read
+        (``shared``: see :meth:`commit`)."""
         written: list[tuple[ObjectManifest, CID]] = []
         listing = ListingChanges()
 
@@ -478,7 +525,7 @@ class BucketService:
             listing.put[:] = [listing_entry(cid, manifest)]
             return tree.put(key, cid)
 
-        result = self.commit(bucket, operation, mutate, pending, consume_upload, listing)
+        result = self.commit(bucket, operation, mutate, pending, consume_upload, listing, shared)
         manifest, cid = written[0]
         return dataclasses.replace(result, manifest=manifest, manifest_cid=cid)
 
@@ -491,6 +538,7 @@ class BucketService:
         if_match: str | None = None,
         if_none_match: str | None = None,
         consume_upload: str | None = None,
+        shared: SharedBlocks | None = None,
     ) -> WriteResult:
         """Store ``manifest`` under its key, checking ``If-Match`` / ``If-None-Match`` atomically."""
 
@@ -498,7 +546,7 @@ class BucketService:
             check_conditions(manifest.key, current, if_match, if_none_match)
             return manifest
 
-        return self.update_object(bucket, manifest.key, change, operation, pending, consume_upload)
+        return self.update_object(bucket, manifest.key, change, operation, pending, consume_upload, shared)
 
     def put_object(
         self,
@@ -546,7 +594,21 @@ class BucketService:
         """Remove ``key`` (absent keys are not an error, as in S3)."""
         check_key(key)
         listing = ListingChanges(removed=[key])
-        return self.commit(bucket, f"DeleteObject {key}", lambda tree, car: tree.delete(key), listing=listing)
+        return self._freeing(
+            lambda: self.commit(bucket, f"DeleteObject {key}", lambda tree, car: tree.delete(key), listing=listing)
+        )
+
+    def _freeing(self, delete: Callable[[], WriteResult]) -> WriteResult:
+        """Run ``delete``; on a full disk, give the blob store's reserve back and run it once
+        more (a delete writes a little, and deleting then gc is how space comes back)."""
+        try:
+            result = delete()
+        except StorageError as exc:
+            if not disk_full(exc) or not self.blobs.release_reserve():
+                raise
+            result = delete()
+        self.blobs.keep_reserve()
+        return result
 
     def delete_objects(self, bucket: str, keys: Iterable[str]) -> WriteResult:
         """Remove many keys in one commit (one CAR, one new root)."""
@@ -560,7 +622,9 @@ class BucketService:
             return tree
 
         listing = ListingChanges(removed=wanted)
-        return self.commit(bucket, f"DeleteObjects ({len(wanted)} keys)", mutate, listing=listing)
+        return self._freeing(
+            lambda: self.commit(bucket, f"DeleteObjects ({len(wanted)} keys)", mutate, listing=listing)
+        )
 
     def copy_object(
         self,
@@ -580,11 +644,24 @@ class BucketService:
         ``headers``, ``tags``) as S3's ``REPLACE`` directives ask.
         """
         check_key(dst_key)
-        source, _ = self.head_object(src_bucket, src_key, src_root)
-        changes: dict[str, object] = {"key": dst_key, "created": self.timestamp()}
-        changes.update(replace or {})
-        manifest = dataclasses.replace(source, **changes)  # type: ignore[arg-type]
-        return self.write_manifest(dst_bucket, manifest, f"CopyObject {dst_key}", None, if_match, if_none_match)
+        for _ in range(MAX_EPOCH_RETRIES):
+            epoch = self.registry.gc_epoch()  # before the source is read (the gc fence)
+            source, _ = self.head_object(src_bucket, src_key, src_root)
+            shared = self.shared_body(epoch, source)
+            changes: dict[str, object] = {"key": dst_key, "created": self.timestamp()}
+            changes.update(replace or {})
+            manifest = dataclasses.replace(source, **changes)  # type: ignore[arg-type]
+            try:
+                return self.write_manifest(
+                    dst_bucket, manifest, f"CopyObject {dst_key}", None, if_match, if_none_match, shared=shared
+                )
+            except GcEpochChanged:
+                continue
+        raise GcEpochChanged()
+
+    def shared_body(self, epoch: int, manifest: ObjectManifest) -> SharedBlocks:
+        """The blocks of ``manifest``'s body, read at gc ``epoch``, for a write that shares them."""
+        return SharedBlocks(epoch, tuple(iter_links(self.store, manifest.body.format, manifest.body.root)))
 
     def set_object_tags(self, bucket: str, key: str, tags: dict[str, str]) -> WriteResult:
         """Replace the object's tags (a new manifest over the same body)."""

@@ -13,7 +13,7 @@ from moto_forge.errors import BucketAlreadyOwnedByYou, CarHeaderError
 from moto_forge.ipld.car import CarReader, CarWriter
 from moto_forge.ipld.cid import CID
 from moto_forge.mst import Change, NodeLoader
-from moto_forge.registry import RootRecord
+from moto_forge.registry import RootRecord, SharedBlocks
 
 if TYPE_CHECKING:
     from moto_forge.bucket.service import BucketService
@@ -65,6 +65,7 @@ def import_car(service: BucketService, stream: BinaryIO, bucket: str, progress: 
     if len(reader.roots) != 1:
         raise CarHeaderError(f"an exported bucket CAR has exactly one root, this one has {len(reader.roots)}")
     root = reader.roots[0]
+    epoch = service.registry.gc_epoch()  # a sweep before the bucket exists may take its blobs
     with PendingCar(service.blobs) as car:
         for count, block in enumerate(reader, 1):
             car.add(block.cid, block.data)
@@ -73,8 +74,8 @@ def import_car(service: BucketService, stream: BinaryIO, bucket: str, progress: 
         stored = service.finish(car, root)
     service.registry.add_blobs(stored.records)
     loader = NodeLoader(service.store)
-    for cid in reachable(service.store, loader, root, set()):
-        service.store.get(cid)
-    if not service.registry.create_bucket(bucket, root, operation="Import"):
+    cids = tuple(reachable(service.store, loader, root, set()))  # every block read and verified
+    shared = SharedBlocks(epoch, cids)
+    if not service.registry.create_bucket(bucket, root, operation="Import", shared=shared):
         raise BucketAlreadyOwnedByYou("The bucket already exists", BucketName=bucket)
     return root

@@ -10,6 +10,7 @@ from moto_forge.registry.registry import (
     Registry,
     RootRecord,
     RootStep,
+    SharedBlocks,
     UploadRecord,
     default_url,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "Registry",
     "RootRecord",
     "RootStep",
+    "SharedBlocks",
     "UploadRecord",
     "default_url",
 ]

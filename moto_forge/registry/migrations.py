@@ -32,8 +32,14 @@ def _v4_outbox_space(db: peewee.Database, m: Models) -> None:
         db.execute_sql("ALTER TABLE outbox ADD COLUMN space VARCHAR(200)")
 
 
+def _v5_gc_state(db: peewee.Database, m: Models) -> None:
+    db.create_tables([m.GcState], safe=True)
+    if m.GcState.get_or_none(m.GcState.id == 1) is None:
+        m.GcState.create(id=1, epoch=0)
+
+
 MIGRATIONS: list[Callable[[peewee.Database, Models], None]] = [
-    _v1_initial, _v2_outbox, _v3_listing_index, _v4_outbox_space,
+    _v1_initial, _v2_outbox, _v3_listing_index, _v4_outbox_space, _v5_gc_state,
 ]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,4 +1,5 @@
-"""peewee models of the registry schema (version 3: version 1, the Forge outbox (2), the listing index (3)).
+"""peewee models of the registry schema (version 5: version 1, the Forge outbox (2), the listing index (3),
+the outbox space (4), the gc epoch (5)).
 
 The registry holds what content addressing cannot: which root is current
 for each bucket, the history of roots, where every block sits in which blob,
@@ -24,6 +25,7 @@ class Models(NamedTuple):
     UploadPart: Any
     Outbox: Any
     ListingEntry: Any
+    GcState: Any
 
 
 def define_models(db: peewee.Database) -> Models:
@@ -135,4 +137,11 @@ def define_models(db: peewee.Database) -> Models:
         class Meta:
             primary_key = peewee.CompositeKey("bucket", "key")
 
-    return Models(SchemaVersion, Bucket, RootHistory, Blob, Block, Upload, UploadPart, Outbox, ListingEntry)
+    class GcState(BaseModel):
+        """One row (``id`` 1): the garbage-collection epoch, raised by every gc sweep
+        (registry.py, "the gc fence")."""
+
+        id = peewee.IntegerField(primary_key=True)
+        epoch = peewee.IntegerField(default=0)
+
+    return Models(SchemaVersion, Bucket, RootHistory, Blob, Block, Upload, UploadPart, Outbox, ListingEntry, GcState)

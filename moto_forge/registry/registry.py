@@ -8,6 +8,16 @@ history row per step, the blobs and block locations each step's root needs,
 and (for multipart completion) consumes the uploads.  So a root in the
 registry, current or in history, never points at blocks the registry cannot
 locate.
+
+The gc fence: every transaction that records blobs or moves a root first reads
+the ``gc_state`` epoch (``FOR SHARE`` on PostgreSQL; SQLite serialises writers
+anyway), and a gc sweep runs inside :meth:`Registry.gc_fence`, one write
+transaction that locks that row and raises the epoch.  So no write commits while
+a sweep decides what to delete, and a write that references blocks outside its own CAR
+and its bucket's current tree (a copy source, a bucket's new empty root) passes
+them as :class:`SharedBlocks` with the epoch it read them at: if a sweep ran since
+and any of them lost its location, it fails with :class:`GcEpochChanged` instead
+of committing a reference to a deleted blob.
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ from typing import Any
 import peewee
 from playhouse.db_url import connect
 
-from moto_forge.errors import StorageError
+from moto_forge.errors import GcEpochChanged, StorageError
 from moto_forge.ipld.cid import CID
 from moto_forge.registry import listing as listing_index
 from moto_forge.registry.listing import ListingChanges, ListingEntry
@@ -89,6 +99,15 @@ class BlobRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class SharedBlocks:
+    """Blocks a write references outside its own CAR and its bucket's current tree (a copy's
+    source body), read at gc epoch ``epoch`` (:meth:`Registry.gc_epoch`)."""
+
+    epoch: int
+    cids: tuple[CID, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RootStep:
     """One write of a group commit: the root it produces (from the step before it, or
     from the swap's ``expected`` root) and what the registry records with it."""
@@ -98,6 +117,9 @@ class RootStep:
     blobs: tuple[BlobRecord, ...] = ()
     consume_upload: str | None = None
     listing: ListingChanges | None = None
+    shared: SharedBlocks | None = None
+    """What this step references beyond its CAR and the tree before it: it commits only if
+    no gc sweep ran since, or those blocks are all still located (the gc fence)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +196,52 @@ class Registry:
         except peewee.PeeweeException as exc:
             raise StorageError(f"registry {what} failed: {exc}") from exc
 
+    # ---- the gc fence (module doc) -----------------------------------------
+
+    def gc_epoch(self) -> int:
+        """The current gc epoch: pass it to a write that references blocks it read now."""
+        with self._errors("read gc epoch"):
+            row = self.db.execute_sql("SELECT epoch FROM gc_state WHERE id = 1").fetchone()
+        return int(row[0])
+
+    def _fenced(self, shared: Sequence[SharedBlocks | None] = ()) -> None:
+        """Inside a write transaction: wait out a running sweep (its lock), then raise
+        :class:`GcEpochChanged` naming (by position) each of ``shared`` that a sweep has
+        passed and that lost a block's location to it."""
+        lock = "" if self._sqlite else " FOR SHARE"
+        epoch = int(self.db.execute_sql(f"SELECT epoch FROM gc_state WHERE id = 1{lock}").fetchone()[0])
+        stale = tuple(
+            n for n, s in enumerate(shared) if s is not None and s.epoch != epoch and not self._all_located(s.cids)
+        )
+        if stale:
+            raise GcEpochChanged(stale)
+
+    def _all_located(self, cids: Sequence[CID]) -> bool:
+        wanted = list({bytes(cid) for cid in cids})
+        p = self.db.param
+        for i in range(0, len(wanted), INSERT_BATCH):
+            batch = wanted[i : i + INSERT_BATCH]
+            sql = f"SELECT COUNT(*) FROM block WHERE cid IN ({', '.join([p] * len(batch))})"
+            if int(self.db.execute_sql(sql, batch).fetchone()[0]) != len(batch):
+                return False
+        return True
+
+    @contextlib.contextmanager
+    def gc_fence(self) -> Iterator[int]:
+        """One write transaction for a gc sweep: no write commits until it ends, and the
+        epoch it yields is one more than any write saw before it."""
+        lock = "" if self._sqlite else " FOR UPDATE"
+        with self._errors("gc fence"), self._write():
+            epoch = int(self.db.execute_sql(f"SELECT epoch FROM gc_state WHERE id = 1{lock}").fetchone()[0]) + 1
+            self.db.execute_sql(f"UPDATE gc_state SET epoch = {self.db.param} WHERE id = 1", (epoch,))
+            yield epoch
+
+    def outbox_blobs(self) -> set[str]:
+        """Blobs (CARs and indexes) still waiting in the Forge outbox: gc keeps them."""
+        m = self.models
+        with self._errors("read outbox"):
+            return {name for row in m.Outbox.select(m.Outbox.car, m.Outbox.index) for name in (row.car, row.index)}
+
     def release(self) -> None:
         """Give this thread's connection back to the pool (the next query takes one again)."""
         if not self.db.is_closed():
@@ -188,13 +256,21 @@ class Registry:
     # ---- buckets -------------------------------------------------------
 
     def create_bucket(
-        self, name: str, root: CID, operation: str = "CreateBucket", empty: bool = False, space: str | None = None
+        self,
+        name: str,
+        root: CID,
+        operation: str = "CreateBucket",
+        empty: bool = False,
+        space: str | None = None,
+        shared: SharedBlocks | None = None,
     ) -> bool:
         """Create a bucket at ``root`` (history seq 0) owned by ``space``; ``False`` if it exists.
-        ``empty`` says ``root`` is the empty tree, so the (empty) listing index is current."""
+        ``empty`` says ``root`` is the empty tree, so the (empty) listing index is current.
+        ``shared``: the blocks ``root`` reaches, as the gc fence checks them."""
         m = self.models
         now = time.time()
         with self._errors("create bucket"), self._write():
+            self._fenced([shared])
             if m.Bucket.get_or_none(m.Bucket.name == name) is not None:
                 return False
             listed = str(root) if empty else None
@@ -269,6 +345,7 @@ class Registry:
         keeps_listing = all(step.listing is not None for step in steps)
         listed_if = str(expected) if keeps_listing else ""
         with self._errors("swap root"), self._write() as tx:
+            self._fenced([step.shared for step in steps])
             # (Not UPDATE ... RETURNING: SQLite has it only since 3.35, and some
             # still-supported distributions ship older.)
             cursor = self.db.execute_sql(
@@ -398,6 +475,7 @@ class Registry:
     def add_blobs(self, blobs: Iterable[BlobRecord], space: str | None = None) -> None:
         """Record blobs of ``space`` outside any root swap (new buckets, imports)."""
         with self._errors("record blobs"), self._write():
+            self._fenced()
             self._record_blobs([(blob, None) for blob in blobs], time.time(), space=space)
 
     def locate(self, cid: CID) -> BlockLocation | None:
@@ -490,10 +568,14 @@ class Registry:
             rows = m.Upload.select().where(m.Upload.bucket == bucket).order_by(m.Upload.key, m.Upload.created)
             return [_upload(r) for r in rows]
 
-    def put_part(self, upload_id: str, part: PartRecord, blobs: Iterable[BlobRecord]) -> bool:
-        """Record (or replace) a part and its blobs; ``False`` if the upload is gone."""
+    def put_part(
+        self, upload_id: str, part: PartRecord, blobs: Iterable[BlobRecord], shared: SharedBlocks | None = None
+    ) -> bool:
+        """Record (or replace) a part and its blobs; ``False`` if the upload is gone.
+        ``shared``: the part's blocks outside ``blobs`` (a copied body), as the gc fence checks them."""
         m = self.models
         with self._errors("record part"), self._write():
+            self._fenced([shared])
             upload = m.Upload.get_or_none(m.Upload.upload_id == upload_id)
             if upload is None:
                 return False

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterable
+import urllib.parse
+from collections.abc import Iterable, Iterator
 from http import HTTPStatus
 from typing import Any
 from xml.parsers.expat import ExpatError
@@ -25,21 +26,32 @@ from xml.parsers.expat import ExpatError
 from moto.core.request import Request as MotoRequest
 from moto.s3.exceptions import S3ClientError
 from moto.s3.responses import S3Response
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Request
 from werkzeug.wsgi import ClosingIterator
 
 from moto_forge.bucket.service import BucketService
 from moto_forge.errors import (
     ForgeError,
+    IncompleteBody,
     InvalidArgument,
     InvalidRequest,
     MalformedXML,
+    MaxMessageLengthExceeded,
     MethodNotAllowed,
     S3Error,
 )
 from moto_forge.ipld.cid import CID
-from moto_forge.s3 import listing, objects, tenancy, xmlcheck
-from moto_forge.s3.backend import ForgeS3Backend, read_root, request_headers, written_root
+from moto_forge.s3 import addressing, listing, objects, tenancy, xmlcheck
+from moto_forge.s3.backend import (
+    ForgeS3Backend,
+    RequestTarget,
+    current_target,
+    read_root,
+    request_headers,
+    request_target,
+    written_root,
+)
 from moto_forge.s3.errors import classify, clean_xml, error_xml, request_id
 from moto_forge.s3.tenancy import Tenancy
 
@@ -47,6 +59,11 @@ log = logging.getLogger("moto_forge.s3")
 
 ROOT_HEADER = objects.ROOT_HEADER
 ROOT_QUERY = "forge-root"
+MOTO_HOST = "s3.amazonaws.com"
+"""The Host moto is shown (its overrides here never read it: the bucket comes from the target)."""
+MAX_MOTO_BODY = xmlcheck.MAX_XML_BODY
+"""The largest body a request served by moto may carry (moto buffers bodies): its XML
+configurations, DeleteObjects of 1 000 keys and CompleteMultipartUpload of 10 000 parts fit."""
 OBJECT_SUBRESOURCES = {
     "acl", "tagging", "legal-hold", "retention", "attributes", "restore", "select", "torrent", "uploads", "uploadId",
 }  # fmt: skip
@@ -62,9 +79,26 @@ def make_response_class(backend: ForgeS3Backend) -> type[S3Response]:
     """moto's S3Response bound to our backend instead of moto's global in-memory one."""
 
     class ForgeS3Response(S3Response):
+        """moto's handlers, with the bucket and key of the request taken from the one
+        decision :meth:`S3App.target` made (moto's own Host and path parsing never runs)."""
+
         @property
         def backend(self) -> ForgeS3Backend:
             return backend
+
+        @staticmethod
+        def subdomain_based_buckets(request: Any) -> bool:
+            return False
+
+        @property
+        def is_access_point(self) -> bool:
+            return False
+
+        def parse_bucket_name_from_url(self, request: Any, url: str) -> str:
+            return current_target().target.bucket or ""
+
+        def parse_key_name(self) -> str:
+            return current_target().target.key or ""
 
     return ForgeS3Response
 
@@ -95,20 +129,22 @@ class S3App:
         self.domains = tuple(domains)
         self.authenticator = authenticator
 
-    # ---- addressing ------------------------------------------------------
+    # ---- what a request names (decided once) -----------------------------
 
-    def address(self, request: Request) -> tuple[str | None, str | None, bool]:
-        """``(bucket, key, virtual_host)`` of a request."""
-        host = (request.headers.get("Host") or "").split(":")[0].lower()
-        path = request.path  # already percent-decoded by werkzeug
-        for domain in self.domains:
-            suffix = "." + domain
-            if host.endswith(suffix) and len(host) > len(suffix):
-                return host[: -len(suffix)], path[1:] or None, True
-        parts = path[1:].split("/", 1)
-        bucket = parts[0] or None
-        key = parts[1] if len(parts) > 1 and parts[1] else None
-        return bucket, key, False
+    def target(self, request: Request) -> addressing.Target:
+        """The bucket and key ``request`` names: :func:`addressing.resolve` of its Host and raw
+        path, after checking its query (no repeated parameter, the same reading as werkzeug's)
+        and its Content-Length.  Every later step uses this value (moto included)."""
+        raw_path, raw_query = addressing.raw_path_and_query(request.environ)
+        pairs = addressing.query_pairs(raw_query)
+        if sorted((k, v or "") for k, v in pairs) != sorted(request.args.items(multi=True)):
+            raise InvalidArgument("The query string could not be read unambiguously", ArgumentName="query")
+        length = str(request.environ.get("CONTENT_LENGTH") or "")
+        if length and not (length.isdigit() and len(length) <= 19):
+            raise InvalidArgument(f"Content-Length {length[:40]!r} is not one non-negative number",
+                                  ArgumentName="Content-Length")  # fmt: skip
+        host = addressing.parse_host(request.headers.get("Host"))
+        return addressing.resolve(host, addressing.decode_path(raw_path), self.domains)
 
     # ---- WSGI ------------------------------------------------------------
 
@@ -118,11 +154,15 @@ class S3App:
         read_token = read_root.set(None)
         written_token = written_root.set(None)
         headers_token = request_headers.set(dict(request.headers))
+        target_token = request_target.set(None)
         principal_token = tenancy.principal.set(tenancy.UNCHECKED)
         try:
             response = self._handle(request, environ)
         except ForgeError as exc:
             response = self._error(exc, request, rid)
+        except ClientDisconnected:  # the client went away mid-body: its problem, not a server error
+            log.info("client disconnected during %s %s", request.method, request.path)
+            response = self._error(IncompleteBody("The request body ended early"), request, rid)
         except S3ClientError as exc:  # raised by moto's own parsing
             response = objects.Response(
                 400, {"Content-Type": "application/xml"}, [error_xml(exc.code, exc.message, rid)]
@@ -138,6 +178,7 @@ class S3App:
             read_root.reset(read_token)
             written_root.reset(written_token)
             request_headers.reset(headers_token)
+            request_target.reset(target_token)
             tenancy.principal.reset(principal_token)
         headers = dict(response.headers)
         headers["x-amz-request-id"] = rid
@@ -151,9 +192,14 @@ class S3App:
                 # A known length keeps the connection alive (no chunked encoding, no close).
                 headers["Content-Length"] = str(sum(len(piece) for piece in body))
         start_response(f"{response.status} {_reason(response.status)}", list(headers.items()))
-        # The registry connection this request thread took goes back to the pool once the
-        # body (which may read blocks while it streams) has been sent.
-        return ClosingIterator(body, self.service.registry.release)
+        # No registry connection is held while the client reads: the one this thread took
+        # goes back to the pool now, and after each piece a streamed body produced.
+        release = self.service.registry.release
+        release()
+        if isinstance(body, (list, tuple)):
+            return body
+        callbacks = [release, *([body.close] if hasattr(body, "close") else [])]
+        return ClosingIterator(_releasing(body, release), callbacks)
 
     def _error(self, exc: ForgeError, request: Request, rid: str) -> objects.Response:
         code, status, message, details = classify(exc)
@@ -163,28 +209,39 @@ class S3App:
         return objects.Response(status, {"Content-Type": "application/xml"}, [body])
 
     def _handle(self, request: Request, environ: dict[str, Any]) -> objects.Response:
-        bucket, key, virtual = self.address(request)
+        target = self.target(request)
+        bucket, key = target.bucket, target.key
+        method = request.method
+        if bucket is None and method not in ("GET", "HEAD"):
+            raise MethodNotAllowed("The specified method is not allowed against this resource.", Method=method)
+        copy_header = request.headers.get("x-amz-copy-source")
+        copy_source = addressing.parse_copy_source(copy_header) if copy_header is not None else None
+        if copy_source is not None and (key is None or method != "PUT"):
+            raise InvalidArgument("x-amz-copy-source is only for CopyObject and UploadPartCopy",
+                                  ArgumentName="x-amz-copy-source")  # fmt: skip
+        if copy_source is not None and "x-amz-copy-source-range" in request.headers:
+            addressing.parse_copy_range(request.headers["x-amz-copy-source-range"])
+        request_target.set(RequestTarget(target, copy_source))
         verify_chunk = None
         if self.authenticator is not None:
-            auth = self.authenticator.authenticate(request, bucket if virtual else None)
+            auth = self.authenticator.authenticate(request, bucket if target.virtual_host else None)
             verify_chunk = auth.verify_chunk
             if self.tenancy is not None:
                 who = self.tenancy.principal(auth.access_key)
                 tenancy.principal.set(who)
                 if bucket is not None:
-                    creating = request.method == "PUT" and key is None and not request.args
-                    copy_source = request.headers.get("x-amz-copy-source")
-                    tenancy.check_access(self.service.registry, who, bucket, creating, copy_source)
+                    creating = method == "PUT" and key is None and not request.args
+                    source = copy_source.bucket if copy_source is not None else None
+                    tenancy.check_access(self.service.registry, who, bucket, creating, source)
         root_text = request.headers.get(ROOT_HEADER) or request.args.get(ROOT_QUERY)
         if root_text:
             try:
                 read_root.set(CID.decode(root_text))
             except ForgeError as exc:
                 raise InvalidArgument(f"{ROOT_HEADER} is not a CID: {root_text}", ArgumentName=ROOT_HEADER) from exc
-        method = request.method
         args = request.args
         if bucket is not None and key is not None and not (OBJECT_SUBRESOURCES & set(args)) - {"uploadId"}:
-            copy = "x-amz-copy-source" in request.headers
+            copy = copy_source is not None
             if method == "PUT" and not copy and "uploadId" in args and "partNumber" in args:
                 return objects.upload_part(
                     self.service, request, bucket, args["uploadId"], args["partNumber"], verify_chunk
@@ -199,7 +256,7 @@ class S3App:
                 return objects.get_object(self.service, request, bucket, key, read_root.get(), method == "HEAD")
         if method == "GET" and bucket is not None and key is None and set(args) <= listing.LISTING_PARAMS:
             return listing.list_objects(self.service, request, bucket, read_root.get())
-        return self._moto(request, environ, bucket, key, virtual)
+        return self._moto(request, environ, target, copy_source)
 
     def _default_region_create(self, request: Request) -> Request:
         """CreateBucket with ``LocationConstraint`` = us-east-1 (s3fs sends it) is the default
@@ -213,34 +270,51 @@ class S3App:
         return request
 
     def _moto(
-        self, request: Request, environ: dict[str, Any], bucket: str | None, key: str | None, virtual: bool
+        self,
+        request: Request,
+        environ: dict[str, Any],
+        target: addressing.Target,
+        copy_source: addressing.CopySource | None,
     ) -> objects.Response:
+        """Hand the request to moto with everything it would parse again already decided: a
+        path-style path built from ``target``, a fixed Host (moto's overrides in
+        :func:`make_response_class` never read either), the canonical copy source, and the
+        body read once, at most :data:`MAX_MOTO_BODY` bytes."""
+        body = read_bounded(request, MAX_MOTO_BODY)
         environ = dict(environ)
-        if virtual:
-            # moto sees every request path-style: /<bucket>/<key>.
-            prefix = "/" + str(bucket)
-            environ["PATH_INFO"] = prefix + request.path
-            for raw in ("RAW_URI", "REQUEST_URI"):
-                if raw in environ:
-                    environ[raw] = prefix + environ[raw]
-            environ["HTTP_HOST"] = "localhost"
+        path = "/" + (target.bucket or "") + ("/" + target.key if target.key is not None else "")
+        wsgi_path = path.encode("utf-8").decode("latin-1")
+        environ["PATH_INFO"] = wsgi_path
+        query = environ.get("QUERY_STRING") or ""
+        quoted = urllib.parse.quote(path, safe="/~") + ("?" + query if query else "")
+        for raw in ("RAW_URI", "REQUEST_URI"):
+            if raw in environ:
+                environ[raw] = quoted
+        environ["HTTP_HOST"] = MOTO_HOST
+        if target.bucket is None and request.method == "HEAD":
+            environ["REQUEST_METHOD"] = "GET"  # moto renders ListBuckets for GET only; HEAD sends no body
+        if copy_source is not None:
+            environ["HTTP_X_AMZ_COPY_SOURCE"] = copy_source.header()
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
         request = ServerRequest(environ)
-        xml_body = set(request.args) & xmlcheck.XML_SUBRESOURCES or (key is None and request.method == "PUT")
+        xml_body = set(request.args) & xmlcheck.XML_SUBRESOURCES or (target.key is None and request.method == "PUT")
         if self.authenticator is not None and request.method in ("PUT", "POST"):
-            self.authenticator.check_payload(request, request.get_data(cache=True))
-        if request.method == "PUT" and key is None and not request.args:
+            self.authenticator.check_payload(request, body)
+        if request.method == "PUT" and target.key is None and not request.args:
             request = self._default_region_create(request)
         if request.method in ("PUT", "POST") and xml_body:
             xmlcheck.check(request.get_data(cache=True), request.method, set(request.args))
-        status, headers, body = self._dispatch(request, bucket, key)
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        if int(status) >= 400 and body:
-            body = clean_xml(body)
+        status, headers, response_body = self._dispatch(request, target)
+        if isinstance(response_body, str):
+            response_body = response_body.encode("utf-8")
+        if int(status) >= 400 and response_body:
+            response_body = clean_xml(response_body)
         response_headers = {str(k): str(v) for k, v in (headers or {}).items() if k.lower() != "status"}
-        return objects.Response(int(status), response_headers, [body] if body else [])
+        return objects.Response(int(status), response_headers, [response_body] if response_body else [])
 
-    def _dispatch(self, request: Request, bucket: str | None, key: str | None) -> Any:
+    def _dispatch(self, request: Request, target: addressing.Target) -> Any:
         """moto's handler for the request.  moto trusts its input in places: a method or
         sub-resource it does not implement raises ``NotImplementedError`` (answered 405
         MethodNotAllowed, as S3 answers an unsupported method), and a request missing what
@@ -250,10 +324,8 @@ class S3App:
         full_url = request.url
         handler_cls = self.response_class
         try:
-            if bucket is None:
+            if target.key is None:
                 return handler_cls.bucket_dispatch(request, full_url, dict(request.headers))
-            if key is None:
-                return handler_cls.ambiguous_dispatch(request, full_url, dict(request.headers))
             return handler_cls.key_dispatch(request, full_url, dict(request.headers))
         except NotImplementedError as exc:
             log.warning("not implemented: %s %s (%s)", request.method, request.path, exc)
@@ -267,6 +339,38 @@ class S3App:
         except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
             log.warning("malformed request %s %s", request.method, request.path, exc_info=True)
             raise InvalidRequest(f"The request is missing or has a malformed part ({type(exc).__name__})") from exc
+
+
+def read_bounded(request: Request, limit: int) -> bytes:
+    """The request body, refused (400 ``MaxMessageLengthExceeded``) past ``limit`` bytes before
+    any of it is read when Content-Length says so, and after ``limit + 1`` bytes otherwise."""
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        raise MaxMessageLengthExceeded(f"Your request was too big: {declared} bytes, at most {limit}")
+    stream = request.stream
+    pieces: list[bytes] = []
+    got = 0
+    try:
+        while got <= limit:
+            piece = stream.read(min(1 << 16, limit + 1 - got))
+            if not piece:
+                break
+            pieces.append(piece)
+            got += len(piece)
+    except ClientDisconnected as exc:
+        raise IncompleteBody("The request body ended before its Content-Length") from exc
+    if got > limit:
+        raise MaxMessageLengthExceeded(f"Your request was too big: more than {limit} bytes")
+    if declared is not None and got != declared:
+        raise IncompleteBody("You did not provide the number of bytes specified by the Content-Length")
+    return b"".join(pieces)
+
+
+def _releasing(body: Iterable[bytes], release: Any) -> Iterator[bytes]:
+    """``body``, giving this thread's registry connection back before each piece is sent."""
+    for piece in body:
+        release()
+        yield piece
 
 
 def _location_constraint(body: bytes) -> str | None:

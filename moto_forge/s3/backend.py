@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextvars
 import datetime
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from moto.core.models import DEFAULT_ACCOUNT_ID
@@ -25,8 +26,16 @@ from moto.s3.models import FakeBucket, S3Backend
 
 from moto_forge.bucket.listing import decode_token, encode_token
 from moto_forge.bucket.service import BucketService
-from moto_forge.errors import BucketAlreadyOwnedByYou, InvalidArgument, InvalidRequest, NoSuchKey, S3Error
+from moto_forge.errors import (
+    BucketAlreadyOwnedByYou,
+    InvalidArgument,
+    InvalidRequest,
+    MetadataTooLarge,
+    NoSuchKey,
+    S3Error,
+)
 from moto_forge.ipld.cid import CID
+from moto_forge.s3.addressing import CopySource, Target
 from moto_forge.s3.keys import ForgeKey, ForgePart, ForgeUpload
 from moto_forge.s3.tenancy import principal
 
@@ -36,6 +45,39 @@ written_root: contextvars.ContextVar[CID | None] = contextvars.ContextVar("forge
 """The bucket root a request's last write produced (sent back as ``x-forge-root``)."""
 request_headers: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("forge_request_headers")
 
+
+@dataclass(frozen=True, slots=True)
+class RequestTarget:
+    """What the current request names, decided once by the WSGI app (s3/addressing.py)."""
+
+    target: Target
+    copy_source: CopySource | None = None
+
+
+request_target: contextvars.ContextVar[RequestTarget | None] = contextvars.ContextVar(
+    "forge_request_target", default=None
+)
+
+
+def current_target() -> RequestTarget:
+    """The current request's :class:`RequestTarget` (set before moto or the backend run)."""
+    found = request_target.get()
+    if found is None:
+        raise RuntimeError("no request target: moto_forge's backend runs only inside S3App")
+    return found
+
+
+def check_copy_source(bucket: str, key: str) -> None:
+    """Refuse a copy whose source is not the one the request's header named (and the
+    tenancy check allowed): moto parsed the header again, and must have read the same."""
+    source = current_target().copy_source
+    if source is None or (source.bucket, source.key) != (bucket, key):
+        raise InvalidArgument("The copy source is not the one the request named", ArgumentName="x-amz-copy-source")
+
+
+MAX_METADATA_BYTES = 2048
+"""S3's limit on user metadata: the UTF-8 bytes of every x-amz-meta-* name (without the
+prefix) and value together."""
 CONTENT_HEADERS = {
     "cache-control": "cache-control",
     "content-disposition": "content-disposition",
@@ -62,6 +104,12 @@ def split_metadata(headers: Any) -> tuple[str | None, dict[str, str], dict[str, 
                 if not value:
                     continue
             stored[lower] = value
+    size = sum(len(name.encode()) + len(value.encode()) for name, value in meta.items())
+    if size > MAX_METADATA_BYTES:
+        raise MetadataTooLarge(
+            f"Your metadata headers exceed the maximum allowed metadata size ({size} > {MAX_METADATA_BYTES} bytes)",
+            MaxSizeAllowed=str(MAX_METADATA_BYTES),
+        )
     return content_type, meta, stored
 
 
@@ -128,8 +176,8 @@ class ForgeS3Backend(S3Backend):
         bucket_name: str,
         key_name: str,
         version_id: str | None = None,
-        part_number: str | None = None,
         return_delete_marker: bool = False,
+        **_: Any,
     ) -> ForgeKey | None:
         if self.service.registry.get_bucket(bucket_name) is None:
             raise MissingBucket(bucket=bucket_name)
@@ -195,10 +243,17 @@ class ForgeS3Backend(S3Backend):
         return [(name, None, None) for name in names], []
 
     def copy_object(self, src_key: ForgeKey, dest_bucket_name: str, dest_key_name: str, **kwargs: Any) -> None:
+        check_copy_source(src_key.forge_bucket, src_key.name)
         headers = {k.lower(): v for k, v in request_headers.get({}).items()}
         _check_copy_conditions(src_key, headers)
         replace: dict[str, object] = {}
-        if (kwargs.get("mdirective") or "COPY").upper() == "REPLACE":
+        directive = kwargs.get("mdirective") or "COPY"
+        if directive not in ("COPY", "REPLACE"):
+            raise InvalidArgument(
+                f"Unknown metadata directive {directive[:40]!r}: COPY or REPLACE",
+                ArgumentName="x-amz-metadata-directive",
+            )
+        if directive == "REPLACE":
             content_type, meta, stored = split_metadata(headers)
             replace = {"metadata": meta, "headers": stored, "content_type": content_type or "binary/octet-stream"}
         elif src_key.forge_bucket == dest_bucket_name and src_key.name == dest_key_name:
@@ -293,7 +348,15 @@ class ForgeS3Backend(S3Backend):
         start_byte: int,
         end_byte: int,
     ) -> ForgePart:
+        check_copy_source(src_bucket_name, src_key_name)
         byte_range = None if start_byte is None or start_byte < 0 else (start_byte, end_byte + 1)
+        if byte_range is not None:
+            size = self.service.head_object(src_bucket_name, src_key_name)[0].body.size
+            if byte_range[1] > size:
+                raise InvalidArgument(
+                    f"Range specified is not valid for source object of size: {size}",
+                    ArgumentName="x-amz-copy-source-range",
+                )
         part = self.service.multipart.upload_part_copy(
             dest_bucket_name, multipart_id, part_id, src_bucket_name, src_key_name, byte_range
         )

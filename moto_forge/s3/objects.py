@@ -25,6 +25,7 @@ from moto_forge.errors import (
     InvalidDigest,
     InvalidPartNumber,
     InvalidRange,
+    InvalidRequest,
     MissingContentLength,
     NoSuchVersion,
     PreconditionFailed,
@@ -108,6 +109,10 @@ def upload_checks(request: Request) -> UploadChecks:
     for algo in ALGORITHMS:
         value = h.get(f"x-amz-checksum-{algo}")
         if value is not None:
+            if algorithm is not None:
+                raise InvalidRequest(
+                    "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."
+                )
             algorithm, checks.expected_checksum = algo, value
     trailer = h.get("x-amz-trailer", "").strip().lower()
     if trailer:
@@ -313,6 +318,8 @@ def object_headers(manifest: ObjectManifest, request: Request) -> dict[str, str]
     for param, header in RESPONSE_OVERRIDES.items():
         override = request.args.get(param)
         if override is not None:
+            if any((ord(c) < 0x20 and c != "\t") or ord(c) == 0x7F for c in override):
+                raise InvalidArgument(f"{param} must not contain control characters", ArgumentName=param)
             headers[header] = override
     return headers
 

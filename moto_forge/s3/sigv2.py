@@ -15,11 +15,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import urllib.parse
 
 from werkzeug.wrappers import Request
 
 from moto_forge.errors import AccessDenied
+from moto_forge.s3.addressing import query_pairs
 
 SUBRESOURCES = frozenset(
     {
@@ -68,8 +68,7 @@ def is_presigned_v2(request: Request) -> bool:
 
 def string_to_sign(request: Request, raw_path: str, raw_query: str, virtual_bucket: str | None) -> str:
     """The SigV2 string to sign of a presigned request (pure; see the module contract)."""
-    pairs = [part.split("=", 1) for part in raw_query.split("&") if part]
-    query = {pair[0]: urllib.parse.unquote_plus(pair[1]) if len(pair) > 1 else None for pair in pairs}
+    query = dict(query_pairs(raw_query))  # names repeated nowhere: query_pairs refuses that
 
     def value(name: str) -> str:
         found = query.get(name)

@@ -19,8 +19,15 @@ from dataclasses import dataclass
 
 from werkzeug.wrappers import Request
 
-from moto_forge.errors import AccessDenied, InvalidAccessKeyId, InvalidArgument, S3Error, SignatureDoesNotMatch
-from moto_forge.s3 import sigv2
+from moto_forge.errors import (
+    AccessDenied,
+    AuthorizationHeaderMalformed,
+    InvalidAccessKeyId,
+    InvalidArgument,
+    S3Error,
+    SignatureDoesNotMatch,
+)
+from moto_forge.s3 import addressing, sigv2
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW_SECONDS = 15 * 60
@@ -63,14 +70,8 @@ def canonical_query(raw_query: str, drop: str | None = None) -> str:
 
 
 def raw_path_and_query(request: Request) -> tuple[str, str]:
-    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
-    if raw:
-        path, _, query = raw.partition("?")
-        if path.startswith("http://") or path.startswith("https://"):
-            path = "/" + path.split("/", 3)[3] if path.count("/") >= 3 else "/"
-        return path or "/", query
-    path = urllib.parse.quote(request.environ.get("PATH_INFO", "/"), safe="/~")
-    return path, request.environ.get("QUERY_STRING", "")
+    """The raw path and query the signature covers: :func:`addressing.raw_path_and_query`."""
+    return addressing.raw_path_and_query(request.environ)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,30 @@ class Credential:
     @property
     def scope(self) -> str:
         return f"{self.date}/{self.region}/{self.service}/aws4_request"
+
+
+ROOT_HEADER = "x-forge-root"
+ROOT_QUERY = "forge-root"
+
+
+def require_signed(request: Request, signed: list[str]) -> None:
+    """Refuse (403 ``AccessDenied``, as S3) a SigV4 request whose ``host`` is not signed or
+    that carries an ``x-amz-*`` (or ``x-forge-root``) header its signature does not cover:
+    nothing unsigned may change what a request does."""
+    names = {name.strip().lower() for name in signed}
+    if "host" not in names:
+        raise AccessDenied("The host header must be signed", HeadersNotSigned="host")
+    unsigned = sorted(
+        {
+            lower
+            for lower in (name.lower() for name, _ in request.headers.items())
+            if (lower.startswith("x-amz-") or lower == ROOT_HEADER) and lower not in names
+        }
+    )
+    if unsigned:
+        raise AccessDenied(
+            "There were headers present in the request which were not signed", HeadersNotSigned=", ".join(unsigned)
+        )
 
 
 def parse_credential(text: str) -> Credential:
@@ -151,6 +176,8 @@ class SigV4Authenticator:
         except KeyError as exc:
             raise AccessDenied(f"Authorization header lacks {exc.args[0]}") from exc
         secret = self._secret(credential.access_key)
+        self._check_scope(credential)
+        require_signed(request, signed_headers)
         amz_date = request.headers.get("x-amz-date") or ""
         when = self._parse_date(amz_date)
         if abs(self.clock() - when) > MAX_SKEW_SECONDS:
@@ -195,6 +222,8 @@ class SigV4Authenticator:
         if when > now + MAX_SKEW_SECONDS:
             raise AccessDenied("Request is not valid yet")
         signed_headers = args.get("X-Amz-SignedHeaders", "host").split(";")
+        self._check_scope(credential)
+        require_signed(request, signed_headers)
         path, query = raw_path_and_query(request)
         canonical = self._canonical_request(
             request, path, canonical_query(query, drop="X-Amz-Signature"), signed_headers, "UNSIGNED-PAYLOAD"
@@ -211,6 +240,12 @@ class SigV4Authenticator:
     def _presigned_v2(self, request: Request, virtual_bucket: str | None) -> Authenticated:
         access_key = request.args["AWSAccessKeyId"]
         secret = self._secret(access_key)
+        unsigned = [name for name in (ROOT_QUERY,) if name in request.args]
+        unsigned += [name for name in (ROOT_HEADER,) if name in request.headers]
+        if unsigned:  # SigV2 signs neither: only a signed value may select a root
+            raise AccessDenied(
+                "There were headers present in the request which were not signed", HeadersNotSigned=", ".join(unsigned)
+            )
         sigv2.check_expiry(request.args.get("Expires", ""), self.clock())
         path, query = raw_path_and_query(request)
         expected = sigv2.signature(secret, sigv2.string_to_sign(request, path, query, virtual_bucket))
@@ -222,6 +257,14 @@ class SigV4Authenticator:
         return Authenticated(access_key)
 
     # ---- shared ---------------------------------------------------------------
+
+    def _check_scope(self, credential: Credential) -> None:
+        if credential.region != self.region or credential.service != "s3":
+            raise AuthorizationHeaderMalformed(
+                f"The authorization header is malformed; the region '{credential.region}' / service "
+                f"'{credential.service}' is wrong; expecting '{self.region}' / 's3'",
+                Region=self.region,
+            )
 
     @staticmethod
     def _parse_date(amz_date: str) -> float:

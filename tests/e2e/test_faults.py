@@ -9,6 +9,7 @@ exactly the damage."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -117,3 +118,56 @@ def test_damaged_blobs_fail_only_their_objects_and_fsck_lists_them(tmp_path: Pat
     assert any(gone_blob.blob in line and "missing" in line for line in problems)
     damage = {str(bad), gone_blob.blob, *gone}
     assert all(any(name in line for name in damage) for line in problems), problems
+
+
+def fill(path: Path) -> Path:
+    """Write zeros to ``path`` until the filesystem is full; the filler file."""
+    filler = path / "filler"
+    fd = os.open(filler, os.O_CREAT | os.O_WRONLY, 0o600)
+    try:
+        for size in (MIB, 4096, 1):
+            with contextlib.suppress(OSError):
+                while True:
+                    os.write(fd, b"\0" * size)
+    finally:
+        os.close(fd)
+    return filler
+
+
+def test_on_a_full_disk_deletes_and_gc_still_run_and_bring_space_back(tmp_path: Path) -> None:
+    """The blob store keeps a reserve (``<data>/reserve``): a delete or gc that meets a
+    full disk gives it back and runs; space then returns for writes."""
+    with small_filesystem(tmp_path / "small", 24) as data:
+        server = start_server(str(data))
+        try:
+            s3: Any = client(server.url, retries={"max_attempts": 1})
+            s3.create_bucket(Bucket="full")
+            bodies = {f"big-{n}": os.urandom(3 * MIB) for n in range(3)}
+            for key, body in bodies.items():
+                s3.put_object(Bucket="full", Key=key, Body=body)
+            assert (data / "reserve").exists()
+            filler = fill(data)
+            assert os.statvfs(data).f_bavail < 8  # blocks: the disk is full
+            with pytest.raises(ClientError) as info:
+                s3.put_object(Bucket="full", Key="more", Body=os.urandom(MIB))
+            assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+
+            s3.delete_object(Bucket="full", Key="big-0")  # writes a little: runs on the reserve
+            s3.delete_objects(Bucket="full", Delete={"Objects": [{"Key": "big-1"}]})
+            done = subprocess.run(
+                [sys.executable, "-m", "moto_forge.cli", "gc", "--data-dir", str(data), "--keep-last", "1",
+                 "--keep-days", "0"],
+                capture_output=True, text=True, timeout=300, cwd=ROOT,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stdout + done.stderr
+            assert os.statvfs(data).f_bavail * os.statvfs(data).f_frsize > 4 * MIB  # the deleted bodies' space
+            s3.put_object(Bucket="full", Key="after", Body=b"space came back")
+            assert s3.get_object(Bucket="full", Key="after")["Body"].read() == b"space came back"
+            assert s3.get_object(Bucket="full", Key="big-2")["Body"].read() == bodies["big-2"]
+            keys = [o["Key"] for o in s3.list_objects_v2(Bucket="full")["Contents"]]
+            assert keys == ["after", "big-2"]
+            filler.unlink()
+        finally:
+            server.stop()
+        report = fsck(str(data))
+        assert report.returncode == 0, report.stdout + report.stderr

@@ -4,9 +4,18 @@ import threading
 
 import pytest
 
-from moto_forge.errors import StorageError
+from moto_forge.errors import GcEpochChanged, StorageError
 from moto_forge.ipld.cid import CID, DAG_CBOR, RAW
-from moto_forge.registry import BlobRecord, BlockLocation, ListingChanges, ListingEntry, PartRecord, Registry, RootStep
+from moto_forge.registry import (
+    BlobRecord,
+    BlockLocation,
+    ListingChanges,
+    ListingEntry,
+    PartRecord,
+    Registry,
+    RootStep,
+    SharedBlocks,
+)
 from moto_forge.registry.migrations import SCHEMA_VERSION, current_version
 
 
@@ -33,11 +42,47 @@ def test_a_version_3_database_gains_the_outbox_space_column(registry: Registry, 
     registry.models.SchemaVersion.update(version=3).execute()
     registry.close()
     upgraded = Registry(registry_url)
-    assert current_version(upgraded.models) == SCHEMA_VERSION == 4
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 5
     assert "space" in {c.name for c in upgraded.db.get_columns("outbox")}
     entry = upgraded.outbox_next()
     assert entry is not None and entry.car == "c" and entry.space is None
     upgraded.close()
+
+
+def test_a_version_4_database_gains_the_gc_epoch(registry: Registry, registry_url: str) -> None:
+    """v5: the gc_state table with its one row (epoch 0) appears; a fence raises the epoch."""
+    registry.db.execute_sql("DROP TABLE gc_state")
+    registry.models.SchemaVersion.update(version=4).execute()
+    registry.close()
+    upgraded = Registry(registry_url)
+    assert current_version(upgraded.models) == 5
+    assert upgraded.gc_epoch() == 0
+    with upgraded.gc_fence() as epoch:
+        assert epoch == 1
+    assert upgraded.gc_epoch() == 1
+    upgraded.close()
+
+
+def test_a_write_with_an_epoch_a_sweep_passed_records_nothing(registry: Registry) -> None:
+    """The gc fence: a step whose shared blocks were read before the last sweep, and one of
+    which is no longer located, fails the swap (GcEpochChanged names it) and the registry is
+    left as it was; a step whose shared blocks all survived, or read after the sweep, commits."""
+    assert registry.create_bucket("b", cid(0))
+    before = registry.gc_epoch()
+    with registry.gc_fence():
+        pass
+    fresh = RootStep(cid(1), "fresh", shared=SharedBlocks(registry.gc_epoch(), (cid(7),)))
+    located = RootStep(cid(2), "kept", shared=SharedBlocks(before, ()))
+    stale = RootStep(cid(3), "stale", shared=SharedBlocks(before, (cid(7),)))
+    with pytest.raises(GcEpochChanged) as caught:
+        registry.swap_roots("b", cid(0), [fresh, located, stale])
+    assert caught.value.steps == (2,)
+    record = registry.get_bucket("b")
+    assert record is not None and record.root == cid(0) and record.seq == 0
+    with pytest.raises(GcEpochChanged):
+        registry.create_bucket("c", cid(0), shared=SharedBlocks(before, (cid(7),)))
+    assert registry.get_bucket("c") is None
+    assert registry.swap_roots("b", cid(0), [fresh, located]) == [1, 2]
 
 
 def test_compare_and_swap(registry: Registry) -> None:
