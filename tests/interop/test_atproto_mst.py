@@ -6,6 +6,7 @@ our code is wrong.
 
 import base64
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,9 +15,9 @@ from moto_forge.ipld import dagcbor
 from moto_forge.ipld.blocks import MemoryBlocks
 from moto_forge.ipld.cid import CID, DAG_CBOR
 from moto_forge.mst import MST, common_prefix_len, key_layer
-from tests.conftest import SHARED
 
-VECTORS = SHARED / "vectors" / "atproto-mst"
+VECTORS = Path(__file__).parent / "vectors" / "atproto-mst"
+"""Pinned from atproto's interop fixtures (never regenerated from our code)."""
 
 
 def load(name: str) -> Any:
