@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-go lint bench serve clean
+.PHONY: help install test test-go moto-suite lint bench serve clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -19,8 +19,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## create .venv and install moto_forge with its test tools
 
 lint: $(STAMP) ## ruff (lint + format check) and mypy --strict
-	$(PY) -m ruff check moto_forge tests bench
-	$(PY) -m ruff format --check moto_forge tests bench
+	$(PY) -m ruff check moto_forge tests bench scripts/moto_suite.py
+	$(PY) -m ruff format --check moto_forge tests bench scripts/moto_suite.py
 	$(PY) -m mypy
 
 PEER := tests/forge/peer
@@ -33,7 +33,12 @@ $(PEER_STAMP): $(PEER)/package-lock.json
 test: $(STAMP) $(PEER_STAMP) lint ## install what is needed (Python, npm and Debian packages), lint, run the whole suite
 	scripts/ensure-test-deps
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory moto-suite
 	$(MAKE) --no-print-directory test-go
+
+moto-suite: $(STAMP) ## moto's own tests/test_s3, server mode and in-process, checked against tests/moto_suite/
+	$(PY) scripts/moto_suite.py --mode server
+	$(PY) scripts/moto_suite.py --mode inprocess
 
 test-go: $(STAMP) $(PEER_STAMP) ## the Forge and e2e tests again, against the real Go services (piri + indexing-service)
 	@scripts/ensure-test-deps
@@ -47,6 +52,7 @@ bench: $(STAMP) $(PEER_STAMP) ## benchmarks; prints tables and writes bench/resu
 	$(PY) -m bench.core
 	$(PY) -m bench.engine
 	$(PY) -m bench.s3
+	$(PY) -m bench.mock
 	$(PY) -m bench.forge
 
 serve: $(STAMP) ## run the S3 server on the embedded store

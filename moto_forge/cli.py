@@ -240,6 +240,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
             forge_claims=args.forge_claims,
             forge_timeout=args.forge_timeout,
             write_mode=args.write_mode,
+            allow_reset=args.allow_reset,
         )
     )
     return 0
@@ -305,7 +306,11 @@ def build_parser() -> argparse.ArgumentParser:
     dlg.add_argument("--out", required=True)
     dlg.set_defaults(func=cmd_space_delegate)
 
-    serve = store_command("serve", "run the S3 server (like moto_server); data survives restarts", cmd_serve)
+    serve = store_command(
+        "serve",
+        "run the server (like moto_server: S3 on the Forge store, other services from moto); data survives",
+        cmd_serve,
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument(
@@ -325,6 +330,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"tenants file (default <data-dir>/{tenant_file.TENANTS_FILE}, env {tenant_file.TENANTS_ENV})",
     )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    serve.add_argument(
+        "--allow-reset",
+        action="store_true",
+        help="let POST /moto-api/reset empty the store too (off: this server keeps its data; reset answers 409)",
+    )
     env = forge_settings_from_env()
     serve.add_argument(
         "--forge", default=env.get("forge_url"), help="Forge upload service URL (env MOTO_FORGE_UPLOAD_URL)"

@@ -1,97 +1,205 @@
-"""``mock_forge``: like ``moto.mock_aws`` for S3, but backed by moto_forge.
+"""``mock_forge``: moto's ``mock_aws`` with S3 on moto_forge.
 
-Inside the context (or decorated function) an in-process moto_forge server
-runs on an ephemeral loopback port and boto3/botocore clients created there
-send S3 calls to it (through ``AWS_ENDPOINT_URL_S3``), with test credentials
-if none are set.  Data lives in ``data_dir`` (persisting across uses when you
-pass one) or in a temporary directory removed on exit.
+It is ``mock_aws`` (moto's ``MockAWS``: the same decorator forms, bare or called, on
+functions, classes and ``unittest.TestCase``, and as a context manager; the same fake
+credentials; the same interception of botocore and ``requests``, so no request leaves
+the machine; every other service moto's in-memory one, reset as moto resets it) plus one
+change: botocore requests for S3 are handed, in process and without a port, to
+moto_forge's S3 application (the one ``moto-forge serve`` runs: aws-chunked bodies,
+checksums, streaming reads, moto's S3 parsing and rendering over the Forge backend).
+
+Data lives in ``data_dir`` (kept across uses when you pass one) or in a temporary
+directory made when the outermost ``mock_forge`` starts and removed when it stops.
+Nothing of moto_forge stays in moto's global state once it stops.
 """
 
 from __future__ import annotations
 
-import functools
-import os
+import io
+import re
 import shutil
+import sys
 import tempfile
-from collections.abc import Callable
-from types import TracebackType
-from typing import Any, TypeVar
+import threading
+import urllib.parse
+from typing import Any, TypeVar, overload
+
+from moto.core.models import MockAWS, botocore_stubber
 
 from moto_forge.bucket.service import BucketService
 from moto_forge.config import forge_settings_from_env
-from moto_forge.server import ServerConfig, ServerThread, build_app
+from moto_forge.s3.app import S3App
+from moto_forge.server import ServerConfig, build_app
 
-F = TypeVar("F", bound=Callable[..., Any])
+F = TypeVar("F")
 
-ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
+S3_URL = re.compile(
+    r"^https?://(?:(?P<bucket>[a-z0-9.\-_]+)\.)?s3(?!-control|tables|vectors)(?:[.-][a-z0-9-]+)*\.amazonaws\.com"
+    r"(?::\d+)?(?P<path>/[^?]*)?(?:\?(?P<query>.*))?$"
+)
+"""S3's endpoints, global and regional, path-style or ``<bucket>.`` virtual-host style."""
+S3_HOST = "s3.amazonaws.com"
 
 
-class mock_forge:
-    """Context manager and decorator (see the module docstring)."""
+def s3_environ(method: str, url: str, headers: Any, body: Any) -> dict[str, Any] | None:
+    """A WSGI environ for a botocore S3 request (path-style, Host ``s3.amazonaws.com``), or
+    ``None`` if ``url`` is not S3's."""
+    found = S3_URL.match(url)
+    if found is None:
+        return None
+    raw_path = found.group("path") or "/"
+    if found.group("bucket"):
+        raw_path = "/" + found.group("bucket") + raw_path
+    query = found.group("query") or ""
+    if body is None:
+        data = b""
+    elif isinstance(body, (bytes, bytearray)):
+        data = bytes(body)
+    elif isinstance(body, str):
+        data = body.encode("utf-8")
+    else:  # a file-like (streamed uploads, aws-chunked)
+        data = body.read()
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": urllib.parse.unquote_to_bytes(raw_path).decode("latin-1"),
+        "RAW_URI": raw_path + ("?" + query if query else ""),
+        "QUERY_STRING": query,
+        "SERVER_NAME": S3_HOST,
+        "SERVER_PORT": "443",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "https",
+        "wsgi.input": io.BytesIO(data),
+        "wsgi.input_terminated": True,
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "CONTENT_LENGTH": str(len(data)),
+    }
+    for name, value in headers.items():
+        key = name.upper().replace("-", "_")
+        text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            if key == "CONTENT_TYPE":
+                environ[key] = text
+            continue
+        environ["HTTP_" + key] = text
+    environ["HTTP_HOST"] = S3_HOST
+    return environ
 
-    def __init__(self, data_dir: str | None = None, registry_url: str | None = None, **forge: str) -> None:
+
+def call_wsgi(app: Any, environ: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+    """Run one request through a WSGI app; its status, headers and whole body."""
+    started: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        started[:] = [status, headers]
+
+    result = app(environ, start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    status, headers = started
+    return int(status.split(" ", 1)[0]), dict(headers), body
+
+
+class _Installed:
+    """The one S3 app in use while any ``mock_forge`` is active (they nest)."""
+
+    lock = threading.Lock()
+    depth = 0
+    app: S3App | None = None
+    tmp: str | None = None
+
+
+class ForgeMock(MockAWS):
+    """moto's ``MockAWS`` (see the module doc) that sends S3 to moto_forge while active."""
+
+    def __init__(
+        self,
+        data_dir: str | None = None,
+        registry_url: str | None = None,
+        config: dict[str, Any] | None = None,
+        **forge: str,
+    ) -> None:
         """``forge`` takes ``forge_url``, ``forge_did``, ``forge_key``, ``forge_claims``, ``write_mode``
         (default: the ``MOTO_FORGE_UPLOAD_*`` environment, as ``moto-forge serve``)."""
+        super().__init__(config)  # type: ignore[arg-type]
+        self._aws = MockAWS(config)  # type: ignore[arg-type]
         self.data_dir = data_dir
         self.registry_url = registry_url
         self.forge: dict[str, Any] = {**forge_settings_from_env(), **forge}
-        self._tmp: str | None = None
-        self._server: ServerThread | None = None
-        self._saved: dict[str, str | None] = {}
-        self.service: BucketService | None = None
 
     @property
-    def endpoint_url(self) -> str:
-        assert self._server is not None, "mock_forge is not active"
-        return self._server.url
+    def service(self) -> BucketService | None:
+        """The bucket service S3 calls reach while a ``mock_forge`` is active."""
+        return _Installed.app.service if _Installed.app is not None else None
 
-    def start(self) -> mock_forge:
+    def start(self, reset: bool = True) -> None:
+        self._aws.start(reset=reset)  # moto's own counters: nesting with mock_aws stays consistent
+        with _Installed.lock:
+            _Installed.depth += 1
+            if _Installed.depth == 1:
+                if reset or _Installed.app is None:
+                    self._discard()
+                    self._open()
+                self._intercept()
+
+    def stop(self, remove_data: bool = True) -> None:
+        with _Installed.lock:
+            _Installed.depth -= 1
+            if _Installed.depth == 0:
+                if "process_request" in vars(botocore_stubber):
+                    del botocore_stubber.process_request
+                if remove_data:  # else kept for the next start(reset=False): moto's setUp -> test
+                    self._discard()
+        self._aws.stop(remove_data=remove_data)
+
+    def _open(self) -> None:
         data_dir = self.data_dir
         if data_dir is None:
-            self._tmp = data_dir = tempfile.mkdtemp(prefix="mock-forge-")
+            _Installed.tmp = data_dir = tempfile.mkdtemp(prefix="mock-forge-")
         config = ServerConfig(port=0, data_dir=data_dir, registry_url=self.registry_url, quiet=True, **self.forge)
-        self.service = BucketService.open(data_dir, self.registry_url)
-        self._server = ServerThread(config, build_app(config, self.service)).start()
-        env = {**ENV, "AWS_ENDPOINT_URL_S3": self._server.url}
-        for name, value in env.items():
-            self._saved[name] = os.environ.get(name)
-            if name == "AWS_ENDPOINT_URL_S3" or name not in os.environ:
-                os.environ[name] = value
-        return self
+        _Installed.app = build_app(config, BucketService.open(data_dir, self.registry_url))
 
-    def stop(self) -> None:
-        for name, value in self._saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        self._saved.clear()
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-        if self.service is not None:
-            self.service.close()
-            self.service = None
-        if self._tmp is not None:
-            shutil.rmtree(self._tmp, ignore_errors=True)
-            self._tmp = None
+    def _intercept(self) -> None:
+        app = _Installed.app
+        original = botocore_stubber.process_request
 
-    def __enter__(self) -> mock_forge:
-        return self.start()
+        def process_request(request: Any) -> Any:
+            environ = s3_environ(request.method, request.url, request.headers, request.body)
+            if environ is None:
+                return original(request)
+            return call_wsgi(app, environ)
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        botocore_stubber.process_request = process_request  # type: ignore[method-assign]
 
-    def __call__(self, func: F) -> F:
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with mock_forge(self.data_dir, self.registry_url, **self.forge):
-                return func(*args, **kwargs)
+    @staticmethod
+    def _discard() -> None:
+        app, _Installed.app = _Installed.app, None
+        if app is not None:
+            app.service.close()
+        if _Installed.tmp is not None:
+            shutil.rmtree(_Installed.tmp, ignore_errors=True)
+            _Installed.tmp = None
 
-        return wrapper  # type: ignore[return-value]
+
+@overload
+def mock_forge(func: F) -> F: ...
+@overload
+def mock_forge(
+    func: str | None = None, registry_url: str | None = None, config: dict[str, Any] | None = None, **forge: str
+) -> ForgeMock: ...
+def mock_forge(
+    func: Any = None, registry_url: str | None = None, config: dict[str, Any] | None = None, **forge: str
+) -> Any:
+    """``mock_aws`` with S3 on moto_forge (module doc): ``@mock_forge``, ``@mock_forge()``,
+    ``with mock_forge():``, ``mock_forge(data_dir)`` (a string: where the data is kept)."""
+    if func is None or isinstance(func, str):
+        return ForgeMock(func, registry_url, config, **forge)
+    return ForgeMock(None, registry_url, config, **forge)(func)

@@ -37,6 +37,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--forge-registry", default=os.environ.get("MOTO_FORGE_REGISTRY"), help="registry URL for forge_server"
     )
+    group.addoption(
+        "--mock-aws-is-forge",
+        action="store_true",
+        help="make moto's mock_aws be mock_forge for this session (runs a mock_aws suite, moto's own "
+        "included, with S3 on moto_forge)",
+    )
     group.addoption("--forge-data-dir", default=None, help="data directory for forge_server (default: temporary)")
     env = forge_settings_from_env()
     group.addoption(
@@ -48,6 +54,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--forge-write-mode", default=env.get("write_mode", "sync"), choices=["sync", "async"])
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """With ``--mock-aws-is-forge``: ``moto.mock_aws`` is ``mock_forge`` before any test
+    module imports it."""
+    if config.getoption("--mock-aws-is-forge"):
+        import moto
+        import moto.core.decorator
+
+        from moto_forge.mock import mock_forge
+
+        moto.mock_aws = mock_forge  # type: ignore[assignment]
+        moto.core.decorator.mock_aws = mock_forge  # type: ignore[assignment]
+
+
 @dataclass
 class ForgeServer:
     url: str
@@ -56,13 +75,9 @@ class ForgeServer:
 
     def reset(self) -> None:
         """Remove every bucket (objects and uploads first)."""
-        for bucket in self.service.list_buckets():
-            for upload in self.service.multipart.list_uploads(bucket.name):
-                self.service.multipart.abort(bucket.name, upload.upload_id)
-            keys = [key.decode() for key, _ in self.service.tree(bucket.name).items()]
-            for i in range(0, len(keys), 1000):
-                self.service.delete_objects(bucket.name, keys[i : i + 1000])
-            self.service.delete_bucket(bucket.name)
+        from moto_forge.bucket.maintenance import empty_all
+
+        empty_all(self.service)
 
 
 @pytest.fixture(scope="session")

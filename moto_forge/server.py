@@ -1,5 +1,6 @@
-"""Running the S3 app: a threaded werkzeug server, like ``moto_server``, whose handler keeps
-connections open (:mod:`moto_forge.serving`)."""
+"""Running the server: a threaded werkzeug server, like ``moto_server``, whose handler keeps
+connections open (:mod:`moto_forge.serving`), serving S3 from the Forge store and every
+other service from moto (:mod:`moto_forge.services`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from moto_forge.bucket.service import BucketService
 from moto_forge.forge.identity import Identity
 from moto_forge.s3.app import S3App
 from moto_forge.s3.tenancy import Tenancy
+from moto_forge.services import ServiceRouter
 from moto_forge.serving import KeepAliveHandler
 from moto_forge.tenants import Tenant
 
@@ -45,6 +47,8 @@ class ServerConfig:
     """The did:key the service signs its receipts with (what its did:web resolves to)."""
     forge_timeout: float = 30.0
     """Seconds any one network wait on Forge may take before the call fails (sync writes: 503)."""
+    allow_reset: bool = False
+    """``POST /moto-api/reset`` empties the store too (off by default: the store persists)."""
 
 
 class _QuietHandler(KeepAliveHandler):
@@ -104,10 +108,12 @@ def forge_publisher(config: ServerConfig, service: BucketService, tenants: list[
 
 
 def make(config: ServerConfig, app: S3App | None = None) -> BaseWSGIServer:
-    """A bound, threaded server (port 0 picks a free port: read ``server.port``)."""
-    app = app or build_app(config)
+    """A bound, threaded server for every service on one port (:mod:`moto_forge.services`;
+    port 0 picks a free port: read ``server.port``)."""
+    s3 = app or build_app(config)
+    router = ServiceRouter(s3, allow_reset=config.allow_reset, other_services=s3.authenticator is None)
     handler = _QuietHandler if config.quiet else KeepAliveHandler
-    return make_server(config.host, config.port, app, threaded=True, request_handler=handler)
+    return make_server(config.host, config.port, router, threaded=True, request_handler=handler)
 
 
 def serve(config: ServerConfig) -> None:

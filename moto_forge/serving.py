@@ -51,6 +51,9 @@ DRAIN_LIMIT = 1 << 20
 IDLE_TIMEOUT = 60.0
 """Seconds a connection may wait for its next request (or for more of a body)."""
 
+CHUNKED_DRAIN_LIMIT = 64 << 20
+"""The most of an unread chunked body read and dropped before its connection closes (so the
+client reads the answer, not a reset)."""
 CLOSE_DRAIN_TIMEOUT = 1.0
 """Seconds of silence that end the reading of an unread body before a connection closes."""
 
@@ -118,7 +121,9 @@ class KeepAliveHandler(WSGIRequestHandler):
     def make_environ(self) -> Any:
         environ = super().make_environ()
         self._body: LimitedStream | None = None
+        self._chunked: Any = None
         if environ.get("wsgi.input_terminated"):
+            self._chunked = environ["wsgi.input"]
             return environ  # chunked: werkzeug decodes it; the connection closes after
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -147,9 +152,20 @@ class KeepAliveHandler(WSGIRequestHandler):
         return body.limit <= DRAIN_LIMIT
 
     def _drain_before_close(self) -> None:
-        """Read and drop what the client still sends of an unread body (see the module doc)."""
+        """Read and drop what the client still sends of an unread body (see the module doc); a
+        chunked one up to :data:`CHUNKED_DRAIN_LIMIT` bytes."""
+        if self._continued is not None and not self._continued.sent:
+            return
         body = self._body
-        if body is None or body.is_exhausted or (self._continued is not None and not self._continued.sent):
+        if body is None:
+            if self._chunked is not None:
+                self.connection.settimeout(CLOSE_DRAIN_TIMEOUT)
+                with contextlib.suppress(OSError, ValueError, ClientDisconnected):
+                    for _ in range(CHUNKED_DRAIN_LIMIT // DRAIN_LIMIT):
+                        if not self._chunked.read(DRAIN_LIMIT):
+                            break
+            return
+        if body.is_exhausted:
             return
         self.connection.settimeout(CLOSE_DRAIN_TIMEOUT)
         with contextlib.suppress(OSError, ValueError, ClientDisconnected):

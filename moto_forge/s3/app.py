@@ -336,7 +336,7 @@ class S3App:
             raise MalformedXML(
                 "The XML you provided was not well-formed or did not validate against our published schema"
             ) from exc
-        except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+        except (KeyError, ValueError, TypeError, IndexError, AttributeError, AssertionError) as exc:
             log.warning("malformed request %s %s", request.method, request.path, exc_info=True)
             raise InvalidRequest(f"The request is missing or has a malformed part ({type(exc).__name__})") from exc
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.s3.exceptions import BucketAlreadyExists, MissingBucket
-from moto.s3.models import FakeBucket, S3Backend
+from moto.s3.models import FakeBucket, S3Backend, s3_backends
 
 from moto_forge.bucket.listing import decode_token, encode_token
 from moto_forge.bucket.service import BucketService
@@ -125,7 +125,14 @@ class ForgeS3Backend(S3Backend):
     def _holder(self, name: str, created: float) -> FakeBucket:
         bucket = self.buckets.get(name)
         if bucket is None:
+            before = s3_backends.bucket_accounts.get(name)
             bucket = FakeBucket(name=name, account_id=self.account_id, region_name=self.region_name)  # type: ignore[abstract]
+            # FakeBucket registers its name in moto's process-wide bucket map; this one is only
+            # a holder, and moto's own mock_aws must not find it there later.
+            if before is None:
+                s3_backends.bucket_accounts.pop(name, None)
+            else:
+                s3_backends.bucket_accounts[name] = before
             bucket.creation_date = datetime.datetime.fromtimestamp(created, datetime.UTC).replace(tzinfo=None)
             self.buckets[name] = bucket
         return bucket
@@ -226,6 +233,21 @@ class ForgeS3Backend(S3Backend):
             [*keys, *folders], key=lambda x: (x if isinstance(x, str) else x.name).encode()
         )
         return merged, truncated, (encode_token(last) if truncated and last else None)
+
+    def list_object_versions(
+        self,
+        bucket_name: str,
+        delimiter: str | None = None,
+        key_marker: str | None = None,
+        max_keys: int | None = 1000,
+        prefix: str = "",
+        version_id_marker: str | None = None,
+    ) -> tuple[list[ForgeKey], list[str], list[Any], str | None, str | None]:
+        """Buckets are not versioned (yet): every object is its one version, ``null``, and the
+        latest; no delete markers.  So cleanups that delete through ListObjectVersions work."""
+        bucket = self.get_bucket(bucket_name)
+        keys, prefixes, truncated, last = self._page(bucket, prefix, delimiter, key_marker, max_keys)
+        return keys, prefixes, [], (last if truncated else None), ("null" if truncated else None)
 
     # ---- writes ---------------------------------------------------------
 

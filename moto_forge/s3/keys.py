@@ -61,6 +61,8 @@ class ForgeKey(FakeKey):
         self._version_id = None
         self._is_versioned = False
         self._status = None
+        self.is_latest = True
+        """Every object is its bucket's latest (and only) version: buckets are not versioned yet."""
 
     def dispose(self, garbage: bool = False) -> None:
         """Nothing to free: there is no buffered value."""
