@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-go moto-suite lint bench serve clean
+.PHONY: help install test fast test-go moto-suite lint bench serve clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ test: $(STAMP) $(PEER_STAMP) lint ## install what is needed (Python, npm and Deb
 moto-suite: $(STAMP) ## moto's own tests/test_s3, server mode and in-process, checked against tests/moto_suite/
 	$(PY) scripts/moto_suite.py --mode server
 	$(PY) scripts/moto_suite.py --mode inprocess
+
+fast: $(STAMP) lint ## the inner loop: lint and the unit tests (no servers, no Forge peer, nothing slow)
+	$(PY) -m pytest -q -x -m "not slow" --ignore=tests/e2e --ignore=tests/forge
 
 test-go: $(STAMP) $(PEER_STAMP) ## the Forge and e2e tests again, against the real Go services (piri + indexing-service)
 	@scripts/ensure-test-deps

@@ -169,7 +169,7 @@ def run_suite(suite: Path, mode: str, against: str, data_dir: str) -> tuple[dict
     env = {
         **os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
-        "SKIP_REQUIRES_DOCKER": "true",  # Lambda integration needs docker (moto_server too)
+        "TESTS_SKIP_REQUIRES_DOCKER": "true",  # Lambda integration needs docker (moto_server too)
     }  # fmt: skip
     for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
         env.pop(name, None)
