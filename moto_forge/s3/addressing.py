@@ -154,23 +154,23 @@ def parse_copy_source(value: str) -> CopySource:
     def refuse(why: str) -> InvalidArgument:
         return InvalidArgument(f"Invalid copy source {value[:200]!r}: {why}", ArgumentName="x-amz-copy-source")
 
-    text = value.strip()
-    if "://" in text.split("?", 1)[0] or text.startswith("//"):
+    path, sep, query = value.strip().partition("?")
+    try:
+        decoded = decode_path("/" + path) if path else "/"  # clients may encode the slashes too
+    except InvalidURI as exc:
+        raise refuse("it is not valid UTF-8 once percent-decoded") from exc
+    decoded = decoded[1:]  # the "/" added above
+    if "://" in decoded or decoded.startswith("//"):
         raise refuse("a copy source is /bucket/key, not a URL")
-    if text.startswith("arn:"):
+    if decoded.startswith("arn:"):
         raise refuse("access point copy sources are not supported")
-    path, sep, query = text.partition("?")
     version_id = None
     if sep:
         params = query_pairs(query)
         if [name for name, _ in params] != ["versionId"] or not params[0][1]:
             raise refuse("the only parameter a copy source takes is versionId")
         version_id = params[0][1]
-    try:
-        decoded = decode_path("/" + path.removeprefix("/"))
-    except InvalidURI as exc:
-        raise refuse("it is not valid UTF-8 once percent-decoded") from exc
-    bucket, slash, key = decoded[1:].partition("/")
+    bucket, slash, key = decoded.removeprefix("/").partition("/")
     if not slash or not key:
         raise refuse("it must name a bucket and a key")
     try:

@@ -58,7 +58,7 @@ from moto_forge.s3.tenancy import Tenancy
 log = logging.getLogger("moto_forge.s3")
 
 ROOT_HEADER = objects.ROOT_HEADER
-ROOT_QUERY = "forge-root"
+ROOT_QUERY = objects.ROOT_QUERY
 MOTO_HOST = "s3.amazonaws.com"
 """The Host moto is shown (its overrides here never read it: the bucket comes from the target)."""
 MAX_MOTO_BODY = xmlcheck.MAX_XML_BODY

@@ -88,6 +88,8 @@ class UploadChecks:
 
 ROOT_HEADER = "x-forge-root"
 """Sent with every read (the bucket root it was served from) and write (the new root)."""
+ROOT_QUERY = "forge-root"
+"""The query form of :data:`ROOT_HEADER` on a read (a presigned URL signs it with SigV4)."""
 
 
 def upload_checks(request: Request) -> UploadChecks:

@@ -28,6 +28,7 @@ from moto_forge.errors import (
     SignatureDoesNotMatch,
 )
 from moto_forge.s3 import addressing, sigv2
+from moto_forge.s3.objects import ROOT_HEADER, ROOT_QUERY
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW_SECONDS = 15 * 60
@@ -84,10 +85,6 @@ class Credential:
     @property
     def scope(self) -> str:
         return f"{self.date}/{self.region}/{self.service}/aws4_request"
-
-
-ROOT_HEADER = "x-forge-root"
-ROOT_QUERY = "forge-root"
 
 
 def require_signed(request: Request, signed: list[str]) -> None:

@@ -16,7 +16,6 @@ Contract (enforced by :class:`S3App` for every authenticated request):
 from __future__ import annotations
 
 import contextvars
-import urllib.parse
 from dataclasses import dataclass
 
 from moto_forge.errors import AccessDenied, S3Error
@@ -55,16 +54,10 @@ class Tenancy:
         return Principal(self.spaces[access_key])
 
 
-def copy_source_bucket(header: str) -> str | None:
-    """The bucket named by an ``x-amz-copy-source`` value (``[/]bucket/key[?versionId=..]``)."""
-    path = urllib.parse.unquote(header.split("?", 1)[0]).lstrip("/")
-    bucket = path.split("/", 1)[0]
-    return bucket or None
-
-
-def check_access(registry: Registry, who: Principal, bucket: str, creating: bool, copy_source: str | None) -> None:
-    """Raise unless ``who`` may make this request of ``bucket`` (see the module contract).
-    A bucket that does not exist is left to the operation (NoSuchBucket, or created)."""
+def check_access(registry: Registry, who: Principal, bucket: str, creating: bool, source: str | None) -> None:
+    """Raise unless ``who`` may make this request of ``bucket`` and, for a copy, read the
+    ``source`` bucket (as :func:`moto_forge.s3.addressing.parse_copy_source` named it; see the
+    module contract).  A bucket that does not exist is left to the operation (NoSuchBucket, or created)."""
     if not who.checked:
         return
     record = registry.get_bucket(bucket)
@@ -76,7 +69,6 @@ def check_access(registry: Registry, who: Principal, bucket: str, creating: bool
                 BucketName=bucket,
             )
         raise AccessDenied("Access Denied", BucketName=bucket)
-    source = copy_source_bucket(copy_source) if copy_source else None
     if source is not None and source != bucket:
         source_record = registry.get_bucket(source)
         if source_record is not None and not who.may_use(source_record.space):
