@@ -149,6 +149,15 @@ class GcEpochChanged(StorageError):
         self.steps = steps
 
 
+class BlobsSwept(GcEpochChanged):
+    """A gc sweep ran between a write placing its blob files and its commit: a file it
+    placed may be one the sweep deleted (an identical, unreachable blob of the same name),
+    so the write must place its files again before it records them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+
 class S3Error(ForgeError):
     """A refused request, with the S3 error code and HTTP status clients expect."""
 

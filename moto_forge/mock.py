@@ -6,10 +6,15 @@ credentials; the same interception of botocore and ``requests``, so no request l
 the machine; every other service moto's in-memory one, reset as moto resets it) plus one
 change: botocore requests for S3 are handed, in process and without a port, to
 moto_forge's S3 application (the one ``moto-forge serve`` runs: aws-chunked bodies,
-checksums, streaming reads, moto's S3 parsing and rendering over the Forge backend).
+checksums, streaming reads, moto's S3 parsing and rendering over the Forge backend), and
+the Forge backend is installed as moto's S3 backend (:mod:`moto_forge.s3.registration`), so
+moto's other services that read or write S3 (Firehose, Lambda, CloudFormation, ...) see the
+same buckets.
 
 Data lives in ``data_dir`` (kept across uses when you pass one) or in a temporary
-directory made when the outermost ``mock_forge`` starts and removed when it stops.
+directory made when the outermost ``mock_forge`` starts and removed when it stops; a
+temporary store is never fsynced (nothing in it outlives the test, and syncs would
+dominate a small test's time).
 Nothing of moto_forge stays in moto's global state once it stops.
 """
 
@@ -28,16 +33,19 @@ from moto.core.models import MockAWS, botocore_stubber
 
 from moto_forge.bucket.service import BucketService
 from moto_forge.config import forge_settings_from_env
+from moto_forge.s3 import registration
 from moto_forge.s3.app import S3App
 from moto_forge.server import ServerConfig, build_app
 
 F = TypeVar("F")
 
 S3_URL = re.compile(
-    r"^https?://(?:(?P<bucket>[a-z0-9.\-_]+)\.)?s3(?!-control|tables|vectors)(?:[.-][a-z0-9-]+)*\.amazonaws\.com"
+    r"^https?://(?:(?P<bucket>[a-z0-9.\-_]+)\.)?s3(?!-control|tables|vectors)(?:[.-][a-z0-9-]+)*"
+    r"\.(?:amazonaws\.com(?:\.cn)?|c2s\.ic\.gov|sc2s\.sgov\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov)"
     r"(?::\d+)?(?P<path>/[^?]*)?(?:\?(?P<query>.*))?$"
 )
-"""S3's endpoints, global and regional, path-style or ``<bucket>.`` virtual-host style."""
+"""S3's endpoints in every partition (aws, aws-cn, the isolated ones), global and regional,
+path-style or ``<bucket>.`` virtual-host style."""
 S3_HOST = "s3.amazonaws.com"
 
 
@@ -148,6 +156,8 @@ class ForgeMock(MockAWS):
                 if reset or _Installed.app is None:
                     self._discard()
                     self._open()
+                assert _Installed.app is not None
+                registration.install(_Installed.app.backends)
                 self._intercept()
 
     def stop(self, remove_data: bool = True) -> None:
@@ -156,6 +166,8 @@ class ForgeMock(MockAWS):
             if _Installed.depth == 0:
                 if "process_request" in vars(botocore_stubber):
                     del botocore_stubber.process_request
+                if _Installed.app is not None:
+                    registration.uninstall(_Installed.app.backends)
                 if remove_data:  # else kept for the next start(reset=False): moto's setUp -> test
                     self._discard()
         self._aws.stop(remove_data=remove_data)
@@ -165,7 +177,8 @@ class ForgeMock(MockAWS):
         if data_dir is None:
             _Installed.tmp = data_dir = tempfile.mkdtemp(prefix="mock-forge-")
         config = ServerConfig(port=0, data_dir=data_dir, registry_url=self.registry_url, quiet=True, **self.forge)
-        _Installed.app = build_app(config, BucketService.open(data_dir, self.registry_url))
+        throwaway = self.data_dir is None and self.registry_url is None
+        _Installed.app = build_app(config, BucketService.open(data_dir, self.registry_url, durable=not throwaway))
 
     def _intercept(self) -> None:
         app = _Installed.app

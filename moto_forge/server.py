@@ -14,6 +14,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from moto_forge.bucket.service import BucketService
 from moto_forge.forge.identity import Identity
+from moto_forge.s3 import registration
 from moto_forge.s3.app import S3App
 from moto_forge.s3.tenancy import Tenancy
 from moto_forge.services import ServiceRouter
@@ -117,8 +118,11 @@ def make(config: ServerConfig, app: S3App | None = None) -> BaseWSGIServer:
 
 
 def serve(config: ServerConfig) -> None:
-    """Run until interrupted."""
-    server = make(config)
+    """Run until interrupted, with the Forge backend installed as moto's S3 backend (the
+    process is the server: moto's other services on this port read and write the same S3)."""
+    app = build_app(config)
+    server = make(config, app)
+    registration.install(app.backends)
     if config.credentials or config.tenants:
         auth = f"SigV4 checked; {len(config.tenants)} tenant(s) besides the server's own space"
     else:
@@ -133,6 +137,7 @@ def serve(config: ServerConfig) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        registration.uninstall(app.backends)
         server.server_close()
 
 

@@ -118,7 +118,10 @@ class LocalBlobStore:
 
     MAX_OPEN_FILES = 64
 
-    def __init__(self, root: str, fetch_missing: Callable[[str], bytes] | None = None) -> None:
+    def __init__(self, root: str, fetch_missing: Callable[[str], bytes] | None = None, *, durable: bool = True) -> None:
+        self.durable = durable
+        """False: nothing is ever fsynced (a throwaway store, e.g. ``mock_forge``'s temporary
+        directory, where a power loss loses nothing anyone keeps)."""
         self.fetch_missing = fetch_missing
         """Read-through source for blobs not on disk (Forge); what it returns is stored durably."""
         self.root = os.path.abspath(root)
@@ -176,6 +179,7 @@ class LocalBlobStore:
     def put_file(self, path: str, name: str, *, durable: bool = True) -> None:
         """Move the finished file at ``path`` in as blob ``name`` (durably unless ``durable``
         is false: then :meth:`sync` must follow)."""
+        durable = durable and self.durable
         final = self.path(name)
         folder = os.path.dirname(final)
         try:
@@ -204,6 +208,7 @@ class LocalBlobStore:
         that is success; with other bytes (a file a crash left before its sync
         completed) it is replaced by ``path``'s.
         """
+        durable = durable and self.durable
         final = self.path(name)
         folder = os.path.dirname(final)
         try:
@@ -227,6 +232,8 @@ class LocalBlobStore:
     def sync(self, names: Sequence[str]) -> None:
         """Make the named blobs, their folders and everything placed with ``durable=False``
         durable: one ``syncfs`` where the system has it, else an fsync of each file and folder."""
+        if not self.durable:
+            return
         try:
             if SYNCFS is not None:
                 fd = os.open(self.blob_dir, os.O_RDONLY)
@@ -283,7 +290,8 @@ class LocalBlobStore:
         fd, path = self.new_temp()
         try:
             write_all(fd, data)
-            os.fsync(fd)
+            if self.durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         self.put_file(path, name)

@@ -171,7 +171,8 @@ def collect(
     read a copy source before it must read it again), the kept roots and uploads are
     read again, only what is new since is walked, history is pruned, and the blobs
     nothing reaches (and not waiting in the Forge outbox) lose their registry rows.
-    Their files are deleted after the fence, when nothing can reach them any more.
+    Their files are deleted inside the fence too; a write that placed a same-named file
+    before it places it again (``BlobsSwept``, registry.py).
 
     Refuses (raises) if any kept root cannot be walked completely: deleting
     with an unknown reachable set could destroy live data.
@@ -206,9 +207,13 @@ def collect(
             if name not in recorded and now - _mtime(service.blobs.path(name), now) > grace_seconds:
                 report.orphans_deleted += 1
                 doomed.append(name)
+        # Inside the fence: a write that placed a same-named file (identical bytes) before
+        # this point commits after the fence, sees the epoch moved and places it again
+        # (BlobsSwept); one that places it after this point finds no file to share.
+        if not dry_run:
+            for name in doomed:
+                service.blobs.delete(name)
     if not dry_run:
-        for name in doomed:
-            service.blobs.delete(name)
         for path in service.blobs.temp_files():
             if now - _mtime(path, now) > grace_seconds:
                 with contextlib.suppress(FileNotFoundError):

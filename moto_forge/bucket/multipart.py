@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from moto_forge.blocks import PendingCar
 from moto_forge.bucket.commits import MAX_EPOCH_RETRIES
 from moto_forge.errors import (
+    BlobsSwept,
     EntityTooSmall,
     GcEpochChanged,
     InvalidArgument,
@@ -107,14 +108,22 @@ class MultipartUploads:
             chunked = chunk_stream(body, car.add, self.service.chunk_size, checksummers)
             if validate is not None:
                 validate(chunked)
-            stored = self.service.finish(car, chunked.root, space)
             checksums = {c.algorithm: c.b64() for c in checksummers}
             part = PartRecord(
                 part_number, chunked.size, chunked.md5.hex(), chunked.root, checksums, self.service.clock()
             )
-            if not self.service.registry.put_part(upload_id, part, stored.records):
-                raise NoSuchUpload("The specified upload does not exist.", UploadId=upload_id)
-        return part
+            stored = None
+            for _ in range(MAX_EPOCH_RETRIES):
+                placed = self.service.registry.gc_epoch()  # before the files are placed (see BlobsSwept)
+                if stored is None or not self.service.still_placed([stored]):
+                    stored = self.service.finish(car, chunked.root, space)
+                try:
+                    if not self.service.registry.put_part(upload_id, part, stored.records, placed=placed):
+                        raise NoSuchUpload("The specified upload does not exist.", UploadId=upload_id)
+                except BlobsSwept:
+                    continue
+                return part
+            raise GcEpochChanged()
 
     def upload_part_copy(
         self,

@@ -40,6 +40,7 @@ from moto_forge.bucket.multipart import MultipartUploads
 from moto_forge.bucket.names import check_bucket_name
 from moto_forge.cache import BoundedCache
 from moto_forge.errors import (
+    BlobsSwept,
     BucketAlreadyOwnedByYou,
     BucketNotEmpty,
     ConflictError,
@@ -167,11 +168,14 @@ class BucketService:
         self.multipart = MultipartUploads(self)
 
     @classmethod
-    def open(cls, data_dir: str, registry_url: str | None = None, **options: object) -> BucketService:
-        """The service over ``data_dir`` (blobs) and a registry (SQLite in ``data_dir`` by default)."""
+    def open(
+        cls, data_dir: str, registry_url: str | None = None, *, durable: bool = True, **options: object
+    ) -> BucketService:
+        """The service over ``data_dir`` (blobs) and a registry (SQLite in ``data_dir`` by default).
+        ``durable=False``: nothing is fsynced (a throwaway store: ``mock_forge``'s temporary dir)."""
         os.makedirs(data_dir, exist_ok=True)
-        registry = Registry(registry_url or default_url(data_dir))
-        blobs = LocalBlobStore(data_dir)
+        registry = Registry(registry_url or default_url(data_dir), durable=durable)
+        blobs = LocalBlobStore(data_dir, durable=durable)
         blobs.keep_reserve()
         return cls(registry, blobs, **options)  # type: ignore[arg-type]
 
@@ -199,10 +203,10 @@ class BucketService:
                     pending.add(cid, data)
                 stored = self.finish(pending, root, space)
                 shared = dataclasses.replace(shared, cids=(root,))
-                self.registry.add_blobs(stored.records, space)
                 try:
+                    self.registry.add_blobs(stored.records, space, placed=shared.epoch)
                     created = self.registry.create_bucket(name, root, empty=True, space=space, shared=shared)
-                except GcEpochChanged:
+                except GcEpochChanged:  # BlobsSwept too: the next round places the files again
                     continue
             if not created:
                 raise BucketAlreadyOwnedByYou(
@@ -424,6 +428,7 @@ class BucketService:
                 outcomes.append((request, _Step(len(changed), bool(changed) and changed[-1][0] is request)))
             seqs: list[int] = []
             if changed:
+                placed = self.registry.gc_epoch()  # before the files are placed (a sweep may delete same-named ones)
                 stored = self._store_all([(request.car, new_root) for request, _, new_root in changed], record.space)
                 steps = [
                     RootStep(
@@ -437,7 +442,9 @@ class BucketService:
                     for (request, _, new_root), car in zip(changed, stored, strict=True)
                 ]
                 try:
-                    swapped = self.registry.swap_roots(bucket, record.root, steps)
+                    swapped = self._swap_placed(bucket, record.root, steps, stored, placed)
+                except BlobsSwept:  # a file is gone: place every file again (rewind + finish), then commit
+                    continue
                 except GcEpochChanged as exc:  # those steps read sources a sweep may have taken
                     stale = {id(changed[n][0]) for n in exc.steps}
                     for request in live:
@@ -477,6 +484,25 @@ class BucketService:
             return
         for request in live:
             request.decide(ConflictError(bucket, MAX_CAS_ATTEMPTS))
+
+    def _swap_placed(
+        self, bucket: str, expected: CID, steps: list[RootStep], stored: list[StoredCar], placed: int
+    ) -> list[int] | None:
+        """:meth:`Registry.swap_roots`, where a sweep since the files were placed (epoch
+        ``placed``) is survived when every file is still there: a sweep deletes files inside
+        its fence, so the files present after reading the new epoch stay until a later one."""
+        for _ in range(MAX_EPOCH_RETRIES):
+            try:
+                return self.registry.swap_roots(bucket, expected, steps, placed)
+            except BlobsSwept:
+                placed = self.registry.gc_epoch()
+                if not self.still_placed(stored):
+                    raise
+        raise BlobsSwept()
+
+    def still_placed(self, stored: Sequence[StoredCar]) -> bool:
+        """Whether every blob file of ``stored`` is in the blob store (see :meth:`_swap_placed`)."""
+        return all(self.blobs.exists(record.multihash) for car in stored for record in car.records)
 
     def _store_all(self, cars: list[tuple[PendingCar, CID]], space: str | None) -> list[StoredCar]:
         """Store each CAR and its index for its root, make them all durable with one sync, then

@@ -72,7 +72,7 @@ def import_car(service: BucketService, stream: BinaryIO, bucket: str, progress: 
             if progress is not None:
                 progress(count)
         stored = service.finish(car, root)
-    service.registry.add_blobs(stored.records)
+    service.registry.add_blobs(stored.records, placed=epoch)  # BlobsSwept: a sweep ran; import again
     loader = NodeLoader(service.store)
     cids = tuple(reachable(service.store, loader, root, set()))  # every block read and verified
     shared = SharedBlocks(epoch, cids)

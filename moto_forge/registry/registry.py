@@ -33,7 +33,7 @@ from typing import Any
 import peewee
 from playhouse.db_url import connect
 
-from moto_forge.errors import GcEpochChanged, StorageError
+from moto_forge.errors import BlobsSwept, GcEpochChanged, StorageError
 from moto_forge.ipld.cid import CID
 from moto_forge.registry import listing as listing_index
 from moto_forge.registry.listing import ListingChanges, ListingEntry
@@ -162,15 +162,16 @@ def default_url(data_dir: str) -> str:
 class Registry:
     """One registry database.  Thread-safe: peewee keeps a connection per thread."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, durable: bool = True) -> None:
+        """``durable=False`` (SQLite only): commits are not fsynced (``synchronous=off``), for a
+        throwaway store such as ``mock_forge``'s temporary directory."""
         self.url = url
         self.outbox = False
         """Async Forge mode: every recorded CAR also enters the outbox, in the same transaction."""
         try:
             if url.startswith("sqlite"):
-                self.db: peewee.Database = connect(
-                    _pooled(url), pragmas=SQLITE_PRAGMAS, check_same_thread=False, **POOL
-                )
+                pragmas = SQLITE_PRAGMAS if durable else {**SQLITE_PRAGMAS, "synchronous": "off"}
+                self.db: peewee.Database = connect(_pooled(url), pragmas=pragmas, check_same_thread=False, **POOL)
             else:
                 self.db = connect(_pooled(url), **POOL)
         except (peewee.PeeweeException, ValueError, RuntimeError) as exc:
@@ -204,12 +205,16 @@ class Registry:
             row = self.db.execute_sql("SELECT epoch FROM gc_state WHERE id = 1").fetchone()
         return int(row[0])
 
-    def _fenced(self, shared: Sequence[SharedBlocks | None] = ()) -> None:
+    def _fenced(self, shared: Sequence[SharedBlocks | None] = (), placed: int | None = None) -> None:
         """Inside a write transaction: wait out a running sweep (its lock), then raise
+        :class:`BlobsSwept` if a sweep ran since the write placed its blob files (``placed``:
+        the epoch read before it did; the sweep may have deleted a same-named file), and
         :class:`GcEpochChanged` naming (by position) each of ``shared`` that a sweep has
         passed and that lost a block's location to it."""
         lock = "" if self._sqlite else " FOR SHARE"
         epoch = int(self.db.execute_sql(f"SELECT epoch FROM gc_state WHERE id = 1{lock}").fetchone()[0])
+        if placed is not None and placed != epoch:
+            raise BlobsSwept()
         stale = tuple(
             n for n, s in enumerate(shared) if s is not None and s.epoch != epoch and not self._all_located(s.cids)
         )
@@ -325,7 +330,9 @@ class Registry:
         seqs = self.swap_roots(name, expected, [RootStep(new, operation, tuple(blobs), consume_upload, listing)])
         return None if seqs is None else seqs[0]
 
-    def swap_roots(self, name: str, expected: CID, steps: Sequence[RootStep]) -> list[int] | None:
+    def swap_roots(
+        self, name: str, expected: CID, steps: Sequence[RootStep], placed: int | None = None
+    ) -> list[int] | None:
         """Compare-and-swap the bucket's root from ``expected`` through ``steps`` (each
         step's root is made from the one before) to the last step's root; return each
         step's seq, or ``None`` if it lost.
@@ -345,7 +352,7 @@ class Registry:
         keeps_listing = all(step.listing is not None for step in steps)
         listed_if = str(expected) if keeps_listing else ""
         with self._errors("swap root"), self._write() as tx:
-            self._fenced([step.shared for step in steps])
+            self._fenced([step.shared for step in steps], placed)
             # (Not UPDATE ... RETURNING: SQLite has it only since 3.35, and some
             # still-supported distributions ship older.)
             cursor = self.db.execute_sql(
@@ -472,10 +479,11 @@ class Registry:
         self._insert("blob", "multihash, size, kind, root, shard, created", blob_rows, ignore=True)
         self._insert("block", 'cid, blob, "offset", length', block_rows, ignore=True)
 
-    def add_blobs(self, blobs: Iterable[BlobRecord], space: str | None = None) -> None:
-        """Record blobs of ``space`` outside any root swap (new buckets, imports)."""
+    def add_blobs(self, blobs: Iterable[BlobRecord], space: str | None = None, placed: int | None = None) -> None:
+        """Record blobs of ``space`` outside any root swap (new buckets, imports); ``placed``:
+        the gc epoch read before their files were placed (:class:`BlobsSwept` if it moved)."""
         with self._errors("record blobs"), self._write():
-            self._fenced()
+            self._fenced(placed=placed)
             self._record_blobs([(blob, None) for blob in blobs], time.time(), space=space)
 
     def locate(self, cid: CID) -> BlockLocation | None:
@@ -569,13 +577,19 @@ class Registry:
             return [_upload(r) for r in rows]
 
     def put_part(
-        self, upload_id: str, part: PartRecord, blobs: Iterable[BlobRecord], shared: SharedBlocks | None = None
+        self,
+        upload_id: str,
+        part: PartRecord,
+        blobs: Iterable[BlobRecord],
+        shared: SharedBlocks | None = None,
+        placed: int | None = None,
     ) -> bool:
         """Record (or replace) a part and its blobs; ``False`` if the upload is gone.
-        ``shared``: the part's blocks outside ``blobs`` (a copied body), as the gc fence checks them."""
+        ``shared``: the part's blocks outside ``blobs`` (a copied body), as the gc fence checks
+        them; ``placed``: the gc epoch read before the blobs' files were placed."""
         m = self.models
         with self._errors("record part"), self._write():
-            self._fenced([shared])
+            self._fenced([shared], placed)
             upload = m.Upload.get_or_none(m.Upload.upload_id == upload_id)
             if upload is None:
                 return False

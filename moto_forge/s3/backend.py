@@ -16,25 +16,28 @@ from __future__ import annotations
 
 import contextvars
 import datetime
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.s3 import notifications
 from moto.s3.exceptions import BucketAlreadyExists, MissingBucket
 from moto.s3.models import FakeBucket, S3Backend, s3_backends
+from moto.s3.notifications import S3NotificationEvent
 
 from moto_forge.bucket.listing import decode_token, encode_token
 from moto_forge.bucket.service import BucketService
 from moto_forge.errors import (
     BucketAlreadyOwnedByYou,
     InvalidArgument,
-    InvalidRequest,
     MetadataTooLarge,
     NoSuchKey,
     S3Error,
 )
 from moto_forge.ipld.cid import CID
+from moto_forge.objects import ObjectManifest
 from moto_forge.s3.addressing import CopySource, Target
 from moto_forge.s3.keys import ForgeKey, ForgePart, ForgeUpload
 from moto_forge.s3.tenancy import principal
@@ -69,8 +72,13 @@ def current_target() -> RequestTarget:
 
 def check_copy_source(bucket: str, key: str) -> None:
     """Refuse a copy whose source is not the one the request's header named (and the
-    tenancy check allowed): moto parsed the header again, and must have read the same."""
-    source = current_target().copy_source
+    tenancy check allowed): moto parsed the header again, and must have read the same.
+    Outside :class:`S3App` (moto's own server or another moto service driving the backend,
+    where moto is the only parser and nothing is checked) there is nothing to compare."""
+    found = request_target.get()
+    if found is None:
+        return
+    source = found.copy_source
     if source is None or (source.bucket, source.key) != (bucket, key):
         raise InvalidArgument("The copy source is not the one the request named", ArgumentName="x-amz-copy-source")
 
@@ -116,17 +124,36 @@ def split_metadata(headers: Any) -> tuple[str | None, dict[str, str], dict[str, 
 class ForgeS3Backend(S3Backend):
     """See the module docstring."""
 
-    def __init__(self, service: BucketService, region_name: str = "us-east-1", account_id: str = DEFAULT_ACCOUNT_ID):
+    def __init__(
+        self,
+        service: BucketService,
+        region_name: str = "us-east-1",
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        space: str | None = None,
+    ) -> None:
+        """The backend of moto account ``account_id``, whose new buckets go to ``space``
+        (``None``: the server's own) unless an authenticated request names its own."""
         super().__init__(region_name, account_id)
         self.service = service
+        self.space = space
+
+    def reset(self) -> None:
+        """moto's reset: forget the in-memory holders (bucket configuration not persisted
+        yet); the stored buckets and objects stay (the store is reset by its owner)."""
+        self.buckets.clear()
+        self._pagination_tokens.clear()
+        self.inventory_configs.clear()
 
     # ---- buckets --------------------------------------------------------
 
-    def _holder(self, name: str, created: float) -> FakeBucket:
+    def _holder(self, name: str, created: float, region_name: str | None = None) -> FakeBucket:
+        """The in-memory holder of bucket ``name``'s configuration (made on first use; its
+        region is the one CreateBucket named while this process lives, else the backend's)."""
         bucket = self.buckets.get(name)
         if bucket is None:
             before = s3_backends.bucket_accounts.get(name)
-            bucket = FakeBucket(name=name, account_id=self.account_id, region_name=self.region_name)  # type: ignore[abstract]
+            region = region_name or self.region_name
+            bucket = FakeBucket(name=name, account_id=self.account_id, region_name=region)  # type: ignore[abstract]
             # FakeBucket registers its name in moto's process-wide bucket map; this one is only
             # a holder, and moto's own mock_aws must not find it there later.
             if before is None:
@@ -139,11 +166,13 @@ class ForgeS3Backend(S3Backend):
 
     def create_bucket(self, bucket_name: str, region_name: str, bucket_namespace: str | None = None) -> FakeBucket:
         try:
-            record = self.service.create_bucket(bucket_name, principal.get().space)
+            who = principal.get()
+            record = self.service.create_bucket(bucket_name, who.space if who.checked else self.space)
         except BucketAlreadyOwnedByYou as exc:
             raise BucketAlreadyExists(bucket=bucket_name) from exc
         written_root.set(record.root)
-        return self._holder(bucket_name, record.created)
+        self.buckets.pop(bucket_name, None)  # a holder left by a bucket of that name deleted elsewhere
+        return self._holder(bucket_name, record.created, region_name)
 
     def list_buckets(
         self, prefix: str | None = None, bucket_region: str | None = None, max_buckets: str | None = None
@@ -176,7 +205,7 @@ class ForgeS3Backend(S3Backend):
             manifest, cid = self.service.head_object(bucket_name, key_name, read_root.get())
         except NoSuchKey:
             return None
-        return ForgeKey(manifest, cid, bucket_name)
+        return self._view(manifest, cid, bucket_name)
 
     def get_object(
         self,
@@ -209,7 +238,7 @@ class ForgeS3Backend(S3Backend):
             read_root.get(),
         )
         cids = [CID.decode(e.manifest) for _, e in page.entries]
-        keys = [ForgeKey(self.service.manifest(cid), cid, bucket.name) for cid in cids]
+        keys = [self._view(self.service.manifest(cid), cid, bucket.name) for cid in cids]
         return keys, page.prefixes, page.truncated, page.last
 
     def list_objects(
@@ -294,20 +323,72 @@ class ForgeS3Backend(S3Backend):
         )
         written_root.set(result.root)
 
-    def put_object(self, bucket_name: str, key_name: str, value: bytes, **kwargs: Any) -> Any:
-        """Never moto's in-memory store: object bodies only enter through moto_forge's own
-        PutObject / UploadPart paths (s3/objects.py).  A request moto would turn into a
-        plain put that those paths did not take is refused."""
-        raise InvalidRequest("This combination of method, sub-resource and headers is not supported")
+    def put_object(
+        self,
+        bucket_name: str,
+        key_name: str,
+        value: bytes | str,
+        storage: str | None = None,
+        etag: str | None = None,
+        multipart: Any = None,
+        encryption: str | None = None,
+        kms_key_id: str | None = None,
+        bucket_key_enabled: Any = None,
+        lock_mode: str | None = None,
+        lock_legal_status: str | None = None,
+        lock_until: str | None = None,
+        checksum_value: str | None = None,
+        **kwargs: Any,
+    ) -> ForgeKey:
+        """A whole body moto hands over: from moto's own S3Response (``ThreadedMotoServer``,
+        ``mock_aws`` with the backend installed) or from another moto service writing to S3
+        (Firehose, Logs exports, ...).  Stored like any PutObject; S3App's clients take the
+        streaming path in s3/objects.py instead."""
+        data = value.encode("utf-8") if isinstance(value, str) else bytes(value)  # moto's callers send either
+        result = self.service.put_object(bucket_name, key_name, io.BytesIO(data))
+        written_root.set(result.root)
+        assert result.manifest is not None and result.manifest_cid is not None
+        return self._view(result.manifest, result.manifest_cid, bucket_name)
+
+    def notify(self, event: S3NotificationEvent, bucket_name: str, manifest: ObjectManifest, cid: CID) -> None:
+        """Send moto's bucket notification for a write moto did not see (S3App's streaming
+        paths); nothing to do, at no cost, for a bucket without a notification configuration."""
+        holder = self.buckets.get(bucket_name)
+        if holder is None or holder.notification_configuration is None:
+            return
+        notifications.send_event(self.account_id, event, holder, self._view(manifest, cid, bucket_name))
+
+    def _view(self, manifest: ObjectManifest, cid: CID, bucket_name: str) -> ForgeKey:
+        """A key view whose body and metadata moto code may read and set (keys.py)."""
+        return ForgeKey(manifest, cid, bucket_name, reader=self._read_all, on_metadata=self._store_metadata)
+
+    def _read_all(self, manifest: ObjectManifest) -> bytes:
+        return b"".join(self.service.read_body(manifest))
+
+    def _store_metadata(self, key: ForgeKey, metadata: dict[str, str]) -> None:
+        """Store what moto's ``set_metadata`` was given (``x-amz-meta-*``, Content-Type and the
+        stored content headers), unless the object already carries exactly that."""
+        content_type, meta, stored = split_metadata(metadata)
+        manifest = key.manifest
+        wanted = (content_type or manifest.content_type, meta, stored)
+        if wanted == (manifest.content_type, manifest.metadata, manifest.headers):
+            return
+        replace: dict[str, object] = {"content_type": wanted[0], "metadata": meta, "headers": stored}
+        result = self.service.copy_object(key.forge_bucket, key.name, key.forge_bucket, key.name, replace=replace)
+        written_root.set(result.root)
+        assert result.manifest is not None and result.manifest_cid is not None
+        key.manifest, key.cid = result.manifest, result.manifest_cid
 
     def get_object_tagging(self, key: ForgeKey) -> dict[str, list[dict[str, str]]]:
         return {"Tags": [{"Key": k, "Value": v} for k, v in sorted(key.tags.items())]}
 
     def put_object_tagging(self, key: ForgeKey, tags: dict[str, str] | None) -> ForgeKey:
+        if dict(tags or {}) == key.tags and request_target.get() is None:
+            return key  # moto's own PutObject sets the (empty) tags it parsed: nothing changes
         result = self.service.set_object_tags(key.forge_bucket, key.name, dict(tags or {}))
         written_root.set(result.root)
         assert result.manifest is not None and result.manifest_cid is not None
-        return ForgeKey(result.manifest, result.manifest_cid, key.forge_bucket)
+        return self._view(result.manifest, result.manifest_cid, key.forge_bucket)
 
     def delete_object_tagging(self, bucket_name: str, key_name: str, version_id: str | None = None) -> None:
         written_root.set(self.service.set_object_tags(bucket_name, key_name, {}).root)
@@ -339,7 +420,7 @@ class ForgeS3Backend(S3Backend):
         )
         written_root.set(result.root)
         assert result.manifest is not None and result.manifest_cid is not None
-        return ForgeKey(result.manifest, result.manifest_cid, bucket_name)
+        return self._view(result.manifest, result.manifest_cid, bucket_name)
 
     def abort_multipart_upload(self, bucket_name: str, multipart_id: str) -> None:
         self.service.multipart.abort(bucket_name, multipart_id)

@@ -1,18 +1,22 @@
-"""Read-only views of stored objects with the attributes moto's S3 responses read
-from its ``FakeKey`` (name, quoted ETag, size, dates, storage class, ...).
+"""Views of stored objects with the attributes moto's S3 responses read from its
+``FakeKey`` (name, quoted ETag, size, dates, storage class, ...).
 
-moto's handlers only render these; every change goes through the bucket
-service, so nothing here mutates.
+moto's handlers render these; every change goes through the bucket service.  Two
+hooks serve moto code that treats a key as a buffer (moto's own S3Response under
+``ThreadedMotoServer``, and other moto services reading S3): ``value`` reads the body
+through the ``reader`` the backend gave, and ``set_metadata`` stores the new metadata
+through ``on_metadata``.  A key made without them refuses both.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from moto.core.models import DEFAULT_ACCOUNT_ID
-from moto.s3.models import FakeKey
+from moto.s3.models import FakeAcl, FakeKey, get_canned_acl
 
 from moto_forge.ipld.cid import CID
 from moto_forge.objects import ObjectManifest
@@ -28,6 +32,16 @@ def iso_date(ts: int) -> str:
     return datetime.datetime.fromtimestamp(ts, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
+class OwnerOnlyAcl(FakeAcl):
+    """The owner-only default ACL GetObjectAcl shows.  False as a truth value, so moto's own
+    anonymous-access check skips it: access is decided by S3App (signatures and tenancy when
+    credentials are configured; without them every request is served, as documented), and
+    moto must not refuse unsigned requests S3App accepted."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
 class ForgeKey(FakeKey):
     """An object as moto's renderers expect a key to look.
 
@@ -36,15 +50,26 @@ class ForgeKey(FakeKey):
     moto reads is answered from the manifest.
     """
 
-    def __init__(self, manifest: ObjectManifest, cid: CID, bucket_name: str = "") -> None:
+    def __init__(
+        self,
+        manifest: ObjectManifest,
+        cid: CID,
+        bucket_name: str = "",
+        *,
+        reader: Callable[[ObjectManifest], bytes] | None = None,
+        on_metadata: Callable[[ForgeKey, dict[str, str]], None] | None = None,
+    ) -> None:
         self.manifest = manifest
+        self.reader = reader
+        self.on_metadata = on_metadata
         self.cid = cid
         self.forge_bucket = bucket_name
         self.bucket_name = bucket_name
         self.account_id = DEFAULT_ACCOUNT_ID
         self.region_name = "us-east-1"
         self.partition = "aws"
-        self.acl = None
+        self.acl = OwnerOnlyAcl(get_canned_acl("private").grants)
+        """Object ACLs are not stored yet (Step 10): every object shows the owner-only default."""
         self.multipart = None
         self.website_redirect_location = None
         self.encryption = None
@@ -80,7 +105,16 @@ class ForgeKey(FakeKey):
 
     @property
     def value(self) -> bytes:
-        raise AttributeError("object bodies are streamed, never buffered (use BucketService.read_body)")
+        """The whole body (moto code that buffers; S3App streams instead)."""
+        if self.reader is None:
+            raise AttributeError("object bodies are streamed, never buffered (use BucketService.read_body)")
+        return self.reader(self.manifest)
+
+    def set_metadata(self, metadata: Any, replace: bool = False) -> None:
+        """moto's PutObject / POST upload setting what it parsed from the headers: stored."""
+        if self.on_metadata is None:
+            raise AttributeError("ForgeKey is read-only")
+        self.on_metadata(self, {str(k).lower(): str(v) for k, v in dict(metadata).items()})
 
     @property
     def etag(self) -> str:
@@ -134,7 +168,11 @@ class ForgeKey(FakeKey):
 
     @property
     def metadata(self) -> dict[str, str]:  # type: ignore[override]
-        return {f"x-amz-meta-{k}": v for k, v in self.manifest.metadata.items()}
+        """What moto sends back as headers of a GET / HEAD: Content-Type, the stored content
+        headers and the user metadata."""
+        found = {"Content-Type": self.manifest.content_type, **self.manifest.headers}
+        found.update({f"x-amz-meta-{k}": v for k, v in self.manifest.metadata.items()})
+        return found
 
     @property
     def tags(self) -> dict[str, str]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
-from moto_forge.bucket.service import BucketService, etag_matches
+from moto_forge.bucket.service import BucketService, WriteResult, etag_matches
 from moto_forge.errors import (
     BadDigest,
     IncompleteBody,
@@ -192,7 +192,7 @@ def parse_tagging(value: str | None) -> dict[str, str]:
 
 def put_object(
     service: BucketService, request: Request, bucket: str, key: str, verify_chunk: ChunkVerifier | None
-) -> tuple[Response, CID]:
+) -> tuple[Response, WriteResult]:
     checks = upload_checks(request)
     reader = body_reader(request, verify_chunk)
     content_type, meta, stored = split_metadata(request.headers)
@@ -211,7 +211,7 @@ def put_object(
     )
     assert result.manifest is not None
     headers = {"ETag": f'"{result.manifest.etag}"', **_checksum_headers(checks)}
-    return Response(200, headers), result.root
+    return Response(200, headers), result
 
 
 def upload_part(

@@ -132,3 +132,35 @@ def test_gc_in_a_loop_beside_writers_loses_no_acknowledged_write(registry_url: s
         fresh.close()
         collector.close()
         service.close()
+
+
+def test_a_write_whose_identical_blob_a_sweep_deletes_places_it_again(registry_url: str, tmp_path: Path) -> None:
+    """The race the loop above found: a write produces a CAR byte-identical to an unreachable
+    one (same key, body and second), so placing its file finds the old file there; a sweep
+    then deletes that file before the write commits.  The write must notice (the gc epoch
+    moved since it placed its files) and place them again."""
+    data = str(tmp_path / "data")
+    service = BucketService.open(data, registry_url, chunk_size=1024, clock=lambda: 1_000_000.0)
+    collector = BucketService.open(data, registry_url, chunk_size=1024)
+    try:
+        service.create_bucket("bkt")
+        service.put_object("bkt", "k", io.BytesIO(BODIES[3]))
+        service.delete_object("bkt", "k")  # the CAR of that put is unreachable once history is pruned
+        real_swap = service.registry.swap_roots
+        sweeps = []
+
+        def swap_after_a_sweep(*args: object, **kwargs: object) -> object:
+            if not sweeps:  # the files of this write are placed: a sweep runs now, once
+                sweeps.append(gc(collector, Retention(keep_last=1, keep_days=0), grace_seconds=60))
+            return real_swap(*args, **kwargs)  # type: ignore[arg-type]
+
+        service.registry.swap_roots = swap_after_a_sweep  # type: ignore[method-assign]
+        service.put_object("bkt", "k", io.BytesIO(BODIES[3]))  # byte-identical CAR to the first put
+        assert sweeps and sweeps[0].blobs_deleted > 0
+        manifest, _ = service.head_object("bkt", "k")
+        assert b"".join(service.read_body(manifest)) == BODIES[3]
+        report = fsck(service)
+        assert report.ok, report.problems
+    finally:
+        service.close()
+        collector.close()

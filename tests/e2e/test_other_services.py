@@ -111,3 +111,29 @@ def test_resets_hold_no_registry_connection(resettable: Served) -> None:
     s3 = aws(resettable, "s3")
     s3.create_bucket(Bucket="after-resets")
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["after-resets"]
+
+
+def test_other_services_write_s3_into_the_forge_store_and_it_persists(tmp_path: Path) -> None:
+    """The Forge backend is moto's S3 backend in ``serve``: Firehose, delivering records to a
+    bucket, writes them into the Forge store (read back over S3, after a restart too)."""
+    server = start_server(str(tmp_path))
+    try:
+        aws(server, "s3").create_bucket(Bucket="deliveries")
+        firehose = aws(server, "firehose")
+        firehose.create_delivery_stream(
+            DeliveryStreamName="events",
+            ExtendedS3DestinationConfiguration={
+                "RoleARN": "arn:aws:iam::123456789012:role/firehose", "BucketARN": "arn:aws:s3:::deliveries",
+                "Prefix": "events/",
+            },
+        )  # fmt: skip
+        firehose.put_record(DeliveryStreamName="events", Record={"Data": b"delivered record\n"})
+    finally:
+        server.stop()
+    server = start_server(str(tmp_path))
+    try:
+        s3 = aws(server, "s3")
+        (entry,) = s3.list_objects_v2(Bucket="deliveries", Prefix="events/")["Contents"]
+        assert s3.get_object(Bucket="deliveries", Key=entry["Key"])["Body"].read() == b"delivered record\n"
+    finally:
+        server.stop()

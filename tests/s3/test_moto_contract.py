@@ -52,3 +52,40 @@ def test_listing_splits_keys_from_prefixes_by_fakekey() -> None:
 def test_responses_module_reads_bodies_we_stream_ourselves() -> None:
     # moto buffers request bodies (self.body); the four streaming operations bypass it.
     assert S3Response.use_raw_body is True
+
+
+def _attributes_moto_reads(names: str) -> set[str]:
+    """Attribute names moto's S3 responses module (handlers and templates) reads from
+    variables called one of ``names``."""
+    import re
+
+    source = inspect.getsource(responses)
+    return set(re.findall(rf"(?<![.\w])(?:{names})\.([a-zA-Z_]\w*)\b", source))
+
+
+NOT_KEY_ATTRIBUTES = {"get", "lower", "startswith", "id", "key_name"}
+"""Names the scan finds on variables that are not keys there (dicts, strings, uploads)."""
+
+
+def test_key_view_offers_every_attribute_motos_renderers_read() -> None:
+    from moto_forge.ipld.cid import CID, RAW
+    from moto_forge.objects import ObjectManifest
+    from moto_forge.objects.manifest import FIXED_V1, Body
+    from moto_forge.s3.keys import ForgeKey
+
+    body = Body(3, b"\0" * 32, b"\0" * 16, CID.compute(RAW, b"abc"), FIXED_V1)
+    manifest = ObjectManifest(key="k", body=body, etag="00" * 16, created=1, content_type="text/plain")
+    key = ForgeKey(manifest, CID.compute(RAW, b"m"), "b", reader=lambda m: b"abc", on_metadata=lambda k, m: None)
+    wanted = _attributes_moto_reads("key|src_key|new_key|key_to_tag|version|latest_version|obj") - NOT_KEY_ATTRIBUTES
+    assert {"etag", "size", "last_modified_ISO8601", "storage_class", "metadata"} <= wanted  # the scan works
+    missing = sorted(name for name in wanted if not hasattr(key, name))
+    assert missing == [], f"moto reads {missing} from keys; ForgeKey lacks them"
+
+
+def test_upload_view_offers_what_motos_renderers_read() -> None:
+    from moto_forge.s3.keys import ForgeUpload
+
+    upload = ForgeUpload("id", "k")
+    wanted = _attributes_moto_reads("upload|multipart") - {"get", "lower", "startswith"}
+    missing = sorted(name for name in wanted if not hasattr(upload, name))
+    assert missing == [], f"moto reads {missing} from uploads; ForgeUpload lacks them"
