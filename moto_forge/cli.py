@@ -195,8 +195,7 @@ def cmd_space_delegate(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     try:
-        pending = service.registry.outbox_summary()
-        oldest = service.registry.outbox_next()
+        pending, oldest = service.outbox_status()
         for bucket in service.list_buckets():
             forge = str(bucket.forge_root) if bucket.forge_root else "-"
             print(f"{bucket.name}\troot {bucket.root}\tforge {forge}\tpending {pending.get(bucket.name, 0)}", file=out)

@@ -28,8 +28,9 @@ from typing import Any
 import pytest
 
 from moto_forge.bucket.service import BucketService
+from moto_forge.compose import build_app, open_service
 from moto_forge.config import forge_settings_from_env
-from moto_forge.server import ServerConfig, ServerThread, build_app
+from moto_forge.server import ServerConfig, ServerThread
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -108,7 +109,7 @@ def forge_server(
     config = ServerConfig(
         port=0, data_dir=forge_data_dir, registry_url=forge_registry_url, quiet=True, **forge_settings
     )
-    service = BucketService.open(forge_data_dir, forge_registry_url)
+    service = open_service(config)
     thread = ServerThread(config, build_app(config, service)).start()
     yield ForgeServer(thread.url, service, thread)
     thread.stop()

@@ -8,15 +8,12 @@ import logging
 import sys
 import threading
 from dataclasses import dataclass, field
-from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from moto_forge.bucket.service import BucketService
-from moto_forge.forge.identity import Identity
+from moto_forge.compose import build_app
 from moto_forge.s3 import registration
 from moto_forge.s3.app import S3App
-from moto_forge.s3.tenancy import Tenancy
 from moto_forge.services import ServiceRouter
 from moto_forge.serving import KeepAliveHandler
 from moto_forge.tenants import Tenant
@@ -55,57 +52,6 @@ class ServerConfig:
 class _QuietHandler(KeepAliveHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
-
-
-def build_app(config: ServerConfig, service: BucketService | None = None) -> S3App:
-    from moto_forge.s3.sigv4 import SigV4Authenticator
-
-    service = service or BucketService.open(config.data_dir, config.registry_url)
-    tenant_identities = [Identity.load_or_create(config.data_dir, t.name) for t in config.tenants]
-    if config.forge_url:
-        from moto_forge.forge.retrieval import ForgeRetriever
-
-        # Every tenant space on disk, configured or since removed: writes of a removed tenant
-        # that wait in the outbox still ship to its space (and never block the queue).
-        loaded = {t.name: identity for t, identity in zip(config.tenants, tenant_identities, strict=True)}
-        on_disk = [
-            loaded.get(name) or Identity.load_or_create(config.data_dir, name)
-            for name in Identity.tenant_names(config.data_dir)
-        ]
-        publisher = forge_publisher(config, service, on_disk)
-        if config.write_mode == "async":
-            from moto_forge.forge.outbox import OutboxShipper
-
-            service.registry.outbox = True
-            service.shipper = OutboxShipper(service.registry, publisher).start()
-        else:
-            service.publish = publisher.publish
-        claims = config.forge_claims or config.forge_url.rstrip("/") + "/claims"
-        service.blobs.fetch_missing = ForgeRetriever(claims, timeout=float(config.forge_timeout)).fetch
-    credentials = dict(config.credentials)
-    spaces: dict[str, str | None] = dict.fromkeys(config.credentials)
-    for tenant, identity in zip(config.tenants, tenant_identities, strict=True):
-        if tenant.access_key in credentials:
-            raise ValueError(f"access key {tenant.access_key} of tenant {tenant.name} is also the server's own key")
-        credentials[tenant.access_key] = tenant.secret_key
-        spaces[tenant.access_key] = identity.space.did
-    if not credentials:
-        return S3App(service)
-    return S3App(service, authenticator=SigV4Authenticator(credentials, config.region), tenancy=Tenancy(spaces))
-
-
-def forge_publisher(config: ServerConfig, service: BucketService, tenants: list[Identity]) -> Any:
-    from moto_forge.forge.connection import Connection, http_transport
-    from moto_forge.forge.publisher import ForgePublisher
-    from moto_forge.ucan.principal import Verifier
-
-    if not (config.forge_did and config.forge_key):
-        raise ValueError("--forge needs --forge-did and --forge-key")
-    identity = Identity.load_or_create(config.data_dir)
-    transport = http_transport(config.forge_url or "", float(config.forge_timeout))
-    connection = Connection(identity.agent, config.forge_did, transport, Verifier.parse(config.forge_key),
-                            float(config.forge_timeout))  # fmt: skip
-    return ForgePublisher(connection, identity, service.blobs.path, tenants)
 
 
 def make(config: ServerConfig, app: S3App | None = None) -> BaseWSGIServer:

@@ -127,7 +127,7 @@ class ServiceRouter:
         try:
             removed = empty_all(self.service)
         finally:
-            self.service.registry.release()  # this thread's pooled connection goes back now
+            self.service.release_connection()  # this thread's pooled connection goes back now
         log.info("reset: removed %d buckets", removed)
         environ = dict(environ)
         environ["wsgi.input"] = io.BytesIO(b"")

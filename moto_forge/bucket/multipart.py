@@ -8,10 +8,12 @@ import hashlib
 import io
 import secrets
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from moto_forge.blocks import PendingCar
 from moto_forge.bucket.commits import MAX_EPOCH_RETRIES
+from moto_forge.bucket.conditions import check_conditions, check_key
+from moto_forge.bucket.writes import WriteResult, Writes
 from moto_forge.errors import (
     BlobsSwept,
     EntityTooSmall,
@@ -25,9 +27,6 @@ from moto_forge.objects import CONCAT_V1, FIXED_V1, Body, ChunkedBody, ObjectMan
 from moto_forge.objects.body import MAX_PARTS, write_parts
 from moto_forge.objects.chunker import Checksummer, Readable
 from moto_forge.registry import PartRecord, UploadRecord
-
-if TYPE_CHECKING:
-    from moto_forge.bucket.service import BucketService, WriteResult
 
 MIN_PART_SIZE = 5 << 20
 """S3's minimum size for every part but the last."""
@@ -69,15 +68,15 @@ def multipart_etag(part_etags: Sequence[str]) -> str:
 
 
 class MultipartUploads:
-    """The multipart operations of a :class:`BucketService`."""
+    """The multipart operations of a :class:`~moto_forge.bucket.service.BucketService`, over
+    its reads and writes (:class:`Writes`: no import of the service, so no import cycle)."""
 
-    def __init__(self, service: BucketService, min_part_size: int = MIN_PART_SIZE) -> None:
+    def __init__(self, service: Writes, min_part_size: int = MIN_PART_SIZE) -> None:
         self.service = service
         self.min_part_size = min_part_size
 
     def create(self, bucket: str, key: str, meta: dict[str, Any] | None = None) -> str:
         """Start an upload; ``meta`` holds the future object's content type, metadata, headers, tags."""
-        from moto_forge.bucket.service import check_key
 
         check_key(key)
         self.service.head_bucket(bucket)
@@ -181,7 +180,6 @@ class MultipartUploads:
     ) -> WriteResult:
         """Assemble the listed ``(part number, ETag)`` parts into the object, atomically
         consuming the upload."""
-        from moto_forge.bucket.service import check_conditions
 
         upload = self.get(bucket, upload_id)
         if not parts:

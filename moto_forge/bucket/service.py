@@ -22,125 +22,37 @@ rebuilt from the MST when stale; listings of older roots walk the MST.
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
-import random
-import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
-from moto_forge.blocks import BlockStore, LocalBlobStore, PendingCar, StoredCar
-from moto_forge.blocks.blobstore import disk_full
-from moto_forge.bucket.commits import MAX_EPOCH_RETRIES, CommitQueue, CommitRequest
-from moto_forge.bucket.listing import ListPage, list_page
+from moto_forge.blocks import LocalBlobStore, PendingCar, StoredCar
+from moto_forge.bucket.commits import MAX_EPOCH_RETRIES
 from moto_forge.bucket.multipart import MultipartUploads
 from moto_forge.bucket.names import check_bucket_name
-from moto_forge.cache import BoundedCache
+from moto_forge.bucket.writes import EMPTY_ROOT, MAX_CAS_ATTEMPTS, WriteResult, Writes
 from moto_forge.errors import (
-    BlobsSwept,
     BucketAlreadyOwnedByYou,
     BucketNotEmpty,
-    ConflictError,
     GcEpochChanged,
-    InvalidKeyError,
-    InvalidRange,
-    KeyTooLong,
-    ManifestError,
-    NoSuchBucket,
-    NoSuchKey,
-    NoSuchSnapshot,
-    NoSuchUpload,
-    PreconditionFailed,
-    StorageError,
 )
-from moto_forge.ipld.blocks import MemoryBlocks
-from moto_forge.ipld.cid import CID
-from moto_forge.mst import MST, NodeLoader, key_bytes
-from moto_forge.objects import FIXED_V1, Body, ChunkedBody, ObjectManifest, chunk_stream, spans
-from moto_forge.objects.body import Span, iter_links
-from moto_forge.objects.chunker import DEFAULT_CHUNK_SIZE, Checksummer, Readable
+from moto_forge.mst import MST
+from moto_forge.objects.chunker import DEFAULT_CHUNK_SIZE
 from moto_forge.registry import (
     BucketRecord,
-    ListingChanges,
-    ListingEntry,
     Registry,
-    RootStep,
     SharedBlocks,
     default_url,
 )
 
-EMPTY_ROOT = MST.empty(MemoryBlocks()).root
-MAX_CAS_ATTEMPTS = 50
-
-"""Lost compare-and-swaps in a row before a write gives up with :class:`ConflictError`."""
+__all__ = ["EMPTY_ROOT", "MAX_CAS_ATTEMPTS", "BucketService", "WriteResult"]
 
 
-@dataclass(frozen=True, slots=True)
-class WriteResult:
-    """What a committed write produced: the bucket's new root and its history seq."""
-
-    root: CID
-    seq: int
-    manifest: ObjectManifest | None = None
-    manifest_cid: CID | None = None
-
-
-MANIFEST_CACHE_SIZE = 4096
-"""Decoded object manifests kept (by CID) for reads; each is a few hundred bytes."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Step:
-    """Where a request of a group commit leaves the bucket: after the first ``after``
-    root-changing steps of its batch (``changed``: the last of them is its own)."""
-
-    after: int
-    changed: bool
-
-
-def _no_such_upload(upload_id: str) -> NoSuchUpload:
-    return NoSuchUpload("The specified upload does not exist.", UploadId=upload_id)
-
-
-def check_key(key: str) -> bytes:
-    """S3 key rules: 1..1024 bytes of UTF-8 (``KeyTooLongError`` past that)."""
-    try:
-        return key_bytes(key)
-    except InvalidKeyError as exc:
-        if len(key.encode("utf-8", "surrogatepass")) > 1024:
-            raise KeyTooLong("Your key is too long", Key=key[:64]) from exc
-        raise
-
-
-def listing_entry(cid: CID, manifest: ObjectManifest) -> ListingEntry:
-    """What ListObjects shows of the object ``manifest`` (stored as ``cid``)."""
-    checksum = sorted(manifest.checksums)[0].upper() if manifest.checksums else None
-    return ListingEntry(manifest.key, str(cid), manifest.body.size, manifest.etag, manifest.created, checksum)
-
-
-def etag_matches(condition: str, etag: str) -> bool:
-    """``If-Match`` / ``If-None-Match`` semantics: ``*`` or any listed (quoted or bare) ETag."""
-    wanted = [c.strip().removeprefix("W/").strip('"') for c in condition.split(",")]
-    return "*" in wanted or etag in wanted
-
-
-def check_conditions(key: str, current: ObjectManifest | None, if_match: str | None, if_none_match: str | None) -> None:
-    """Conditional-write rules: ``If-None-Match`` fails on an existing key, ``If-Match`` on a
-    missing key (``NoSuchKey``) or a different ETag (``PreconditionFailed``)."""
-    if if_none_match is not None and current is not None and etag_matches(if_none_match, current.etag):
-        raise PreconditionFailed("At least one of the pre-conditions you specified did not hold", Key=key)
-    if if_match is not None:
-        if current is None:
-            raise NoSuchKey("The specified key does not exist.", Key=key)
-        if not etag_matches(if_match, current.etag):
-            raise PreconditionFailed("At least one of the pre-conditions you specified did not hold", Key=key)
-
-
-class BucketService:
-    """Buckets and objects over one registry and one blob store (thread-safe)."""
+class BucketService(Writes):
+    """Buckets and objects over one registry and one blob store (thread-safe): reads
+    (:mod:`~moto_forge.bucket.reads`), writes (:mod:`~moto_forge.bucket.writes`), multipart
+    uploads (:mod:`~moto_forge.bucket.multipart`) and the bucket operations here."""
 
     def __init__(
         self,
@@ -150,21 +62,10 @@ class BucketService:
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         clock: Callable[[], float] = time.time,
         publish: Callable[[StoredCar, str | None], None] | None = None,
+        shipper: Any = None,
     ) -> None:
-        self.publish = publish
-        """Called with every stored CAR and the space it belongs to (``None``: the server's own)
-        before the registry records it (Forge sync mode)."""
-        self.shipper: Any = None
-        """The Forge outbox shipper (async mode), woken after each commit."""
-        self.registry = registry
-        self.blobs = blobs
-        self.store = BlockStore(registry, blobs)
-        self.loader = NodeLoader(self.store)
-        self._manifests: BoundedCache[CID, ObjectManifest] = BoundedCache(MANIFEST_CACHE_SIZE)
-        self.chunk_size = chunk_size
-        self.clock = clock
-        self._queues: dict[str, CommitQueue] = {}
-        self._queues_guard = threading.Lock()
+        """See :class:`~moto_forge.bucket.state.ServiceState`; adds the multipart uploads."""
+        super().__init__(registry, blobs, chunk_size=chunk_size, clock=clock, publish=publish, shipper=shipper)
         self.multipart = MultipartUploads(self)
 
     @classmethod
@@ -178,19 +79,6 @@ class BucketService:
         blobs = LocalBlobStore(data_dir, durable=durable)
         blobs.keep_reserve()
         return cls(registry, blobs, **options)  # type: ignore[arg-type]
-
-    def timestamp(self) -> int:
-        """A manifest's ``t``: now in whole seconds, rounded *up*, so an object is never older
-        than a file written before it was uploaded (``aws s3 sync`` compares the two)."""
-        return math.ceil(self.clock())
-
-    def close(self) -> None:
-        if self.shipper is not None:
-            self.shipper.stop()
-        self.blobs.close()
-        self.registry.close()
-
-    # ---- buckets --------------------------------------------------------
 
     def create_bucket(self, name: str, space: str | None = None) -> BucketRecord:
         """Create an empty bucket owned by ``space`` (``None``: the server's own space)."""
@@ -216,12 +104,6 @@ class BucketService:
             return self.head_bucket(name)
         raise GcEpochChanged()
 
-    def head_bucket(self, name: str) -> BucketRecord:
-        record = self.registry.get_bucket(name)
-        if record is None:
-            raise NoSuchBucket("The specified bucket does not exist", BucketName=name)
-        return record
-
     def list_buckets(self) -> list[BucketRecord]:
         return self.registry.list_buckets()
 
@@ -233,469 +115,3 @@ class BucketService:
                 raise BucketNotEmpty("The bucket you tried to delete is not empty", BucketName=name)
             if not self.registry.delete_bucket(name, record.root):
                 raise BucketNotEmpty("The bucket changed while it was being deleted", BucketName=name)
-
-    # ---- reads ----------------------------------------------------------
-
-    def tree(self, bucket: str, root: CID | None = None) -> MST:
-        """The bucket's MST now, or at ``root`` if that root is in its history."""
-        record = self.head_bucket(bucket)
-        if root is None or root == record.root:
-            return MST.load(self.store, record.root, self.loader)
-        if not self.registry.has_root(bucket, root):
-            raise NoSuchSnapshot(f"root {root} is not in the history of bucket {bucket}", BucketName=bucket)
-        return MST.load(self.store, root, self.loader)
-
-    def manifest(self, cid: CID) -> ObjectManifest:
-        """The manifest stored as ``cid`` (verified when read; decoded ones are cached)."""
-        manifest = self._manifests.get(cid)
-        if manifest is None:
-            manifest = ObjectManifest.decode(self.store.get(cid), cid)
-            self._manifests.put(cid, manifest)
-        return manifest
-
-    def head_object(self, bucket: str, key: str, root: CID | None = None) -> tuple[ObjectManifest, CID]:
-        """The object's manifest and its CID; ``NoSuchKey`` if absent."""
-        manifest, cid, _ = self.find_object(bucket, key, root)
-        return manifest, cid
-
-    def find_object(self, bucket: str, key: str, root: CID | None = None) -> tuple[ObjectManifest, CID, CID]:
-        """The object's manifest, its CID, and the bucket root it was found at (now, or
-        ``root`` from the bucket's history); ``NoSuchKey`` if absent."""
-        check_key(key)
-        tree = self.tree(bucket, root)
-        cid = tree.get(key)
-        if cid is None:
-            raise NoSuchKey("The specified key does not exist.", Key=key)
-        return self.manifest(cid), cid, tree.root
-
-    def read_body(self, manifest: ObjectManifest, start: int = 0, end: int | None = None) -> Iterator[bytes]:
-        """Verified body bytes ``[start, end)``, chunk by chunk; reads only the chunks needed
-        (the next ones on a thread while the caller sends this one: :meth:`BlockStore.get_many`)."""
-        size = manifest.body.size
-        end = size if end is None else min(end, size)
-        if start > end or (start >= size and size > 0):
-            raise InvalidRange("The requested range is not satisfiable", RangeRequested=f"bytes={start}-{end}")
-        chunks: deque[Span] = deque()
-
-        def cids() -> Iterator[CID]:
-            for span in spans(self.store, manifest.body.format, manifest.body.root, start, end):
-                chunks.append(span)
-                yield span.cid
-
-        for data in self.store.get_many(cids()):
-            span = chunks.popleft()
-            if len(data) < span.end:
-                raise ManifestError(f"chunk {span.cid} has {len(data)} bytes, the index needs {span.end}")
-            yield data if span.start == 0 and span.end == len(data) else data[span.start : span.end]
-
-    def list_objects(
-        self,
-        bucket: str,
-        prefix: str = "",
-        delimiter: str = "",
-        start_after: str = "",
-        max_keys: int = 1000,
-        root: CID | None = None,
-    ) -> ListPage[ListingEntry]:
-        """One listing page: keys with what ListObjects shows of each, and common prefixes.
-
-        The current root is served from the listing index (rebuilt first if it
-        is stale); an older ``root`` from its MST and manifests.
-        """
-        record = self.head_bucket(bucket)
-        if root is None or root == record.root:
-            if record.listed_root != record.root:
-                self.rebuild_listing(bucket)
-            page = list_page(
-                lambda s, inc: self.registry.listing_entries(bucket, s, inc), prefix, delimiter, start_after, max_keys
-            )
-            page.root = record.root
-            return page
-        tree = self.tree(bucket, root)
-        page = list_page(lambda s, inc: self.entries_of_tree(tree, s, inc), prefix, delimiter, start_after, max_keys)
-        page.root = tree.root
-        return page
-
-    def entries_of_tree(
-        self, tree: MST, start: bytes | None = None, inclusive: bool = True
-    ) -> Iterator[tuple[bytes, ListingEntry]]:
-        """``(key, listing entry)`` of every key of ``tree`` from ``start``, in order, the slow
-        way (one manifest read per key): what the listing index must hold for that tree."""
-        for key, cid in tree.items(start, inclusive=inclusive):
-            yield key, listing_entry(cid, self.manifest(cid))
-
-    def rebuild_listing(self, bucket: str) -> int:
-        """Rebuild the bucket's listing index from its current MST (one manifest read per
-        key); return the number of keys.  A write racing it just leaves it stale again."""
-        with self._lock(bucket):
-            record = self.head_bucket(bucket)
-            tree = MST.load(self.store, record.root, self.loader)
-            entries = [entry for _, entry in self.entries_of_tree(tree)]
-            self.registry.rebuild_listing(bucket, record.root, entries)
-            return len(entries)
-
-    # ---- writes ---------------------------------------------------------
-
-    def finish(self, car: PendingCar, root: CID, space: str | None = None) -> StoredCar:
-        """Store a CAR and its index, and publish them to ``space`` (if a publisher is set)
-        before any commit: :meth:`_store_all` of one CAR."""
-        return self._store_all([(car, root)], space)[0]
-
-    def _queue(self, bucket: str) -> CommitQueue:
-        with self._queues_guard:
-            return self._queues.setdefault(bucket, CommitQueue())
-
-    def _lock(self, bucket: str) -> threading.Lock:
-        """The bucket's commit lock: held, no commit of the bucket is being decided."""
-        return self._queue(bucket).lock
-
-    def commit(
-        self,
-        bucket: str,
-        operation: str,
-        mutate: Callable[[MST, PendingCar], MST],
-        pending: PendingCar | None = None,
-        consume_upload: str | None = None,
-        listing: ListingChanges | None = None,
-        shared: SharedBlocks | None = None,
-    ) -> WriteResult:
-        """Apply ``mutate`` to the bucket's current tree and commit it (see the module doc).
-
-        ``shared``: the blocks ``mutate`` references outside its CAR and the bucket's
-        tree (a copy's source body); the write fails with :class:`GcEpochChanged` if a
-        gc sweep ran since they were read and took any of them.
-
-        ``mutate`` may add blocks to the CAR it is given (a manifest); on a
-        retry they are rewound and it runs again on the new root.  When the
-        root does not change nothing is stored (everything it reaches is
-        already stored).  ``listing``, filled by ``mutate`` on each attempt,
-        says which keys it changed, for the listing index (without it the
-        index goes stale and the next listing rebuilds it).  Concurrent
-        commits of one bucket are decided together (:mod:`moto_forge.bucket.commits`):
-        the outcome is the one of running them one after another.
-        """
-        car = pending or PendingCar(self.blobs)
-        try:
-            request = CommitRequest(operation, mutate, car, car.mark(), consume_upload, listing, shared)
-            result: WriteResult = self._queue(bucket).run(request, lambda batch: self._decide(bucket, batch))
-            return result
-        finally:
-            if pending is None:
-                car.discard()
-
-    def _decide(self, bucket: str, batch: list[CommitRequest]) -> None:
-        """Commit ``batch`` (oldest first) as if one request ran after another, then decide
-        each (the caller holds the bucket's commit lock).
-
-        Each request's change applies to the tree the one before it left; a
-        request whose change raises (a failed precondition) is decided with
-        that error and changes nothing.  Each request that changes the root
-        gets its CAR (its body, manifest and the MST nodes its step made) and
-        index stored; all of them are made durable with one sync and
-        recorded with one :meth:`Registry.swap_roots` (one history row each).
-        A lost swap (another process moved the root) rewinds every CAR and
-        decides the batch again on the new root.  Outcomes are set only once
-        the swap has succeeded, so none depends on a step that was not committed.
-        """
-        live = list(batch)
-        for attempt in range(MAX_CAS_ATTEMPTS):
-            record = self.head_bucket(bucket)
-            tree = MST.load(self.store, record.root, self.loader)
-            root = record.root
-            outcomes: list[tuple[CommitRequest, Exception | _Step]] = []
-            changed: list[tuple[CommitRequest, MST, CID]] = []
-            consumed: set[str] = set()
-            for request in live:
-                request.car.rewind(request.mark)
-                upload = request.consume_upload
-                if upload is not None and upload in consumed:  # an earlier step of this batch completed it
-                    outcomes.append((request, _no_such_upload(upload)))
-                    continue
-                try:
-                    new_tree = request.mutate(tree, request.car)
-                    new_root, blocks = new_tree.commit()
-                except Exception as exc:  # this request's own failure (a precondition): the others go on
-                    request.car.rewind(request.mark)
-                    outcomes.append((request, exc))
-                    continue
-                if upload is not None:
-                    consumed.add(upload)
-                if new_root != root:
-                    for cid, data in blocks:
-                        request.car.add(cid, data)
-                    changed.append((request, new_tree, new_root))
-                    tree, root = new_tree, new_root
-                outcomes.append((request, _Step(len(changed), bool(changed) and changed[-1][0] is request)))
-            seqs: list[int] = []
-            if changed:
-                placed = self.registry.gc_epoch()  # before the files are placed (a sweep may delete same-named ones)
-                stored = self._store_all([(request.car, new_root) for request, _, new_root in changed], record.space)
-                steps = [
-                    RootStep(
-                        new_root,
-                        request.operation,
-                        tuple(car.records),
-                        request.consume_upload,
-                        request.listing,
-                        request.shared,
-                    )
-                    for (request, _, new_root), car in zip(changed, stored, strict=True)
-                ]
-                try:
-                    swapped = self._swap_placed(bucket, record.root, steps, stored, placed)
-                except BlobsSwept:  # a file is gone: place every file again (rewind + finish), then commit
-                    continue
-                except GcEpochChanged as exc:  # those steps read sources a sweep may have taken
-                    stale = {id(changed[n][0]) for n in exc.steps}
-                    for request in live:
-                        if id(request) in stale:
-                            request.decide(exc)
-                    live = [request for request in live if id(request) not in stale]
-                    if not live:
-                        return
-                    continue
-                if swapped is None:
-                    live = self._without_vanished_uploads(live)
-                    if not live:
-                        return
-                    time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
-                    continue
-                seqs = swapped
-                for _, new_tree, _ in changed:
-                    new_tree.adopt_into_cache()
-                if self.shipper is not None:
-                    self.shipper.wake.set()
-                if self.publish is not None:
-                    self.registry.set_forge_root(bucket, root)  # everything this root needs is in Forge
-            for request, outcome in outcomes:
-                if isinstance(outcome, Exception):
-                    request.decide(outcome)
-                    continue
-                after = outcome.after
-                result = WriteResult(
-                    changed[after - 1][2] if after else record.root, seqs[after - 1] if after else record.seq
-                )
-                upload = request.consume_upload
-                # an unchanged root consumed no upload in the swap: consume it now
-                if not outcome.changed and upload is not None and not self.registry.delete_upload(upload):
-                    request.decide(_no_such_upload(upload))
-                    continue
-                request.decide(result)
-            return
-        for request in live:
-            request.decide(ConflictError(bucket, MAX_CAS_ATTEMPTS))
-
-    def _swap_placed(
-        self, bucket: str, expected: CID, steps: list[RootStep], stored: list[StoredCar], placed: int
-    ) -> list[int] | None:
-        """:meth:`Registry.swap_roots`, where a sweep since the files were placed (epoch
-        ``placed``) is survived when every file is still there: a sweep deletes files inside
-        its fence, so the files present after reading the new epoch stay until a later one."""
-        for _ in range(MAX_EPOCH_RETRIES):
-            try:
-                return self.registry.swap_roots(bucket, expected, steps, placed)
-            except BlobsSwept:
-                placed = self.registry.gc_epoch()
-                if not self.still_placed(stored):
-                    raise
-        raise BlobsSwept()
-
-    def still_placed(self, stored: Sequence[StoredCar]) -> bool:
-        """Whether every blob file of ``stored`` is in the blob store (see :meth:`_swap_placed`)."""
-        return all(self.blobs.exists(record.multihash) for car in stored for record in car.records)
-
-    def _store_all(self, cars: list[tuple[PendingCar, CID]], space: str | None) -> list[StoredCar]:
-        """Store each CAR and its index for its root, make them all durable with one sync, then
-        publish them to ``space`` (if a publisher is set) in order, before any commit."""
-        stored = [car.finish(root, sync=False) for car, root in cars]
-        self.blobs.sync([record.multihash for car in stored for record in car.records])
-        if self.publish is not None:
-            for car in stored:
-                self.publish(car, space)
-        return stored
-
-    def _without_vanished_uploads(self, live: list[CommitRequest]) -> list[CommitRequest]:
-        """After a lost swap: decide (``NoSuchUpload``) the requests whose upload is gone."""
-        still = []
-        for request in live:
-            upload = request.consume_upload
-            if upload is not None and self.registry.get_upload(upload) is None:
-                request.decide(_no_such_upload(upload))
-            else:
-                still.append(request)
-        return still
-
-    def update_object(
-        self,
-        bucket: str,
-        key: str,
-        change: Callable[[ObjectManifest | None], ObjectManifest],
-        operation: str,
-        pending: PendingCar | None = None,
-        consume_upload: str | None = None,
-        shared: SharedBlocks | None = None,
-    ) -> WriteResult:
-        """Set ``key`` to ``change(current manifest or None)``, atomically with the read
-        (``shared``: see :meth:`commit`)."""
-        written: list[tuple[ObjectManifest, CID]] = []
-        listing = ListingChanges()
-
-        def mutate(tree: MST, car: PendingCar) -> MST:
-            current = tree.get(key)
-            manifest = change(self.manifest(current) if current is not None else None)
-            manifest.validate()
-            cid, data = manifest.encode()
-            car.add(cid, data)
-            self._manifests.put(cid, manifest)  # immutable, and encoded from this very value
-            written[:] = [(manifest, cid)]
-            listing.put[:] = [listing_entry(cid, manifest)]
-            return tree.put(key, cid)
-
-        result = self.commit(bucket, operation, mutate, pending, consume_upload, listing, shared)
-        manifest, cid = written[0]
-        return dataclasses.replace(result, manifest=manifest, manifest_cid=cid)
-
-    def write_manifest(
-        self,
-        bucket: str,
-        manifest: ObjectManifest,
-        operation: str,
-        pending: PendingCar | None = None,
-        if_match: str | None = None,
-        if_none_match: str | None = None,
-        consume_upload: str | None = None,
-        shared: SharedBlocks | None = None,
-    ) -> WriteResult:
-        """Store ``manifest`` under its key, checking ``If-Match`` / ``If-None-Match`` atomically."""
-
-        def change(current: ObjectManifest | None) -> ObjectManifest:
-            check_conditions(manifest.key, current, if_match, if_none_match)
-            return manifest
-
-        return self.update_object(bucket, manifest.key, change, operation, pending, consume_upload, shared)
-
-    def put_object(
-        self,
-        bucket: str,
-        key: str,
-        body: Readable,
-        *,
-        content_type: str | None = None,
-        metadata: dict[str, str] | None = None,
-        headers: dict[str, str] | None = None,
-        tags: dict[str, str] | None = None,
-        checksummers: Sequence[Checksummer] = (),
-        validate: Callable[[ChunkedBody], None] | None = None,
-        if_match: str | None = None,
-        if_none_match: str | None = None,
-    ) -> WriteResult:
-        """Stream ``body`` in and store it under ``key``.
-
-        ``checksummers`` compute S3 additional checksums in the same pass; their
-        values are stored as full-object checksums.  ``validate`` sees the
-        chunked body (size, MD5, SHA-256) after them and before anything is
-        committed; raising there (a bad Content-MD5, say) stores nothing.
-        """
-        check_key(key)
-        self.head_bucket(bucket)
-        with PendingCar(self.blobs) as car:
-            chunked = chunk_stream(body, car.add, self.chunk_size, checksummers)
-            if validate is not None:
-                validate(chunked)
-            manifest = ObjectManifest(
-                key=key,
-                body=Body(chunked.size, chunked.sha256, chunked.md5, chunked.root, FIXED_V1),
-                etag=chunked.md5.hex(),
-                created=self.timestamp(),
-                content_type=content_type or "application/octet-stream",
-                metadata=dict(metadata or {}),
-                headers=dict(headers or {}),
-                tags=dict(tags or {}),
-                checksums={c.algorithm: c.b64() for c in checksummers},
-                checksum_type="FULL_OBJECT" if checksummers else None,
-            )
-            return self.write_manifest(bucket, manifest, f"PutObject {key}", car, if_match, if_none_match)
-
-    def delete_object(self, bucket: str, key: str) -> WriteResult:
-        """Remove ``key`` (absent keys are not an error, as in S3)."""
-        check_key(key)
-        listing = ListingChanges(removed=[key])
-        return self._freeing(
-            lambda: self.commit(bucket, f"DeleteObject {key}", lambda tree, car: tree.delete(key), listing=listing)
-        )
-
-    def _freeing(self, delete: Callable[[], WriteResult]) -> WriteResult:
-        """Run ``delete``; on a full disk, give the blob store's reserve back and run it once
-        more (a delete writes a little, and deleting then gc is how space comes back)."""
-        try:
-            result = delete()
-        except StorageError as exc:
-            if not disk_full(exc) or not self.blobs.release_reserve():
-                raise
-            result = delete()
-        self.blobs.keep_reserve()
-        return result
-
-    def delete_objects(self, bucket: str, keys: Iterable[str]) -> WriteResult:
-        """Remove many keys in one commit (one CAR, one new root)."""
-        wanted = list(keys)
-        for key in wanted:
-            check_key(key)
-
-        def mutate(tree: MST, car: PendingCar) -> MST:
-            for key in wanted:
-                tree = tree.delete(key)
-            return tree
-
-        listing = ListingChanges(removed=wanted)
-        return self._freeing(
-            lambda: self.commit(bucket, f"DeleteObjects ({len(wanted)} keys)", mutate, listing=listing)
-        )
-
-    def copy_object(
-        self,
-        src_bucket: str,
-        src_key: str,
-        dst_bucket: str,
-        dst_key: str,
-        *,
-        replace: dict[str, object] | None = None,
-        src_root: CID | None = None,
-        if_match: str | None = None,
-        if_none_match: str | None = None,
-    ) -> WriteResult:
-        """Server-side copy: a new manifest over the same body blocks (no byte is copied).
-
-        ``replace`` overrides manifest fields (``content_type``, ``metadata``,
-        ``headers``, ``tags``) as S3's ``REPLACE`` directives ask.
-        """
-        check_key(dst_key)
-        for _ in range(MAX_EPOCH_RETRIES):
-            epoch = self.registry.gc_epoch()  # before the source is read (the gc fence)
-            source, _ = self.head_object(src_bucket, src_key, src_root)
-            shared = self.shared_body(epoch, source)
-            changes: dict[str, object] = {"key": dst_key, "created": self.timestamp()}
-            changes.update(replace or {})
-            manifest = dataclasses.replace(source, **changes)  # type: ignore[arg-type]
-            try:
-                return self.write_manifest(
-                    dst_bucket, manifest, f"CopyObject {dst_key}", None, if_match, if_none_match, shared=shared
-                )
-            except GcEpochChanged:
-                continue
-        raise GcEpochChanged()
-
-    def shared_body(self, epoch: int, manifest: ObjectManifest) -> SharedBlocks:
-        """The blocks of ``manifest``'s body, read at gc ``epoch``, for a write that shares them."""
-        return SharedBlocks(epoch, tuple(iter_links(self.store, manifest.body.format, manifest.body.root)))
-
-    def set_object_tags(self, bucket: str, key: str, tags: dict[str, str]) -> WriteResult:
-        """Replace the object's tags (a new manifest over the same body)."""
-        check_key(key)
-
-        def change(current: ObjectManifest | None) -> ObjectManifest:
-            if current is None:
-                raise NoSuchKey("The specified key does not exist.", Key=key)
-            return dataclasses.replace(current, tags=dict(tags))
-
-        return self.update_object(bucket, key, change, f"PutObjectTagging {key}")

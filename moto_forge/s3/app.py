@@ -50,19 +50,16 @@ from moto_forge.s3.backend import (
     ForgeS3Backend,
     RequestTarget,
     current_target,
-    read_root,
     request_headers,
     request_target,
-    written_root,
 )
 from moto_forge.s3.errors import classify, clean_xml, error_xml, request_id
 from moto_forge.s3.registration import ForgeBackends, account_of_space
+from moto_forge.s3.roots import ROOT_HEADER, ROOT_QUERY, read_root, response_root
 from moto_forge.s3.tenancy import Tenancy
 
 log = logging.getLogger("moto_forge.s3")
 
-ROOT_HEADER = objects.ROOT_HEADER
-ROOT_QUERY = objects.ROOT_QUERY
 MOTO_HOST = "s3.amazonaws.com"
 """The Host moto is shown (its overrides here never read it: the bucket comes from the target)."""
 MAX_MOTO_BODY = xmlcheck.MAX_XML_BODY
@@ -163,7 +160,7 @@ class S3App:
         request = Request(environ)
         rid = request_id()
         read_token = read_root.set(None)
-        written_token = written_root.set(None)
+        root_token = response_root.set(None)
         headers_token = request_headers.set(dict(request.headers))
         target_token = request_target.set(None)
         principal_token = tenancy.principal.set(tenancy.UNCHECKED)
@@ -185,9 +182,9 @@ class S3App:
                 500, {"Content-Type": "application/xml"}, [error_xml("InternalError", message, rid)]
             )
         finally:
-            root = written_root.get()
+            root = response_root.get()
             read_root.reset(read_token)
-            written_root.reset(written_token)
+            response_root.reset(root_token)
             request_headers.reset(headers_token)
             request_target.reset(target_token)
             tenancy.principal.reset(principal_token)
@@ -205,7 +202,7 @@ class S3App:
         start_response(f"{response.status} {_reason(response.status)}", list(headers.items()))
         # No registry connection is held while the client reads: the one this thread took
         # goes back to the pool now, and after each piece a streamed body produced.
-        release = self.service.registry.release
+        release = self.service.release_connection
         release()
         if isinstance(body, (list, tuple)):
             return body
@@ -243,7 +240,7 @@ class S3App:
                 if bucket is not None:
                     creating = method == "PUT" and key is None and not request.args
                     source = copy_source.bucket if copy_source is not None else None
-                    tenancy.check_access(self.service.registry, who, bucket, creating, source)
+                    tenancy.check_access(self.service.find_bucket, who, bucket, creating, source)
         root_text = request.headers.get(ROOT_HEADER) or request.args.get(ROOT_QUERY)
         if root_text:
             try:
@@ -259,7 +256,7 @@ class S3App:
                 )
             if method == "PUT" and not copy and "uploadId" not in args:
                 response, result = objects.put_object(self.service, request, bucket, key, verify_chunk)
-                written_root.set(result.root)
+                response_root.set(result.root)
                 assert result.manifest is not None and result.manifest_cid is not None
                 self.backends.for_account(request_account(request)).notify(
                     S3NotificationEvent.OBJECT_CREATED_PUT_EVENT, bucket, result.manifest, result.manifest_cid

@@ -40,12 +40,9 @@ from moto_forge.ipld.cid import CID
 from moto_forge.objects import ObjectManifest
 from moto_forge.s3.addressing import CopySource, Target
 from moto_forge.s3.keys import ForgeKey, ForgePart, ForgeUpload
+from moto_forge.s3.roots import read_root, response_root
 from moto_forge.s3.tenancy import principal
 
-read_root: contextvars.ContextVar[CID | None] = contextvars.ContextVar("forge_read_root", default=None)
-"""The snapshot root a request reads "as of" (``x-forge-root`` / ``?forge-root=``), if any."""
-written_root: contextvars.ContextVar[CID | None] = contextvars.ContextVar("forge_written_root", default=None)
-"""The bucket root a request's last write produced (sent back as ``x-forge-root``)."""
 request_headers: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("forge_request_headers")
 
 
@@ -170,7 +167,7 @@ class ForgeS3Backend(S3Backend):
             record = self.service.create_bucket(bucket_name, who.space if who.checked else self.space)
         except BucketAlreadyOwnedByYou as exc:
             raise BucketAlreadyExists(bucket=bucket_name) from exc
-        written_root.set(record.root)
+        response_root.set(record.root)
         self.buckets.pop(bucket_name, None)  # a holder left by a bucket of that name deleted elsewhere
         return self._holder(bucket_name, record.created, region_name)
 
@@ -184,7 +181,7 @@ class ForgeS3Backend(S3Backend):
         return [self._holder(r.name, r.created) for r in records]
 
     def get_bucket(self, bucket_name: str) -> FakeBucket:
-        record = self.service.registry.get_bucket(bucket_name)
+        record = self.service.find_bucket(bucket_name)
         if record is None:
             self.buckets.pop(bucket_name, None)
             raise MissingBucket(bucket=bucket_name)
@@ -215,7 +212,7 @@ class ForgeS3Backend(S3Backend):
         return_delete_marker: bool = False,
         **_: Any,
     ) -> ForgeKey | None:
-        if self.service.registry.get_bucket(bucket_name) is None:
+        if self.service.find_bucket(bucket_name) is None:
             raise MissingBucket(bucket=bucket_name)
         if version_id not in (None, "null"):
             return None
@@ -283,14 +280,14 @@ class ForgeS3Backend(S3Backend):
     def delete_object(
         self, bucket_name: str, key_name: str, version_id: str | None = None, bypass: bool = False
     ) -> tuple[bool, dict[str, Any]]:
-        written_root.set(self.service.delete_object(bucket_name, key_name).root)
+        response_root.set(self.service.delete_object(bucket_name, key_name).root)
         return True, {}
 
     def delete_objects(
         self, bucket_name: str, objects: list[dict[str, Any]], bypass_retention: bool = False
     ) -> tuple[list[tuple[str, str | None, str | None]], list[str]]:
         names = [obj["Key"] for obj in objects]
-        written_root.set(self.service.delete_objects(bucket_name, names).root)
+        response_root.set(self.service.delete_objects(bucket_name, names).root)
         return [(name, None, None) for name in names], []
 
     def copy_object(self, src_key: ForgeKey, dest_bucket_name: str, dest_key_name: str, **kwargs: Any) -> None:
@@ -321,7 +318,7 @@ class ForgeS3Backend(S3Backend):
             replace=replace,
             src_root=read_root.get(),
         )
-        written_root.set(result.root)
+        response_root.set(result.root)
 
     def put_object(
         self,
@@ -346,7 +343,7 @@ class ForgeS3Backend(S3Backend):
         streaming path in s3/objects.py instead."""
         data = value.encode("utf-8") if isinstance(value, str) else bytes(value)  # moto's callers send either
         result = self.service.put_object(bucket_name, key_name, io.BytesIO(data))
-        written_root.set(result.root)
+        response_root.set(result.root)
         assert result.manifest is not None and result.manifest_cid is not None
         return self._view(result.manifest, result.manifest_cid, bucket_name)
 
@@ -375,7 +372,7 @@ class ForgeS3Backend(S3Backend):
             return
         replace: dict[str, object] = {"content_type": wanted[0], "metadata": meta, "headers": stored}
         result = self.service.copy_object(key.forge_bucket, key.name, key.forge_bucket, key.name, replace=replace)
-        written_root.set(result.root)
+        response_root.set(result.root)
         assert result.manifest is not None and result.manifest_cid is not None
         key.manifest, key.cid = result.manifest, result.manifest_cid
 
@@ -386,12 +383,12 @@ class ForgeS3Backend(S3Backend):
         if dict(tags or {}) == key.tags and request_target.get() is None:
             return key  # moto's own PutObject sets the (empty) tags it parsed: nothing changes
         result = self.service.set_object_tags(key.forge_bucket, key.name, dict(tags or {}))
-        written_root.set(result.root)
+        response_root.set(result.root)
         assert result.manifest is not None and result.manifest_cid is not None
         return self._view(result.manifest, result.manifest_cid, key.forge_bucket)
 
     def delete_object_tagging(self, bucket_name: str, key_name: str, version_id: str | None = None) -> None:
-        written_root.set(self.service.set_object_tags(bucket_name, key_name, {}).root)
+        response_root.set(self.service.set_object_tags(bucket_name, key_name, {}).root)
 
     # ---- multipart ------------------------------------------------------
 
@@ -418,7 +415,7 @@ class ForgeS3Backend(S3Backend):
         result = self.service.multipart.complete(
             bucket_name, multipart_id, list(body), headers.get("if-match"), headers.get("if-none-match")
         )
-        written_root.set(result.root)
+        response_root.set(result.root)
         assert result.manifest is not None and result.manifest_cid is not None
         return self._view(result.manifest, result.manifest_cid, bucket_name)
 
@@ -475,7 +472,7 @@ def _check_copy_conditions(src: ForgeKey, headers: dict[str, str]) -> None:
     """x-amz-copy-source-if-* conditions (If-None-Match is moto's, the rest are checked here)."""
     from email.utils import parsedate_to_datetime
 
-    from moto_forge.bucket.service import etag_matches
+    from moto_forge.bucket.conditions import etag_matches
     from moto_forge.errors import PreconditionFailed
 
     def failed(which: str) -> S3Error:

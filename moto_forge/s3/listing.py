@@ -18,7 +18,8 @@ from moto_forge.bucket.service import BucketService
 from moto_forge.errors import InvalidArgument
 from moto_forge.ipld.cid import CID
 from moto_forge.s3.keys import iso_date
-from moto_forge.s3.objects import ROOT_HEADER, Response
+from moto_forge.s3.objects import Response
+from moto_forge.s3.roots import response_root
 
 LISTING_PARAMS = frozenset(
     {
@@ -104,4 +105,5 @@ def list_objects(service: BucketService, request: Request, bucket: str, root: CI
         out.append(f"<CommonPrefixes><Prefix>{text(common)}</Prefix></CommonPrefixes>")
     out.append("</ListBucketResult>")
     body = "".join(out).encode("utf-8")
-    return Response(200, {"Content-Type": "application/xml", ROOT_HEADER: str(page.root)}, [body])
+    response_root.set(page.root)
+    return Response(200, {"Content-Type": "application/xml"}, [body])

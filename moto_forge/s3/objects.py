@@ -17,7 +17,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
-from moto_forge.bucket.service import BucketService, WriteResult, etag_matches
+from moto_forge.bucket.conditions import etag_matches
+from moto_forge.bucket.service import BucketService, WriteResult
 from moto_forge.errors import (
     BadDigest,
     IncompleteBody,
@@ -32,12 +33,12 @@ from moto_forge.errors import (
     XAmzContentSHA256Mismatch,
 )
 from moto_forge.ipld.cid import CID
-from moto_forge.objects import CONCAT_V1, ChunkedBody, ObjectManifest
-from moto_forge.objects.body import read_parts
+from moto_forge.objects import ChunkedBody, ObjectManifest
 from moto_forge.s3.backend import split_metadata
 from moto_forge.s3.checksums import ALGORITHMS, Checksum, valid_b64
 from moto_forge.s3.chunked import AwsChunkedReader, ChunkVerifier
 from moto_forge.s3.keys import http_date
+from moto_forge.s3.roots import response_root
 
 STREAMING_PAYLOADS = {
     "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
@@ -84,12 +85,6 @@ class UploadChecks:
     @property
     def hashers(self) -> list[Checksum]:
         return [self.checksum] if self.checksum is not None else []
-
-
-ROOT_HEADER = "x-forge-root"
-"""Sent with every read (the bucket root it was served from) and write (the new root)."""
-ROOT_QUERY = "forge-root"
-"""The query form of :data:`ROOT_HEADER` on a read (a presigned URL signs it with SigV4)."""
 
 
 def upload_checks(request: Request) -> UploadChecks:
@@ -331,10 +326,7 @@ def _part_range(service: BucketService, manifest: ObjectManifest, text: str) -> 
         number = int(text)
     except ValueError as exc:
         raise InvalidArgument("Part number must be an integer", ArgumentName="partNumber") from exc
-    if manifest.body.format == CONCAT_V1:
-        sizes = [size for size, _ in read_parts(service.store, manifest.body.root)]
-    else:
-        sizes = [manifest.body.size]
+    sizes = service.part_sizes(manifest)
     if not 1 <= number <= len(sizes):
         raise InvalidPartNumber("The requested partnumber is not satisfiable", PartNumberRequested=text)
     start = sum(sizes[: number - 1])
@@ -350,7 +342,7 @@ def get_object(
     manifest, _, read_at = service.find_object(bucket, key, root)
     conditional = check_read_conditions(request, manifest)
     if conditional is not None:
-        conditional.headers[ROOT_HEADER] = str(read_at)
+        response_root.set(read_at)
         return conditional
     headers = object_headers(manifest, request)
     size = manifest.body.size
@@ -373,7 +365,7 @@ def get_object(
         if manifest.checksum_type:
             headers["x-amz-checksum-type"] = manifest.checksum_type
     headers["Content-Length"] = str(end - start)
-    headers[ROOT_HEADER] = str(read_at)
+    response_root.set(read_at)
     if head:
         return Response(status, headers)
     pieces = service.read_body(manifest, start, end)

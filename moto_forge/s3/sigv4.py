@@ -28,7 +28,7 @@ from moto_forge.errors import (
     SignatureDoesNotMatch,
 )
 from moto_forge.s3 import addressing, sigv2
-from moto_forge.s3.objects import ROOT_HEADER, ROOT_QUERY
+from moto_forge.s3.roots import ROOT_HEADER, ROOT_QUERY
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW_SECONDS = 15 * 60

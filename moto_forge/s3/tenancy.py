@@ -16,10 +16,11 @@ Contract (enforced by :class:`S3App` for every authenticated request):
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from moto_forge.errors import AccessDenied, S3Error
-from moto_forge.registry import Registry
+from moto_forge.registry import BucketRecord
 
 
 class BucketAlreadyExists(S3Error):
@@ -54,13 +55,15 @@ class Tenancy:
         return Principal(self.spaces[access_key])
 
 
-def check_access(registry: Registry, who: Principal, bucket: str, creating: bool, source: str | None) -> None:
+def check_access(
+    find_bucket: Callable[[str], BucketRecord | None], who: Principal, bucket: str, creating: bool, source: str | None
+) -> None:
     """Raise unless ``who`` may make this request of ``bucket`` and, for a copy, read the
     ``source`` bucket (as :func:`moto_forge.s3.addressing.parse_copy_source` named it; see the
     module contract).  A bucket that does not exist is left to the operation (NoSuchBucket, or created)."""
     if not who.checked:
         return
-    record = registry.get_bucket(bucket)
+    record = find_bucket(bucket)
     if record is not None and not who.may_use(record.space):
         if creating:
             raise BucketAlreadyExists(
@@ -70,6 +73,6 @@ def check_access(registry: Registry, who: Principal, bucket: str, creating: bool
             )
         raise AccessDenied("Access Denied", BucketName=bucket)
     if source is not None and source != bucket:
-        source_record = registry.get_bucket(source)
+        source_record = find_bucket(source)
         if source_record is not None and not who.may_use(source_record.space):
             raise AccessDenied("Access Denied", BucketName=source)

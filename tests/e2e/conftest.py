@@ -158,3 +158,15 @@ def s3(request: pytest.FixtureRequest) -> Iterator[Any]:
     s3 = client(served.url)
     yield s3
     empty_everything(s3)
+
+
+OWN_ACCESS, OWN_SECRET = "MFAKSERVEROWNKEY0001", "server-own-secret-key-0123"
+"""The server's own access key and secret in the tenant tests."""
+
+
+def as_user(url: str, access: str, secret: str) -> Any:
+    """A boto3 S3 client signing SigV4 as ``access``, without retries."""
+    return boto3.client(
+        "s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id=access, aws_secret_access_key=secret,
+        config=Config(retries={"max_attempts": 1}, signature_version="s3v4"),
+    )  # fmt: skip

@@ -12,25 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import requests
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from moto_forge import tenants
-from tests.e2e.conftest import ROOT, Served, start_server
+from tests.e2e.conftest import OWN_ACCESS, OWN_SECRET, ROOT, Served, as_user, start_server
 
 pytestmark = pytest.mark.no_forge
-
-OWN_ACCESS, OWN_SECRET = "MFAKSERVEROWNKEY0001", "server-own-secret-key-0123"
-
-
-def as_user(url: str, access: str, secret: str) -> Any:
-    return boto3.client(
-        "s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id=access, aws_secret_access_key=secret,
-        config=Config(retries={"max_attempts": 1}, signature_version="s3v4"),
-    )  # fmt: skip
 
 
 def error_of(call: Any, *args: Any, **kwargs: Any) -> tuple[str, int]:

@@ -18,9 +18,8 @@ from botocore.exceptions import ClientError
 from moto_forge.bucket.service import BucketService
 from moto_forge.forge.identity import Identity
 from tests.e2e.conftest import client, start_server
-from tests.forge.test_serve_forge import peer_blobs
 from tests.support.fault_proxy import FaultProxy
-from tests.support.forge_peers import ForgePeer, PeerLauncher
+from tests.support.forge_peers import ForgePeer, PeerLauncher, peer_blobs
 
 
 class Switch(FaultProxy):

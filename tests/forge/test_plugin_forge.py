@@ -12,8 +12,7 @@ import boto3
 from moto_forge.bucket.service import BucketService
 from moto_forge.forge.identity import Identity
 from moto_forge.mock import mock_forge
-from tests.forge.test_serve_forge import peer_blobs
-from tests.support.forge_peers import PeerLauncher
+from tests.support.forge_peers import PeerLauncher, peer_blobs
 
 SUITE = """
 def test_uses_s3(forge_s3, forge_server):

@@ -14,23 +14,13 @@ import requests
 from botocore.exceptions import ClientError
 
 from moto_forge.bucket.service import BucketService
-from moto_forge.forge.connection import Connection, http_transport
 from moto_forge.forge.identity import Identity
 from moto_forge.forge.retrieval import QUERY_RESULT
 from moto_forge.ipld.car import read_variant_car
 from moto_forge.ipld.cid import multihash_string
-from moto_forge.ucan.principal import Verifier
 from moto_forge.ucan.ucan import UCAN
 from tests.e2e.conftest import client, start_server
-from tests.support.forge_peers import ForgePeer, PeerLauncher
-
-
-def peer_blobs(peer: ForgePeer, identity: Identity) -> set[bytes]:
-    connection = Connection(identity.agent, peer.did, http_transport(peer.url), Verifier.parse(peer.key))
-    invocation = connection.invoke(identity.space.did, "space/blob/list", {"size": 1000}, [identity.agent_proof])
-    (receipt,) = connection.execute(invocation)
-    assert receipt.error is None, receipt.error
-    return {entry["blob"]["digest"] for entry in receipt.ok["results"]}
+from tests.support.forge_peers import PeerLauncher, peer_blobs
 
 
 def test_sync_mode_writes_reach_forge_before_they_commit(forge_peer: PeerLauncher, tmp_path: Path) -> None:

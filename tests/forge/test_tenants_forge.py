@@ -13,10 +13,8 @@ import pytest
 from moto_forge import tenants
 from moto_forge.bucket.service import BucketService
 from moto_forge.forge.identity import Identity
-from tests.e2e.conftest import start_server
-from tests.e2e.test_tenants import OWN_ACCESS, OWN_SECRET, as_user
-from tests.forge.test_serve_forge import peer_blobs
-from tests.support.forge_peers import PeerLauncher
+from tests.e2e.conftest import OWN_ACCESS, OWN_SECRET, as_user, start_server
+from tests.support.forge_peers import PeerLauncher, peer_blobs
 
 
 def car_digest(data_dir: str, multihash: str) -> bytes:
@@ -93,7 +91,8 @@ def test_each_tenants_writes_go_to_its_own_space(forge_peer: PeerLauncher, tmp_p
 def test_a_removed_tenants_space_still_receives_its_waiting_writes(tmp_path: Path) -> None:
     """The publisher knows every tenant space on disk, so outbox entries of a tenant removed
     from the file still ship (strictly oldest first: one stuck entry would block them all)."""
-    from moto_forge.server import ServerConfig, build_app
+    from moto_forge.compose import build_app
+    from moto_forge.server import ServerConfig
     from moto_forge.ucan.principal import Signer
 
     path = os.path.join(str(tmp_path), "tenants.toml")

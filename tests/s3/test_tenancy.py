@@ -30,18 +30,18 @@ def test_owners_reach_only_their_buckets(service: BucketService) -> None:
     service.create_bucket("servers")  # the server's own space
     registry = service.registry
     alice, bob, default = Principal(ALICE), Principal(BOB), Principal(None)
-    check_access(registry, alice, "alices", False, None)
-    check_access(registry, default, "servers", False, None)
-    check_access(registry, UNCHECKED, "alices", False, "servers")
-    check_access(registry, bob, "nobody-has-this", True, None)  # creating a free name
+    check_access(registry.get_bucket, alice, "alices", False, None)
+    check_access(registry.get_bucket, default, "servers", False, None)
+    check_access(registry.get_bucket, UNCHECKED, "alices", False, "servers")
+    check_access(registry.get_bucket, bob, "nobody-has-this", True, None)  # creating a free name
     with pytest.raises(AccessDenied):
-        check_access(registry, bob, "alices", False, None)
+        check_access(registry.get_bucket, bob, "alices", False, None)
     with pytest.raises(AccessDenied):
-        check_access(registry, default, "alices", False, None)
+        check_access(registry.get_bucket, default, "alices", False, None)
     with pytest.raises(BucketAlreadyExists):
-        check_access(registry, bob, "alices", True, None)
+        check_access(registry.get_bucket, bob, "alices", True, None)
     with pytest.raises(AccessDenied) as denied:
-        check_access(registry, alice, "alices", False, "servers")
+        check_access(registry.get_bucket, alice, "alices", False, "servers")
     assert denied.value.details["BucketName"] == "servers"
     assert registry.get_bucket("alices").space == ALICE  # type: ignore[union-attr]
     assert registry.get_bucket("servers").space is None  # type: ignore[union-attr]

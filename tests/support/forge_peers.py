@@ -12,7 +12,9 @@ from typing import Protocol
 
 import pytest
 
+from moto_forge.forge.connection import Connection, http_transport
 from moto_forge.forge.identity import Identity
+from moto_forge.ucan.principal import Verifier
 
 PEER = Path(__file__).resolve().parents[1] / "forge" / "peer"
 
@@ -79,3 +81,12 @@ def peer_launcher(config: pytest.Config, tmp_path_factory: pytest.TempPathFactor
         return UploadPeer(PEER, space_keys(identity, tenants), identity.agent.encode())
 
     return npm
+
+
+def peer_blobs(peer: ForgePeer, identity: Identity) -> set[bytes]:
+    """The digests of every blob the peer holds for ``identity``'s space (``space/blob/list``)."""
+    connection = Connection(identity.agent, peer.did, http_transport(peer.url), Verifier.parse(peer.key))
+    invocation = connection.invoke(identity.space.did, "space/blob/list", {"size": 1000}, [identity.agent_proof])
+    (receipt,) = connection.execute(invocation)
+    assert receipt.error is None, receipt.error
+    return {entry["blob"]["digest"] for entry in receipt.ok["results"]}

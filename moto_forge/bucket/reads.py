@@ -1,0 +1,133 @@
+"""Reads: a bucket's tree at its current root or one from its history, object manifests
+(cached), bodies as verified chunk streams, and listing pages (from the registry's listing
+index for the current root, else from the MST)."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+
+from moto_forge.bucket.conditions import check_key, listing_entry
+from moto_forge.bucket.listing import ListPage, list_page
+from moto_forge.bucket.state import ServiceState
+from moto_forge.errors import (
+    InvalidRange,
+    ManifestError,
+    NoSuchKey,
+    NoSuchSnapshot,
+)
+from moto_forge.ipld.cid import CID
+from moto_forge.mst import MST
+from moto_forge.objects import CONCAT_V1, ObjectManifest, spans
+from moto_forge.objects.body import Span, read_parts
+from moto_forge.registry import (
+    ListingEntry,
+)
+
+
+class Reads(ServiceState):
+    """The read operations of :class:`~moto_forge.bucket.service.BucketService`."""
+
+    def tree(self, bucket: str, root: CID | None = None) -> MST:
+        """The bucket's MST now, or at ``root`` if that root is in its history."""
+        record = self.head_bucket(bucket)
+        if root is None or root == record.root:
+            return MST.load(self.store, record.root, self.loader)
+        if not self.registry.has_root(bucket, root):
+            raise NoSuchSnapshot(f"root {root} is not in the history of bucket {bucket}", BucketName=bucket)
+        return MST.load(self.store, root, self.loader)
+
+    def manifest(self, cid: CID) -> ObjectManifest:
+        """The manifest stored as ``cid`` (verified when read; decoded ones are cached)."""
+        manifest = self._manifests.get(cid)
+        if manifest is None:
+            manifest = ObjectManifest.decode(self.store.get(cid), cid)
+            self._manifests.put(cid, manifest)
+        return manifest
+
+    def head_object(self, bucket: str, key: str, root: CID | None = None) -> tuple[ObjectManifest, CID]:
+        """The object's manifest and its CID; ``NoSuchKey`` if absent."""
+        manifest, cid, _ = self.find_object(bucket, key, root)
+        return manifest, cid
+
+    def find_object(self, bucket: str, key: str, root: CID | None = None) -> tuple[ObjectManifest, CID, CID]:
+        """The object's manifest, its CID, and the bucket root it was found at (now, or
+        ``root`` from the bucket's history); ``NoSuchKey`` if absent."""
+        check_key(key)
+        tree = self.tree(bucket, root)
+        cid = tree.get(key)
+        if cid is None:
+            raise NoSuchKey("The specified key does not exist.", Key=key)
+        return self.manifest(cid), cid, tree.root
+
+    def read_body(self, manifest: ObjectManifest, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """Verified body bytes ``[start, end)``, chunk by chunk; reads only the chunks needed
+        (the next ones on a thread while the caller sends this one: :meth:`BlockStore.get_many`)."""
+        size = manifest.body.size
+        end = size if end is None else min(end, size)
+        if start > end or (start >= size and size > 0):
+            raise InvalidRange("The requested range is not satisfiable", RangeRequested=f"bytes={start}-{end}")
+        chunks: deque[Span] = deque()
+
+        def cids() -> Iterator[CID]:
+            for span in spans(self.store, manifest.body.format, manifest.body.root, start, end):
+                chunks.append(span)
+                yield span.cid
+
+        for data in self.store.get_many(cids()):
+            span = chunks.popleft()
+            if len(data) < span.end:
+                raise ManifestError(f"chunk {span.cid} has {len(data)} bytes, the index needs {span.end}")
+            yield data if span.start == 0 and span.end == len(data) else data[span.start : span.end]
+
+    def part_sizes(self, manifest: ObjectManifest) -> list[int]:
+        """The sizes of the parts a body was uploaded in (one part for a single PUT)."""
+        if manifest.body.format == CONCAT_V1:
+            return [size for size, _ in read_parts(self.store, manifest.body.root)]
+        return [manifest.body.size]
+
+    def list_objects(
+        self,
+        bucket: str,
+        prefix: str = "",
+        delimiter: str = "",
+        start_after: str = "",
+        max_keys: int = 1000,
+        root: CID | None = None,
+    ) -> ListPage[ListingEntry]:
+        """One listing page: keys with what ListObjects shows of each, and common prefixes.
+
+        The current root is served from the listing index (rebuilt first if it
+        is stale); an older ``root`` from its MST and manifests.
+        """
+        record = self.head_bucket(bucket)
+        if root is None or root == record.root:
+            if record.listed_root != record.root:
+                self.rebuild_listing(bucket)
+            page = list_page(
+                lambda s, inc: self.registry.listing_entries(bucket, s, inc), prefix, delimiter, start_after, max_keys
+            )
+            page.root = record.root
+            return page
+        tree = self.tree(bucket, root)
+        page = list_page(lambda s, inc: self.entries_of_tree(tree, s, inc), prefix, delimiter, start_after, max_keys)
+        page.root = tree.root
+        return page
+
+    def entries_of_tree(
+        self, tree: MST, start: bytes | None = None, inclusive: bool = True
+    ) -> Iterator[tuple[bytes, ListingEntry]]:
+        """``(key, listing entry)`` of every key of ``tree`` from ``start``, in order, the slow
+        way (one manifest read per key): what the listing index must hold for that tree."""
+        for key, cid in tree.items(start, inclusive=inclusive):
+            yield key, listing_entry(cid, self.manifest(cid))
+
+    def rebuild_listing(self, bucket: str) -> int:
+        """Rebuild the bucket's listing index from its current MST (one manifest read per
+        key); return the number of keys.  A write racing it just leaves it stale again."""
+        with self._lock(bucket):
+            record = self.head_bucket(bucket)
+            tree = MST.load(self.store, record.root, self.loader)
+            entries = [entry for _, entry in self.entries_of_tree(tree)]
+            self.registry.rebuild_listing(bucket, record.root, entries)
+            return len(entries)

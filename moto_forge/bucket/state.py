@@ -1,0 +1,98 @@
+"""The state every part of the bucket service shares: the registry, the blob store, the
+verified block store over them, the Forge layer passed in at construction, and the
+bucket lookups every operation starts with."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from moto_forge.blocks import BlockStore, LocalBlobStore, StoredCar
+from moto_forge.bucket.commits import CommitQueue
+from moto_forge.cache import BoundedCache
+from moto_forge.errors import (
+    NoSuchBucket,
+)
+from moto_forge.ipld.cid import CID
+from moto_forge.mst import NodeLoader
+from moto_forge.objects import ObjectManifest
+from moto_forge.objects.chunker import DEFAULT_CHUNK_SIZE
+from moto_forge.registry import (
+    BucketRecord,
+    Registry,
+)
+
+MANIFEST_CACHE_SIZE = 4096
+"""Decoded object manifests kept (by CID) for reads; each is a few hundred bytes."""
+
+
+class ServiceState:
+    """Buckets and objects over one registry and one blob store (thread-safe)."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        blobs: LocalBlobStore,
+        *,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        clock: Callable[[], float] = time.time,
+        publish: Callable[[StoredCar, str | None], None] | None = None,
+        shipper: Any = None,
+    ) -> None:
+        """The Forge layer, when there is one, comes in here (moto_forge/compose.py builds it):
+        ``publish`` for sync mode, ``shipper`` for async mode (``registry.outbox`` set)."""
+        self.publish = publish
+        """Called with every stored CAR and the space it belongs to (``None``: the server's own)
+        before the registry records it (Forge sync mode)."""
+        self.shipper = shipper
+        """The Forge outbox shipper (async mode): woken after each commit, stopped on close."""
+        self.registry = registry
+        self.blobs = blobs
+        self.store = BlockStore(registry, blobs)
+        self.loader = NodeLoader(self.store)
+        self._manifests: BoundedCache[CID, ObjectManifest] = BoundedCache(MANIFEST_CACHE_SIZE)
+        self.chunk_size = chunk_size
+        self.clock = clock
+        self._queues: dict[str, CommitQueue] = {}
+        self._queues_guard = threading.Lock()
+
+    def timestamp(self) -> int:
+        """A manifest's ``t``: now in whole seconds, rounded *up*, so an object is never older
+        than a file written before it was uploaded (``aws s3 sync`` compares the two)."""
+        return math.ceil(self.clock())
+
+    def close(self) -> None:
+        if self.shipper is not None:
+            self.shipper.stop()
+        self.blobs.close()
+        self.registry.close()
+
+    def find_bucket(self, name: str) -> BucketRecord | None:
+        """The bucket's record, or ``None`` if there is no such bucket."""
+        return self.registry.get_bucket(name)
+
+    def release_connection(self) -> None:
+        """Give this thread's registry connection back to the pool (an HTTP request is done
+        with it; the next call takes one again)."""
+        self.registry.release()
+
+    def outbox_status(self) -> tuple[dict[str, int], Any]:
+        """Writes waiting for Forge (async mode): the count per bucket, and the oldest entry."""
+        return self.registry.outbox_summary(), self.registry.outbox_next()
+
+    def head_bucket(self, name: str) -> BucketRecord:
+        record = self.registry.get_bucket(name)
+        if record is None:
+            raise NoSuchBucket("The specified bucket does not exist", BucketName=name)
+        return record
+
+    def _queue(self, bucket: str) -> CommitQueue:
+        with self._queues_guard:
+            return self._queues.setdefault(bucket, CommitQueue())
+
+    def _lock(self, bucket: str) -> threading.Lock:
+        """The bucket's commit lock: held, no commit of the bucket is being decided."""
+        return self._queue(bucket).lock

@@ -1,0 +1,89 @@
+"""The composition root: the one place that builds the bucket service *with* its Forge
+layer and the S3 application over it, from a :class:`~moto_forge.server.ServerConfig`.
+
+Everything is passed in at construction, in dependency order: the Forge retriever (read
+through for blobs not on disk) into the blob store, the outbox switch into the registry,
+the publisher (sync mode: every CAR is in Forge before its commit) or the outbox shipper
+(async mode) into the bucket service, and the tenants' credentials and spaces into the S3
+app.  Nothing is assigned onto a built object afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from moto_forge.blocks.blobstore import LocalBlobStore
+from moto_forge.bucket.service import BucketService
+from moto_forge.forge.identity import Identity
+from moto_forge.registry import Registry, default_url
+from moto_forge.s3.app import S3App
+from moto_forge.s3.tenancy import Tenancy
+
+if TYPE_CHECKING:
+    from moto_forge.server import ServerConfig
+
+
+def open_service(config: ServerConfig, *, durable: bool = True) -> BucketService:
+    """The bucket service ``config`` describes : the embedded store in its
+    data dir, with Forge when ``config.forge_url`` is set.  ``durable=False``: never fsynced
+    (a throwaway store)."""
+    if not config.forge_url:
+        return BucketService.open(config.data_dir, config.registry_url, durable=durable)
+    from moto_forge.forge.outbox import OutboxShipper
+    from moto_forge.forge.retrieval import ForgeRetriever
+
+    os.makedirs(config.data_dir, exist_ok=True)
+    claims = config.forge_claims or config.forge_url.rstrip("/") + "/claims"
+    fetch = ForgeRetriever(claims, timeout=float(config.forge_timeout)).fetch
+    blobs = LocalBlobStore(config.data_dir, fetch, durable=durable)
+    asynchronous = config.write_mode == "async"
+    registry = Registry(config.registry_url or default_url(config.data_dir), durable=durable, outbox=asynchronous)
+    # Every tenant space on disk, configured or since removed: writes of a removed tenant
+    # that wait in the outbox still ship to its space (and never block the queue).
+    tenants = [Identity.load_or_create(config.data_dir, name) for name in _tenant_names(config)]
+    publisher = forge_publisher(config, blobs, tenants)
+    shipper = OutboxShipper(registry, publisher) if asynchronous else None
+    blobs.keep_reserve()
+    service = BucketService(registry, blobs, publish=None if asynchronous else publisher.publish, shipper=shipper)
+    if shipper is not None:
+        shipper.start()
+    return service
+
+
+def _tenant_names(config: ServerConfig) -> list[str]:
+    names = [tenant.name for tenant in config.tenants]
+    return names + [name for name in Identity.tenant_names(config.data_dir) if name not in names]
+
+
+def forge_publisher(config: ServerConfig, blobs: LocalBlobStore, tenants: list[Identity]) -> Any:
+    """The publisher that stores each CAR and its index in the space that owns it."""
+    from moto_forge.forge.connection import Connection, http_transport
+    from moto_forge.forge.publisher import ForgePublisher
+    from moto_forge.ucan.principal import Verifier
+
+    if not (config.forge_did and config.forge_key):
+        raise ValueError("--forge needs --forge-did and --forge-key")
+    identity = Identity.load_or_create(config.data_dir)
+    transport = http_transport(config.forge_url or "", float(config.forge_timeout))
+    connection = Connection(identity.agent, config.forge_did, transport, Verifier.parse(config.forge_key),
+                            float(config.forge_timeout))  # fmt: skip
+    return ForgePublisher(connection, identity, blobs.path, tenants)
+
+
+def build_app(config: ServerConfig, service: BucketService | None = None) -> S3App:
+    """The S3 application over ``service`` (default: :func:`open_service` of ``config``), with
+    SigV4 and tenancy when ``config`` has credentials or tenants."""
+    from moto_forge.s3.sigv4 import SigV4Authenticator
+
+    service = service or open_service(config)
+    credentials = dict(config.credentials)
+    spaces: dict[str, str | None] = dict.fromkeys(config.credentials)
+    for tenant in config.tenants:
+        if tenant.access_key in credentials:
+            raise ValueError(f"access key {tenant.access_key} of tenant {tenant.name} is also the server's own key")
+        credentials[tenant.access_key] = tenant.secret_key
+        spaces[tenant.access_key] = Identity.load_or_create(config.data_dir, tenant.name).space.did
+    if not credentials:
+        return S3App(service)
+    return S3App(service, authenticator=SigV4Authenticator(credentials, config.region), tenancy=Tenancy(spaces))

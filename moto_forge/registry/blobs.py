@@ -1,0 +1,77 @@
+"""The ``blob`` and ``block`` tables: which blob files the store holds and where each
+block's bytes are (and the outbox rows recorded with them in async Forge mode)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from moto_forge.ipld.cid import CID
+from moto_forge.registry.records import (
+    BlobRecord,
+    BlockLocation,
+)
+from moto_forge.registry.sql import SqlRegistry
+
+
+class BlobTables(SqlRegistry):
+    """Blobs and block locations."""
+
+    def _record_blobs(
+        self,
+        blobs: Iterable[tuple[BlobRecord, CID | None]],
+        now: float,
+        bucket: str | None = None,
+        space: str | None = None,
+    ) -> None:
+        """Record each blob (with the root it was stored for) and its block locations, and
+        an outbox row for each index blob when Forge shipping is on: one INSERT per table
+        for each few hundred rows."""
+        outbox_rows: list[tuple[object, ...]] = []
+        blob_rows: list[tuple[object, ...]] = []
+        block_rows: list[tuple[object, ...]] = []
+        for blob, root in blobs:
+            if self.outbox and blob.kind == "index" and blob.shard is not None:
+                outbox_rows.append((bucket, str(root) if root else None, blob.shard, blob.multihash, now, 0, space))
+            blob_rows.append(
+                (blob.multihash, blob.size, blob.kind, str(blob.root) if blob.root else None, blob.shard, now)
+            )
+            block_rows.extend((bytes(loc.cid), loc.blob, loc.offset, loc.length) for loc in blob.locations)
+        self._insert("outbox", f"bucket, root, car, {self._quote('index')}, created, attempts, space", outbox_rows)
+        self._insert("blob", "multihash, size, kind, root, shard, created", blob_rows, ignore=True)
+        self._insert("block", 'cid, blob, "offset", length', block_rows, ignore=True)
+
+    def add_blobs(self, blobs: Iterable[BlobRecord], space: str | None = None, placed: int | None = None) -> None:
+        """Record blobs of ``space`` outside any root swap (new buckets, imports); ``placed``:
+        the gc epoch read before their files were placed (:class:`BlobsSwept` if it moved)."""
+        with self._errors("record blobs"), self._write():
+            self._fenced(placed=placed)
+            self._record_blobs([(blob, None) for blob in blobs], time.time(), space=space)
+
+    def locate(self, cid: CID) -> BlockLocation | None:
+        """Where ``cid``'s bytes are (the hot path of every read: one indexed lookup, raw SQL)."""
+        p = self.db.param
+        sql = f'SELECT blob, "offset", length FROM block WHERE cid = {p}'
+        with self._errors("locate block"):
+            row = self.db.execute_sql(sql, (bytes(cid),)).fetchone()
+        return BlockLocation(cid, row[0], int(row[1]), int(row[2])) if row else None
+
+    def list_blobs(self) -> list[BlobRecord]:
+        m = self.models
+        with self._errors("list blobs"):
+            return [
+                BlobRecord(r.multihash, r.size, r.kind, CID.decode(r.root) if r.root else None, shard=r.shard)
+                for r in m.Blob.select().order_by(m.Blob.created)
+            ]
+
+    def blocks_in(self, multihash: str) -> list[CID]:
+        m = self.models
+        with self._errors("list blocks"):
+            return [CID.from_bytes(bytes(r.cid)) for r in m.Block.select(m.Block.cid).where(m.Block.blob == multihash)]
+
+    def forget_blob(self, multihash: str) -> None:
+        """Drop a blob, its block locations and its index blobs' rows (garbage collection)."""
+        m = self.models
+        with self._errors("forget blob"), self._write():
+            m.Block.delete().where(m.Block.blob == multihash).execute()
+            m.Blob.delete().where((m.Blob.multihash == multihash) | (m.Blob.shard == multihash)).execute()

@@ -1,0 +1,152 @@
+"""One registry database and the SQL every table shares: the pooled connection, migrations,
+write transactions, error wrapping, batched inserts, and the gc fence every write
+transaction passes first (see :mod:`moto_forge.registry.registry`)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import peewee
+from playhouse.db_url import connect
+
+from moto_forge.errors import BlobsSwept, GcEpochChanged, StorageError
+from moto_forge.ipld.cid import CID
+from moto_forge.registry.migrations import migrate
+from moto_forge.registry.models import define_models
+from moto_forge.registry.records import (
+    SharedBlocks,
+)
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "full",  # a commit that returned survives power loss too
+    "busy_timeout": 60_000,  # writers from other processes wait instead of failing
+    "cache_size": -16_000,
+}
+INSERT_BATCH = 400
+POOL = {"max_connections": 64, "stale_timeout": 300, "timeout": 60}
+"""Connections are pooled: a thread that is done (an HTTP request) hands its connection
+back with :meth:`Registry.release` instead of keeping it open until it is collected."""
+
+
+def _pooled(url: str) -> str:
+    """The pooled form of a registry URL (``sqlite+pool://``, ``postgresql+pool://``)."""
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme}+pool{sep}{rest}" if sep and "+" not in scheme else url
+
+
+class SqlRegistry:
+    """The database under every registry table.  Thread-safe: peewee keeps a connection per thread."""
+
+    def __init__(self, url: str, *, durable: bool = True, outbox: bool = False) -> None:
+        """``durable=False`` (SQLite only): commits are not fsynced (``synchronous=off``), for a
+        throwaway store such as ``mock_forge``'s temporary directory.  ``outbox``: see below."""
+        self.url = url
+        self.outbox = outbox
+        """Async Forge mode: every recorded CAR also enters the outbox, in the same transaction."""
+        try:
+            if url.startswith("sqlite"):
+                pragmas = SQLITE_PRAGMAS if durable else {**SQLITE_PRAGMAS, "synchronous": "off"}
+                self.db: peewee.Database = connect(_pooled(url), pragmas=pragmas, check_same_thread=False, **POOL)
+            else:
+                self.db = connect(_pooled(url), **POOL)
+        except (peewee.PeeweeException, ValueError, RuntimeError) as exc:
+            raise StorageError(f"cannot open registry {self._safe_url()}: {exc}") from exc
+        self._sqlite = isinstance(self.db, peewee.SqliteDatabase)
+        self.models = define_models(self.db)
+        try:
+            migrate(self.db, self.models, self._write)
+        except peewee.PeeweeException as exc:
+            raise StorageError(f"cannot migrate registry {self._safe_url()}: {exc}") from exc
+
+    def _safe_url(self) -> str:
+        return self.url.split("@")[-1] if "@" in self.url else self.url
+
+    def _write(self) -> Any:
+        """A write transaction: ``BEGIN IMMEDIATE`` on SQLite so writers queue, not deadlock."""
+        return self.db.atomic("IMMEDIATE") if self._sqlite else self.db.atomic()
+
+    @contextlib.contextmanager
+    def _errors(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except peewee.PeeweeException as exc:
+            raise StorageError(f"registry {what} failed: {exc}") from exc
+
+    # ---- the gc fence (module doc) -----------------------------------------
+
+    def gc_epoch(self) -> int:
+        """The current gc epoch: pass it to a write that references blocks it read now."""
+        with self._errors("read gc epoch"):
+            row = self.db.execute_sql("SELECT epoch FROM gc_state WHERE id = 1").fetchone()
+        return int(row[0])
+
+    def _fenced(self, shared: Sequence[SharedBlocks | None] = (), placed: int | None = None) -> None:
+        """Inside a write transaction: wait out a running sweep (its lock), then raise
+        :class:`BlobsSwept` if a sweep ran since the write placed its blob files (``placed``:
+        the epoch read before it did; the sweep may have deleted a same-named file), and
+        :class:`GcEpochChanged` naming (by position) each of ``shared`` that a sweep has
+        passed and that lost a block's location to it."""
+        lock = "" if self._sqlite else " FOR SHARE"
+        epoch = int(self.db.execute_sql(f"SELECT epoch FROM gc_state WHERE id = 1{lock}").fetchone()[0])
+        if placed is not None and placed != epoch:
+            raise BlobsSwept()
+        stale = tuple(
+            n for n, s in enumerate(shared) if s is not None and s.epoch != epoch and not self._all_located(s.cids)
+        )
+        if stale:
+            raise GcEpochChanged(stale)
+
+    def _all_located(self, cids: Sequence[CID]) -> bool:
+        wanted = list({bytes(cid) for cid in cids})
+        p = self.db.param
+        for i in range(0, len(wanted), INSERT_BATCH):
+            batch = wanted[i : i + INSERT_BATCH]
+            sql = f"SELECT COUNT(*) FROM block WHERE cid IN ({', '.join([p] * len(batch))})"
+            if int(self.db.execute_sql(sql, batch).fetchone()[0]) != len(batch):
+                return False
+        return True
+
+    @contextlib.contextmanager
+    def gc_fence(self) -> Iterator[int]:
+        """One write transaction for a gc sweep: no write commits until it ends, and the
+        epoch it yields is one more than any write saw before it."""
+        lock = "" if self._sqlite else " FOR UPDATE"
+        with self._errors("gc fence"), self._write():
+            epoch = int(self.db.execute_sql(f"SELECT epoch FROM gc_state WHERE id = 1{lock}").fetchone()[0]) + 1
+            self.db.execute_sql(f"UPDATE gc_state SET epoch = {self.db.param} WHERE id = 1", (epoch,))
+            yield epoch
+
+    def release(self) -> None:
+        """Give this thread's connection back to the pool (the next query takes one again)."""
+        if not self.db.is_closed():
+            self.db.close()
+
+    def close(self) -> None:
+        self.db.close()
+        close_all = getattr(self.db, "close_all", None)
+        if close_all is not None:
+            close_all()
+
+    def _quote(self, name: str) -> str:
+        return f'"{name}"'
+
+    def _insert(self, table: str, columns: str, rows: list[tuple[object, ...]], ignore: bool = False) -> None:
+        """INSERT rows, a few hundred per statement; with ``ignore``, skipping any whose
+        primary key exists (SQLite and PostgreSQL spelling)."""
+        if not rows:
+            return
+        p = self.db.param
+        one = "(" + ", ".join([p] * len(rows[0])) + ")"
+        for i in range(0, len(rows), INSERT_BATCH):
+            batch = rows[i : i + INSERT_BATCH]
+            values = ", ".join([one] * len(batch))
+            params = [value for row in batch for value in row]
+            if not ignore:
+                self.db.execute_sql(f"INSERT INTO {table} ({columns}) VALUES {values}", params)
+            elif self._sqlite:
+                self.db.execute_sql(f"INSERT OR IGNORE INTO {table} ({columns}) VALUES {values}", params)
+            else:
+                self.db.execute_sql(f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING", params)
