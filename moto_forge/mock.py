@@ -35,6 +35,7 @@ from moto_forge.bucket.service import BucketService
 from moto_forge.compose import build_app, open_service
 from moto_forge.config import forge_settings_from_env
 from moto_forge.s3 import registration
+from moto_forge.s3.addressing import RAW_HEADERS
 from moto_forge.s3.app import S3App
 from moto_forge.server import ServerConfig
 
@@ -96,6 +97,9 @@ def s3_environ(method: str, url: str, headers: Any, body: Any) -> dict[str, Any]
             continue
         environ["HTTP_" + key] = text
     environ["HTTP_HOST"] = S3_HOST
+    sent = [(str(name), value.decode("latin-1") if isinstance(value, bytes) else str(value))
+            for name, value in headers.items() if str(name).lower() not in ("host", "content-length")]  # fmt: skip
+    environ[RAW_HEADERS] = [*sent, ("Host", S3_HOST), ("Content-Length", environ["CONTENT_LENGTH"])]
     return environ
 
 

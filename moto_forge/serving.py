@@ -45,6 +45,8 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wsgi import LimitedStream
 
+from moto_forge.s3.addressing import RAW_HEADERS
+
 DRAIN_LIMIT = 1 << 20
 """Unread request body bytes still worth reading to keep a connection open."""
 
@@ -120,6 +122,7 @@ class KeepAliveHandler(WSGIRequestHandler):
 
     def make_environ(self) -> Any:
         environ = super().make_environ()
+        environ[RAW_HEADERS] = list(self.headers.items())  # names with "_" too (werkzeug drops them)
         self._body: LimitedStream | None = None
         self._chunked: Any = None
         if environ.get("wsgi.input_terminated"):

@@ -65,6 +65,21 @@ class CopySource:
         return text
 
 
+RAW_HEADERS = "moto_forge.raw_headers"
+"""The environ key under which a server may pass the request's header fields as received:
+a list of ``(name, value)``.  WSGI cannot carry names with ``_`` (werkzeug drops them,
+since ``HTTP_X_A_B`` is ambiguous), and S3 user metadata may use them (``x-amz-meta-a_b``)."""
+
+
+def headers_as_sent(environ: dict[str, Any]) -> list[tuple[str, str]] | None:
+    """The header fields a server passed under :data:`RAW_HEADERS` (line breaks removed, as
+    werkzeug does), or ``None`` if it passed none."""
+    raw = environ.get(RAW_HEADERS)
+    if raw is None:
+        return None
+    return [(str(name), str(value).replace("\r\n", "").replace("\n", "")) for name, value in raw]
+
+
 def raw_path_and_query(environ: dict[str, Any]) -> tuple[str, str]:
     """The request target's path (still percent-encoded) and query, as the client sent them
     (``RAW_URI`` from the server; rebuilt from ``PATH_INFO`` where there is none)."""

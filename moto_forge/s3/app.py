@@ -29,6 +29,7 @@ from moto.core.request import Request as MotoRequest
 from moto.s3.exceptions import S3ClientError
 from moto.s3.notifications import S3NotificationEvent
 from moto.s3.responses import S3Response
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Request
 from werkzeug.wsgi import ClosingIterator
@@ -158,6 +159,9 @@ class S3App:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
+        sent = addressing.headers_as_sent(environ)
+        if sent is not None:  # every later step reads the headers as sent ("_" in names kept)
+            request.headers = Headers(sent)
         rid = request_id()
         read_token = read_root.set(None)
         root_token = response_root.set(None)

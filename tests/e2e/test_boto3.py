@@ -248,3 +248,22 @@ def test_conditional_copy_and_complete(s3: Any) -> None:
     assert code_and_status(info.value) == ("PreconditionFailed", 412)
     assert s3.get_object(Bucket="condcopy", Key="a")["Body"].read() == b"source"
     assert [k["Key"] for k in s3.list_objects_v2(Bucket="condcopy")["Contents"]] == ["a", "src"]
+
+
+def test_user_metadata_names_are_kept_exactly(s3: Any) -> None:
+    """``_`` in a metadata name survives (WSGI cannot carry it; the server passes the headers
+    as sent), beside the same name with ``-``, on PutObject, CopyObject REPLACE and multipart."""
+    s3.create_bucket(Bucket="meta-names")
+    sent = {"my_key": "underscore", "my-key": "dash", "CamelCase": "upper"}
+    s3.put_object(Bucket="meta-names", Key="k", Body=b"v", Metadata=sent)
+    expected = {"my_key": "underscore", "my-key": "dash", "camelcase": "upper"}
+    assert s3.head_object(Bucket="meta-names", Key="k")["Metadata"] == expected
+    assert s3.get_object(Bucket="meta-names", Key="k")["Metadata"] == expected
+    s3.copy_object(Bucket="meta-names", Key="copy", CopySource="meta-names/k", MetadataDirective="REPLACE",
+                   Metadata={"new_one": "replaced"})  # fmt: skip
+    assert s3.head_object(Bucket="meta-names", Key="copy")["Metadata"] == {"new_one": "replaced"}
+    upload = s3.create_multipart_upload(Bucket="meta-names", Key="mp", Metadata={"part_of": "multipart"})
+    part = s3.upload_part(Bucket="meta-names", Key="mp", UploadId=upload["UploadId"], PartNumber=1, Body=b"p")
+    s3.complete_multipart_upload(Bucket="meta-names", Key="mp", UploadId=upload["UploadId"],
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})  # fmt: skip
+    assert s3.head_object(Bucket="meta-names", Key="mp")["Metadata"] == {"part_of": "multipart"}
