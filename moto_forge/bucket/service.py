@@ -22,12 +22,10 @@ rebuilt from the MST when stale; listings of older roots walk the MST.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
-import time
-from collections.abc import Callable
-from typing import Any
 
-from moto_forge.blocks import LocalBlobStore, PendingCar, StoredCar
+from moto_forge.blocks import LocalBlobStore, PendingCar
 from moto_forge.bucket.commits import MAX_EPOCH_RETRIES
 from moto_forge.bucket.multipart import MultipartUploads
 from moto_forge.bucket.names import check_bucket_name
@@ -38,7 +36,6 @@ from moto_forge.errors import (
     GcEpochChanged,
 )
 from moto_forge.mst import MST
-from moto_forge.objects.chunker import DEFAULT_CHUNK_SIZE
 from moto_forge.registry import (
     BucketRecord,
     Registry,
@@ -54,19 +51,11 @@ class BucketService(Writes):
     (:mod:`~moto_forge.bucket.reads`), writes (:mod:`~moto_forge.bucket.writes`), multipart
     uploads (:mod:`~moto_forge.bucket.multipart`) and the bucket operations here."""
 
-    def __init__(
-        self,
-        registry: Registry,
-        blobs: LocalBlobStore,
-        *,
-        chunk_size: int = DEFAULT_CHUNK_SIZE,
-        clock: Callable[[], float] = time.time,
-        publish: Callable[[StoredCar, str | None], None] | None = None,
-        shipper: Any = None,
-    ) -> None:
-        """See :class:`~moto_forge.bucket.state.ServiceState`; adds the multipart uploads."""
-        super().__init__(registry, blobs, chunk_size=chunk_size, clock=clock, publish=publish, shipper=shipper)
-        self.multipart = MultipartUploads(self)
+    @functools.cached_property
+    def multipart(self) -> MultipartUploads:
+        """The multipart uploads (made on first use; they keep no state of their own but
+        their minimum part size)."""
+        return MultipartUploads(self)
 
     @classmethod
     def open(

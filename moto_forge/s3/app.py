@@ -27,7 +27,6 @@ from xml.parsers.expat import ExpatError
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.core.request import Request as MotoRequest
 from moto.s3.exceptions import S3ClientError
-from moto.s3.notifications import S3NotificationEvent
 from moto.s3.responses import S3Response
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected
@@ -262,8 +261,8 @@ class S3App:
                 response, result = objects.put_object(self.service, request, bucket, key, verify_chunk)
                 response_root.set(result.root)
                 assert result.manifest is not None and result.manifest_cid is not None
-                self.backends.for_account(request_account(request)).notify(
-                    S3NotificationEvent.OBJECT_CREATED_PUT_EVENT, bucket, result.manifest, result.manifest_cid
+                self.backends.for_account(request_account(request)).notify_put(
+                    bucket, result.manifest, result.manifest_cid
                 )
                 return response
             if method == "PUT" and not copy and ("uploadId" in args) != ("partNumber" in args):

@@ -280,14 +280,21 @@ class ForgeS3Backend(S3Backend):
     def delete_object(
         self, bucket_name: str, key_name: str, version_id: str | None = None, bypass: bool = False
     ) -> tuple[bool, dict[str, Any]]:
+        gone = self._key(bucket_name, key_name) if self._notifying(bucket_name) else None
         response_root.set(self.service.delete_object(bucket_name, key_name).root)
+        if gone is not None:
+            self._notify_key(S3NotificationEvent.OBJECT_REMOVED_DELETE_EVENT, bucket_name, gone)
         return True, {}
 
     def delete_objects(
         self, bucket_name: str, objects: list[dict[str, Any]], bypass_retention: bool = False
     ) -> tuple[list[tuple[str, str | None, str | None]], list[str]]:
         names = [obj["Key"] for obj in objects]
+        gone = [self._key(bucket_name, name) for name in names] if self._notifying(bucket_name) else []
         response_root.set(self.service.delete_objects(bucket_name, names).root)
+        for key in gone:
+            if key is not None:
+                self._notify_key(S3NotificationEvent.OBJECT_REMOVED_DELETE_EVENT, bucket_name, key)
         return [(name, None, None) for name in names], []
 
     def copy_object(self, src_key: ForgeKey, dest_bucket_name: str, dest_key_name: str, **kwargs: Any) -> None:
@@ -319,6 +326,10 @@ class ForgeS3Backend(S3Backend):
             src_root=read_root.get(),
         )
         response_root.set(result.root)
+        assert result.manifest is not None and result.manifest_cid is not None
+        self.notify(
+            S3NotificationEvent.OBJECT_CREATED_COPY_EVENT, dest_bucket_name, result.manifest, result.manifest_cid
+        )
 
     def put_object(
         self,
@@ -345,15 +356,32 @@ class ForgeS3Backend(S3Backend):
         result = self.service.put_object(bucket_name, key_name, io.BytesIO(data))
         response_root.set(result.root)
         assert result.manifest is not None and result.manifest_cid is not None
+        self.notify(S3NotificationEvent.OBJECT_CREATED_PUT_EVENT, bucket_name, result.manifest, result.manifest_cid)
         return self._view(result.manifest, result.manifest_cid, bucket_name)
 
-    def notify(self, event: S3NotificationEvent, bucket_name: str, manifest: ObjectManifest, cid: CID) -> None:
-        """Send moto's bucket notification for a write moto did not see (S3App's streaming
-        paths); nothing to do, at no cost, for a bucket without a notification configuration."""
+    # ---- notifications (moto sends them from its backend methods, which these replace) ----
+
+    def _notifying(self, bucket_name: str) -> FakeBucket | None:
+        """The bucket's holder if it has a notification configuration (else no event is built)."""
         holder = self.buckets.get(bucket_name)
-        if holder is None or holder.notification_configuration is None:
-            return
-        notifications.send_event(self.account_id, event, holder, self._view(manifest, cid, bucket_name))
+        return holder if holder is not None and holder.notification_configuration is not None else None
+
+    def _notify_key(self, event: S3NotificationEvent, bucket_name: str, key: ForgeKey) -> None:
+        holder = self._notifying(bucket_name)
+        if holder is not None:
+            notifications.send_event(self.account_id, event, holder, key)
+
+    def notify(self, event: S3NotificationEvent, bucket_name: str, manifest: ObjectManifest, cid: CID) -> None:
+        """Send moto's bucket notification ``event`` for the object ``manifest``; nothing to do,
+        at no cost, for a bucket without a notification configuration."""
+        if self._notifying(bucket_name) is not None:
+            self._notify_key(event, bucket_name, self._view(manifest, cid, bucket_name))
+
+    def notify_put(self, bucket_name: str, manifest: ObjectManifest, cid: CID) -> None:
+        """The events moto's PutObject sends, for S3App's streaming PutObject: ``ObjectCreated:Put``
+        and, as moto's handler sets the (possibly empty) tags of every put, ``ObjectTagging:Put``."""
+        self.notify(S3NotificationEvent.OBJECT_CREATED_PUT_EVENT, bucket_name, manifest, cid)
+        self.notify(S3NotificationEvent.OBJECT_TAGGING_PUT_EVENT, bucket_name, manifest, cid)
 
     def _view(self, manifest: ObjectManifest, cid: CID, bucket_name: str) -> ForgeKey:
         """A key view whose body and metadata moto code may read and set (keys.py)."""
@@ -381,14 +409,21 @@ class ForgeS3Backend(S3Backend):
 
     def put_object_tagging(self, key: ForgeKey, tags: dict[str, str] | None) -> ForgeKey:
         if dict(tags or {}) == key.tags and request_target.get() is None:
-            return key  # moto's own PutObject sets the (empty) tags it parsed: nothing changes
+            # moto's own PutObject sets the (empty) tags it parsed: nothing changes
+            self._notify_key(S3NotificationEvent.OBJECT_TAGGING_PUT_EVENT, key.forge_bucket, key)
+            return key
         result = self.service.set_object_tags(key.forge_bucket, key.name, dict(tags or {}))
         response_root.set(result.root)
         assert result.manifest is not None and result.manifest_cid is not None
-        return self._view(result.manifest, result.manifest_cid, key.forge_bucket)
+        view = self._view(result.manifest, result.manifest_cid, key.forge_bucket)
+        self._notify_key(S3NotificationEvent.OBJECT_TAGGING_PUT_EVENT, key.forge_bucket, view)
+        return view
 
     def delete_object_tagging(self, bucket_name: str, key_name: str, version_id: str | None = None) -> None:
-        response_root.set(self.service.set_object_tags(bucket_name, key_name, {}).root)
+        result = self.service.set_object_tags(bucket_name, key_name, {})
+        response_root.set(result.root)
+        assert result.manifest is not None and result.manifest_cid is not None
+        self.notify(S3NotificationEvent.OBJECT_TAGGING_DELETE_EVENT, bucket_name, result.manifest, result.manifest_cid)
 
     # ---- multipart ------------------------------------------------------
 
@@ -417,6 +452,8 @@ class ForgeS3Backend(S3Backend):
         )
         response_root.set(result.root)
         assert result.manifest is not None and result.manifest_cid is not None
+        event = S3NotificationEvent.OBJECT_CREATED_COMPLETE_MULTIPART_UPLOAD_EVENT
+        self.notify(event, bucket_name, result.manifest, result.manifest_cid)
         return self._view(result.manifest, result.manifest_cid, bucket_name)
 
     def abort_multipart_upload(self, bucket_name: str, multipart_id: str) -> None:
