@@ -10,13 +10,11 @@ app.  Nothing is assigned onto a built object afterwards.
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 from moto_forge.blocks.blobstore import LocalBlobStore
-from moto_forge.bucket.service import BucketService
+from moto_forge.bucket.service import BucketService, open_stores
 from moto_forge.forge.identity import Identity
-from moto_forge.registry import Registry, default_url
 from moto_forge.s3.app import S3App
 from moto_forge.s3.tenancy import Tenancy
 
@@ -24,36 +22,45 @@ if TYPE_CHECKING:
     from moto_forge.server import ServerConfig
 
 
-def open_service(config: ServerConfig, *, durable: bool = True) -> BucketService:
-    """The bucket service ``config`` describes : the embedded store in its
-    data dir, with Forge when ``config.forge_url`` is set.  ``durable=False``: never fsynced
-    (a throwaway store)."""
+def compose(config: ServerConfig, *, durable: bool = True) -> S3App:
+    """The S3 application and the bucket service under it, as ``config`` describes them
+    (each tenant's identity loaded once, for both)."""
+    identities = tenant_identities(config)
+    return build_app(config, open_service(config, durable=durable, identities=identities), identities)
+
+
+def tenant_identities(config: ServerConfig) -> dict[str, Identity]:
+    """Every tenant identity on disk by name: the configured tenants' (made if new) and those of
+    tenants since removed (writes of a removed tenant waiting in the outbox still ship to its
+    space, and never block the queue)."""
+    names = [tenant.name for tenant in config.tenants]
+    names += [name for name in Identity.tenant_names(config.data_dir) if name not in names]
+    return {name: Identity.load_or_create(config.data_dir, name) for name in names}
+
+
+def open_service(
+    config: ServerConfig, *, durable: bool = True, identities: dict[str, Identity] | None = None
+) -> BucketService:
+    """The bucket service ``config`` describes: the embedded store in its data dir, with Forge
+    when ``config.forge_url`` is set.  ``durable=False``: never fsynced (a throwaway store).
+    ``identities``: :func:`tenant_identities` of ``config``, if already loaded."""
     if not config.forge_url:
-        return BucketService.open(config.data_dir, config.registry_url, durable=durable)
+        return BucketService(*open_stores(config.data_dir, config.registry_url, durable=durable))
     from moto_forge.forge.outbox import OutboxShipper
     from moto_forge.forge.retrieval import ForgeRetriever
 
-    os.makedirs(config.data_dir, exist_ok=True)
     claims = config.forge_claims or config.forge_url.rstrip("/") + "/claims"
     fetch = ForgeRetriever(claims, timeout=float(config.forge_timeout)).fetch
-    blobs = LocalBlobStore(config.data_dir, fetch, durable=durable)
     asynchronous = config.write_mode == "async"
-    registry = Registry(config.registry_url or default_url(config.data_dir), durable=durable, outbox=asynchronous)
-    # Every tenant space on disk, configured or since removed: writes of a removed tenant
-    # that wait in the outbox still ship to its space (and never block the queue).
-    tenants = [Identity.load_or_create(config.data_dir, name) for name in _tenant_names(config)]
+    registry, blobs = open_stores(config.data_dir, config.registry_url, durable=durable, fetch=fetch,
+                                  outbox=asynchronous)  # fmt: skip
+    tenants = list((identities if identities is not None else tenant_identities(config)).values())
     publisher = forge_publisher(config, blobs, tenants)
     shipper = OutboxShipper(registry, publisher) if asynchronous else None
-    blobs.keep_reserve()
     service = BucketService(registry, blobs, publish=None if asynchronous else publisher.publish, shipper=shipper)
     if shipper is not None:
         shipper.start()
     return service
-
-
-def _tenant_names(config: ServerConfig) -> list[str]:
-    names = [tenant.name for tenant in config.tenants]
-    return names + [name for name in Identity.tenant_names(config.data_dir) if name not in names]
 
 
 def forge_publisher(config: ServerConfig, blobs: LocalBlobStore, tenants: list[Identity]) -> Any:
@@ -71,19 +78,24 @@ def forge_publisher(config: ServerConfig, blobs: LocalBlobStore, tenants: list[I
     return ForgePublisher(connection, identity, blobs.path, tenants)
 
 
-def build_app(config: ServerConfig, service: BucketService | None = None) -> S3App:
+def build_app(
+    config: ServerConfig, service: BucketService | None = None, identities: dict[str, Identity] | None = None
+) -> S3App:
     """The S3 application over ``service`` (default: :func:`open_service` of ``config``), with
-    SigV4 and tenancy when ``config`` has credentials or tenants."""
+    SigV4 and tenancy when ``config`` has credentials or tenants (``identities``: as for
+    :func:`open_service`)."""
     from moto_forge.s3.sigv4 import SigV4Authenticator
 
-    service = service or open_service(config)
+    if identities is None:
+        identities = tenant_identities(config)
+    service = service or open_service(config, identities=identities)
     credentials = dict(config.credentials)
     spaces: dict[str, str | None] = dict.fromkeys(config.credentials)
     for tenant in config.tenants:
         if tenant.access_key in credentials:
             raise ValueError(f"access key {tenant.access_key} of tenant {tenant.name} is also the server's own key")
         credentials[tenant.access_key] = tenant.secret_key
-        spaces[tenant.access_key] = Identity.load_or_create(config.data_dir, tenant.name).space.did
+        spaces[tenant.access_key] = identities[tenant.name].space.did
     if not credentials:
         return S3App(service)
     return S3App(service, authenticator=SigV4Authenticator(credentials, config.region), tenancy=Tenancy(spaces))

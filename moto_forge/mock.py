@@ -32,7 +32,7 @@ from typing import Any, TypeVar, overload
 from moto.core.models import MockAWS, botocore_stubber
 
 from moto_forge.bucket.service import BucketService
-from moto_forge.compose import build_app, open_service
+from moto_forge.compose import compose
 from moto_forge.config import forge_settings_from_env
 from moto_forge.s3 import registration
 from moto_forge.s3.addressing import RAW_HEADERS
@@ -183,7 +183,7 @@ class ForgeMock(MockAWS):
             _Installed.tmp = data_dir = tempfile.mkdtemp(prefix="mock-forge-")
         config = ServerConfig(port=0, data_dir=data_dir, registry_url=self.registry_url, quiet=True, **self.forge)
         throwaway = self.data_dir is None and self.registry_url is None
-        _Installed.app = build_app(config, open_service(config, durable=not throwaway))
+        _Installed.app = compose(config, durable=not throwaway)
 
     def _intercept(self) -> None:
         app = _Installed.app

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 from moto_forge.bucket.service import BucketService
-from moto_forge.compose import build_app, open_service
+from moto_forge.compose import compose
 from moto_forge.config import forge_settings_from_env
 from moto_forge.server import ServerConfig, ServerThread
 
@@ -109,8 +109,9 @@ def forge_server(
     config = ServerConfig(
         port=0, data_dir=forge_data_dir, registry_url=forge_registry_url, quiet=True, **forge_settings
     )
-    service = open_service(config)
-    thread = ServerThread(config, build_app(config, service)).start()
+    app = compose(config)
+    service = app.service
+    thread = ServerThread(config, app).start()
     yield ForgeServer(thread.url, service, thread)
     thread.stop()
     service.close()

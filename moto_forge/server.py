@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from moto_forge.compose import build_app
+from moto_forge.compose import compose
 from moto_forge.s3 import registration
 from moto_forge.s3.app import S3App
 from moto_forge.services import ServiceRouter
@@ -57,7 +57,7 @@ class _QuietHandler(KeepAliveHandler):
 def make(config: ServerConfig, app: S3App | None = None) -> BaseWSGIServer:
     """A bound, threaded server for every service on one port (:mod:`moto_forge.services`;
     port 0 picks a free port: read ``server.port``)."""
-    s3 = app or build_app(config)
+    s3 = app or compose(config)
     router = ServiceRouter(s3, allow_reset=config.allow_reset, other_services=s3.authenticator is None)
     handler = _QuietHandler if config.quiet else KeepAliveHandler
     return make_server(config.host, config.port, router, threaded=True, request_handler=handler)
@@ -66,7 +66,7 @@ def make(config: ServerConfig, app: S3App | None = None) -> BaseWSGIServer:
 def serve(config: ServerConfig) -> None:
     """Run until interrupted, with the Forge backend installed as moto's S3 backend (the
     process is the server: moto's other services on this port read and write the same S3)."""
-    app = build_app(config)
+    app = compose(config)
     server = make(config, app)
     registration.install(app.backends)
     if config.credentials or config.tenants:

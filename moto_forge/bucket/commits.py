@@ -25,6 +25,7 @@ from moto_forge.blocks import PendingCar
 from moto_forge.registry import ListingChanges, SharedBlocks
 
 if TYPE_CHECKING:
+    from moto_forge.bucket.root import Config
     from moto_forge.mst import MST
 
 MAX_BATCH = 64
@@ -49,6 +50,8 @@ class CommitRequest:
     listing: ListingChanges | None = None
     shared: SharedBlocks | None = None
     """Blocks the write references outside its CAR and the bucket's tree (registry.py, the gc fence)."""
+    configure: Callable[[Config], Config] | None = None
+    """The change to the bucket's configuration document, if the write makes one."""
     outcome: Any = field(default=None)
     """``None`` until decided; then the write's result or the exception it failed with."""
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from moto_forge.blocks.blobstore import disk_full
+from moto_forge.bucket.root import load_root
 from moto_forge.bucket.walk import OnError, part_blocks, reachable
 from moto_forge.errors import BlockError, ForgeError, StorageError
 from moto_forge.ipld.cid import CID
@@ -124,7 +125,7 @@ def check_listing_index(service: BucketService, bucket: str, report: FsckReport)
     """The listing index must list exactly the current tree; if it does not, say so and
     mark it stale (the next listing rebuilds it)."""
     record = service.head_bucket(bucket)
-    tree = MST.load(service.store, record.root, NodeLoader(service.store))
+    tree = MST.load(service.store, load_root(service.store, record.root).objects, NodeLoader(service.store))
     indexed = service.registry.listing_entries(bucket)
     for key, expected in service.entries_of_tree(tree):
         got = next(indexed, None)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from moto_forge.bucket.conditions import check_key, listing_entry
 from moto_forge.bucket.listing import ListPage, list_page
+from moto_forge.bucket.root import BucketRoot, Config, decode_config, load_root
 from moto_forge.bucket.state import ServiceState
 from moto_forge.errors import (
     InvalidRange,
@@ -28,14 +29,43 @@ from moto_forge.registry import (
 class Reads(ServiceState):
     """The read operations of :class:`~moto_forge.bucket.service.BucketService`."""
 
-    def tree(self, bucket: str, root: CID | None = None) -> MST:
-        """The bucket's MST now, or at ``root`` if that root is in its history."""
+    def bucket_root(self, cid: CID) -> BucketRoot:
+        """The bucket root node stored as ``cid`` (verified when read; decoded ones are cached)."""
+        node = self._roots.get(cid)
+        if node is None:
+            node = load_root(self.store, cid)
+            self._roots.put(cid, node)
+        return node
+
+    def config_of(self, node: BucketRoot) -> Config:
+        """The configuration document ``node`` links (``{}`` for none); shared and cached, so
+        never to be changed in place."""
+        if node.config is None:
+            return {}
+        config = self._configs.get(node.config)
+        if config is None:
+            config = decode_config(self.store.get(node.config), node.config)
+            self._configs.put(node.config, config)
+        return config
+
+    def snapshot(self, bucket: str, root: CID | None = None) -> tuple[CID, BucketRoot]:
+        """The bucket's root CID and node now, or at ``root`` if that root is in its history."""
         record = self.head_bucket(bucket)
-        if root is None or root == record.root:
-            return MST.load(self.store, record.root, self.loader)
-        if not self.registry.has_root(bucket, root):
+        if root is not None and root != record.root and not self.registry.has_root(bucket, root):
             raise NoSuchSnapshot(f"root {root} is not in the history of bucket {bucket}", BucketName=bucket)
-        return MST.load(self.store, root, self.loader)
+        cid = record.root if root is None else root
+        return cid, self.bucket_root(cid)
+
+    def tree(self, bucket: str, root: CID | None = None) -> MST:
+        """The bucket's objects MST now, or at ``root`` if that root is in its history."""
+        return self.objects_of(self.snapshot(bucket, root)[1])
+
+    def objects_of(self, node: BucketRoot) -> MST:
+        return MST.load(self.store, node.objects, self.loader)
+
+    def bucket_config(self, bucket: str, root: CID | None = None) -> Config:
+        """The bucket's configuration document now, or at ``root`` (see :meth:`config_of`)."""
+        return self.config_of(self.snapshot(bucket, root)[1])
 
     def manifest(self, cid: CID) -> ObjectManifest:
         """The manifest stored as ``cid`` (verified when read; decoded ones are cached)."""
@@ -54,11 +84,11 @@ class Reads(ServiceState):
         """The object's manifest, its CID, and the bucket root it was found at (now, or
         ``root`` from the bucket's history); ``NoSuchKey`` if absent."""
         check_key(key)
-        tree = self.tree(bucket, root)
-        cid = tree.get(key)
+        at, node = self.snapshot(bucket, root)
+        cid = self.objects_of(node).get(key)
         if cid is None:
             raise NoSuchKey("The specified key does not exist.", Key=key)
-        return self.manifest(cid), cid, tree.root
+        return self.manifest(cid), cid, at
 
     def read_body(self, manifest: ObjectManifest, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         """Verified body bytes ``[start, end)``, chunk by chunk; reads only the chunks needed
@@ -111,7 +141,7 @@ class Reads(ServiceState):
             return page
         tree = self.tree(bucket, root)
         page = list_page(lambda s, inc: self.entries_of_tree(tree, s, inc), prefix, delimiter, start_after, max_keys)
-        page.root = tree.root
+        page.root = root
         return page
 
     def entries_of_tree(
@@ -127,7 +157,7 @@ class Reads(ServiceState):
         key); return the number of keys.  A write racing it just leaves it stale again."""
         with self._lock(bucket):
             record = self.head_bucket(bucket)
-            tree = MST.load(self.store, record.root, self.loader)
+            tree = self.objects_of(self.bucket_root(record.root))
             entries = [entry for _, entry in self.entries_of_tree(tree)]
             self.registry.rebuild_listing(bucket, record.root, entries)
             return len(entries)

@@ -24,11 +24,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+from collections.abc import Callable
 
 from moto_forge.blocks import LocalBlobStore, PendingCar
 from moto_forge.bucket.commits import MAX_EPOCH_RETRIES
 from moto_forge.bucket.multipart import MultipartUploads
 from moto_forge.bucket.names import check_bucket_name
+from moto_forge.bucket.root import BucketRoot, Config
 from moto_forge.bucket.writes import EMPTY_ROOT, MAX_CAS_ATTEMPTS, WriteResult, Writes
 from moto_forge.errors import (
     BucketAlreadyOwnedByYou,
@@ -43,7 +45,26 @@ from moto_forge.registry import (
     default_url,
 )
 
-__all__ = ["EMPTY_ROOT", "MAX_CAS_ATTEMPTS", "BucketService", "WriteResult"]
+__all__ = ["EMPTY_ROOT", "MAX_CAS_ATTEMPTS", "BucketService", "WriteResult", "open_stores"]
+
+
+def open_stores(
+    data_dir: str,
+    registry_url: str | None = None,
+    *,
+    durable: bool = True,
+    fetch: Callable[[str], bytes] | None = None,
+    outbox: bool = False,
+) -> tuple[Registry, LocalBlobStore]:
+    """The registry (SQLite in ``data_dir`` unless ``registry_url``) and the blob store in
+    ``data_dir`` (made if missing, its disk reserve kept).  ``durable=False``: nothing is
+    fsynced (a throwaway store: ``mock_forge``'s temporary dir); ``fetch`` reads blobs not
+    on disk through from Forge; ``outbox``: writes queue for Forge (async mode)."""
+    os.makedirs(data_dir, exist_ok=True)
+    registry = Registry(registry_url or default_url(data_dir), durable=durable, outbox=outbox)
+    blobs = LocalBlobStore(data_dir, fetch, durable=durable)
+    blobs.keep_reserve()
+    return registry, blobs
 
 
 class BucketService(Writes):
@@ -61,25 +82,26 @@ class BucketService(Writes):
     def open(
         cls, data_dir: str, registry_url: str | None = None, *, durable: bool = True, **options: object
     ) -> BucketService:
-        """The service over ``data_dir`` (blobs) and a registry (SQLite in ``data_dir`` by default).
-        ``durable=False``: nothing is fsynced (a throwaway store: ``mock_forge``'s temporary dir)."""
-        os.makedirs(data_dir, exist_ok=True)
-        registry = Registry(registry_url or default_url(data_dir), durable=durable)
-        blobs = LocalBlobStore(data_dir, durable=durable)
-        blobs.keep_reserve()
-        return cls(registry, blobs, **options)  # type: ignore[arg-type]
+        """The service over :func:`open_stores` of ``data_dir`` (no Forge layer)."""
+        return cls(*open_stores(data_dir, registry_url, durable=durable), **options)  # type: ignore[arg-type]
 
-    def create_bucket(self, name: str, space: str | None = None) -> BucketRecord:
-        """Create an empty bucket owned by ``space`` (``None``: the server's own space)."""
+    def create_bucket(self, name: str, space: str | None = None, config: Config | None = None) -> BucketRecord:
+        """Create a bucket owned by ``space`` (``None``: the server's own space), without
+        objects and with configuration document ``config`` (none if empty)."""
         check_bucket_name(name)
         for _ in range(MAX_EPOCH_RETRIES):
             shared = SharedBlocks(self.registry.gc_epoch())  # the root's row may be an older blob's
             with PendingCar(self.blobs) as pending:
-                root, blocks = MST.empty(self.store).commit()
+                objects, blocks = MST.empty(self.store).commit()
+                config_cid, config_data = self._config_block(config or {})
+                if config_cid is not None:
+                    blocks.append((config_cid, config_data))
+                root, data = BucketRoot(objects, config_cid).encode()
+                blocks.append((root, data))
                 for cid, data in blocks:
                     pending.add(cid, data)
                 stored = self.finish(pending, root, space)
-                shared = dataclasses.replace(shared, cids=(root,))
+                shared = dataclasses.replace(shared, cids=tuple(cid for cid, _ in blocks))
                 try:
                     self.registry.add_blobs(stored.records, space, placed=shared.epoch)
                     created = self.registry.create_bucket(name, root, empty=True, space=space, shared=shared)
@@ -100,7 +122,7 @@ class BucketService(Writes):
         """Delete an empty bucket (``BucketNotEmpty`` otherwise); its history goes with it."""
         with self._lock(name):
             record = self.head_bucket(name)
-            if not MST.load(self.store, record.root, self.loader).is_empty():
+            if not self.objects_of(self.bucket_root(record.root)).is_empty():
                 raise BucketNotEmpty("The bucket you tried to delete is not empty", BucketName=name)
             if not self.registry.delete_bucket(name, record.root):
                 raise BucketNotEmpty("The bucket changed while it was being deleted", BucketName=name)

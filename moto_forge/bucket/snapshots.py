@@ -34,13 +34,13 @@ def diff(service: BucketService, bucket: str, a: CID, b: CID) -> Iterator[Change
 def export_car(
     service: BucketService, bucket: str, out: BinaryIO, root: CID | None = None, progress: Progress | None = None
 ) -> tuple[CID, int]:
-    """Write the bucket (at ``root``, default current) as one CARv1 rooted at the MST root.
+    """Write the bucket (at ``root``, default current) as one CARv1 rooted at its bucket root
+    (objects, configuration and all).
 
     Every reachable block is read through verification, once.  Returns the
     root and the number of blocks written.
     """
-    tree = service.tree(bucket, root)
-    root_cid = tree.root
+    root_cid, _ = service.snapshot(bucket, root)
     writer = CarWriter(out, [root_cid])
     count = 0
     for cid in reachable(service.store, service.loader, root_cid, set()):
@@ -52,7 +52,8 @@ def export_car(
 
 
 def import_car(service: BucketService, stream: BinaryIO, bucket: str, progress: Progress | None = None) -> CID:
-    """Create ``bucket`` from a CAR whose single root is an MST root.
+    """Create ``bucket`` from a CAR whose single root is a bucket root (or, from a store older
+    than bucket roots, an objects MST root).
 
     The CAR is verified block by block while it is copied into a blob; then
     every block the root reaches must be present (else nothing is created and

@@ -12,6 +12,7 @@ from typing import Any
 
 from moto_forge.blocks import BlockStore, LocalBlobStore, StoredCar
 from moto_forge.bucket.commits import CommitQueue
+from moto_forge.bucket.root import BucketRoot, Config
 from moto_forge.cache import BoundedCache
 from moto_forge.errors import (
     NoSuchBucket,
@@ -27,6 +28,8 @@ from moto_forge.registry import (
 
 MANIFEST_CACHE_SIZE = 4096
 """Decoded object manifests kept (by CID) for reads; each is a few hundred bytes."""
+ROOT_CACHE_SIZE = 1024
+"""Decoded bucket root nodes and configuration documents kept (by CID), each."""
 
 
 class ServiceState:
@@ -54,6 +57,8 @@ class ServiceState:
         self.store = BlockStore(registry, blobs)
         self.loader = NodeLoader(self.store)
         self._manifests: BoundedCache[CID, ObjectManifest] = BoundedCache(MANIFEST_CACHE_SIZE)
+        self._roots: BoundedCache[CID, BucketRoot] = BoundedCache(ROOT_CACHE_SIZE)
+        self._configs: BoundedCache[CID, Config] = BoundedCache(ROOT_CACHE_SIZE)
         self.chunk_size = chunk_size
         self.clock = clock
         self._queues: dict[str, CommitQueue] = {}

@@ -1,4 +1,5 @@
-"""Everything a root reaches: MST nodes, manifests, body indexes, chunks.
+"""Everything a bucket root reaches: its node and configuration, MST nodes, manifests, body
+indexes, chunks.
 
 Shared by export, fsck and gc so the three agree on what a bucket holds.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from moto_forge.bucket.root import decode_config, load_root
 from moto_forge.errors import BlockError, ManifestError, MstError
 from moto_forge.ipld.blocks import BlockSource
 from moto_forge.ipld.cid import CID
@@ -21,12 +23,38 @@ OnError = Callable[[CID, Exception], None]
 def reachable(
     source: BlockSource, loader: NodeLoader, root: CID, seen: set[CID], on_error: OnError | None = None
 ) -> Iterator[CID]:
-    """Yield each block CID reachable from ``root`` not already in ``seen`` (and add it).
+    """Yield each block CID reachable from the bucket root ``root`` not already in ``seen``
+    (and add it): the root node, its configuration document, and everything its objects
+    MST reaches.
 
     Structured blocks are read (verified) to find their links; chunks are
     only named.  Without ``on_error`` the first unreadable block raises; with
     it, the problem is reported and the walk goes on past it.
     """
+    if root in seen:
+        return
+    try:
+        node = load_root(source, root)
+        if node.config is not None:
+            decode_config(source.get(node.config), node.config)
+    except (BlockError, ManifestError) as exc:
+        if on_error is None:
+            raise
+        on_error(root, exc)
+        return
+    if node.objects != root:  # a node (an older store's root is the MST root itself)
+        seen.add(root)
+        yield root
+    if node.config is not None and node.config not in seen:
+        seen.add(node.config)
+        yield node.config
+    yield from objects_reachable(source, loader, node.objects, seen, on_error)
+
+
+def objects_reachable(
+    source: BlockSource, loader: NodeLoader, root: CID, seen: set[CID], on_error: OnError | None = None
+) -> Iterator[CID]:
+    """:func:`reachable` from an objects MST root: its nodes, manifests and bodies."""
     for node_cid, values in walk_nodes(loader, root, on_error, skip=seen.__contains__):
         seen.add(node_cid)
         yield node_cid

@@ -15,6 +15,7 @@ from moto_forge.blocks.blobstore import disk_full
 from moto_forge.bucket.commits import MAX_EPOCH_RETRIES, CommitRequest
 from moto_forge.bucket.conditions import check_conditions, check_key, listing_entry
 from moto_forge.bucket.reads import Reads
+from moto_forge.bucket.root import BucketRoot, Config, encode_config
 from moto_forge.errors import (
     BlobsSwept,
     ConflictError,
@@ -35,7 +36,9 @@ from moto_forge.registry import (
     SharedBlocks,
 )
 
-EMPTY_ROOT = MST.empty(MemoryBlocks()).root
+EMPTY_OBJECTS = MST.empty(MemoryBlocks()).root
+EMPTY_ROOT = BucketRoot(EMPTY_OBJECTS).encode()[0]
+"""The root of a new bucket without configuration: no objects, ``config: null``."""
 MAX_CAS_ATTEMPTS = 50
 
 """Lost compare-and-swaps in a row before a write gives up with :class:`ConflictError`."""
@@ -81,8 +84,10 @@ class Writes(Reads):
         consume_upload: str | None = None,
         listing: ListingChanges | None = None,
         shared: SharedBlocks | None = None,
+        configure: Callable[[Config], Config] | None = None,
     ) -> WriteResult:
-        """Apply ``mutate`` to the bucket's current tree and commit it (see the module doc).
+        """Apply ``mutate`` to the bucket's current tree (and ``configure``, if given, to its
+        configuration document) and commit it (see the module doc).
 
         ``shared``: the blocks ``mutate`` references outside its CAR and the bucket's
         tree (a copy's source body); the write fails with :class:`GcEpochChanged` if a
@@ -99,7 +104,7 @@ class Writes(Reads):
         """
         car = pending or PendingCar(self.blobs)
         try:
-            request = CommitRequest(operation, mutate, car, car.mark(), consume_upload, listing, shared)
+            request = CommitRequest(operation, mutate, car, car.mark(), consume_upload, listing, shared, configure)
             result: WriteResult = self._queue(bucket).run(request, lambda batch: self._decide(bucket, batch))
             return result
         finally:
@@ -123,7 +128,8 @@ class Writes(Reads):
         live = list(batch)
         for attempt in range(MAX_CAS_ATTEMPTS):
             record = self.head_bucket(bucket)
-            tree = MST.load(self.store, record.root, self.loader)
+            node = self.bucket_root(record.root)
+            tree, config = self.objects_of(node), self.config_of(node)
             root = record.root
             outcomes: list[tuple[CommitRequest, Exception | _Step]] = []
             changed: list[tuple[CommitRequest, MST, CID]] = []
@@ -136,18 +142,26 @@ class Writes(Reads):
                     continue
                 try:
                     new_tree = request.mutate(tree, request.car)
-                    new_root, blocks = new_tree.commit()
+                    objects, blocks = new_tree.commit()
+                    new_config = config if request.configure is None else request.configure(dict(config))
+                    config_block = self._config_block(new_config) if new_config is not config else None
                 except Exception as exc:  # this request's own failure (a precondition): the others go on
                     request.car.rewind(request.mark)
                     outcomes.append((request, exc))
                     continue
                 if upload is not None:
                     consumed.add(upload)
-                if new_root != root:
+                new_node = BucketRoot(objects, node.config if config_block is None else config_block[0])
+                if new_node != node:
                     for cid, data in blocks:
                         request.car.add(cid, data)
+                    if config_block is not None and config_block[0] is not None:
+                        request.car.add(config_block[0], config_block[1])
+                    new_root, data = new_node.encode()
+                    request.car.add(new_root, data)
+                    self._roots.put(new_root, new_node)
                     changed.append((request, new_tree, new_root))
-                    tree, root = new_tree, new_root
+                    tree, node, config, root = new_tree, new_node, new_config, new_root
                 outcomes.append((request, _Step(len(changed), bool(changed) and changed[-1][0] is request)))
             seqs: list[int] = []
             if changed:
@@ -207,6 +221,21 @@ class Writes(Reads):
             return
         for request in live:
             request.decide(ConflictError(bucket, MAX_CAS_ATTEMPTS))
+
+    def _config_block(self, config: Config) -> tuple[CID | None, bytes]:
+        """The block of configuration document ``config`` (``None``: no configuration at all),
+        its decoded value cached."""
+        if not config:
+            return None, b""
+        cid, data = encode_config(config)
+        self._configs.put(cid, config)
+        return cid, data
+
+    def configure(self, bucket: str, operation: str, change: Callable[[Config], Config]) -> WriteResult:
+        """Set the bucket's configuration document to ``change(a copy of the current one)``,
+        atomically with the read (as one commit: a configuration write is a write like any
+        other, one CAR and one new root)."""
+        return self.commit(bucket, operation, lambda tree, car: tree, configure=change)
 
     def _swap_placed(
         self, bucket: str, expected: CID, steps: list[RootStep], stored: list[StoredCar], placed: int

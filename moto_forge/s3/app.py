@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from http import HTTPStatus
 from typing import Any
 from xml.parsers.expat import ExpatError
 
-from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.core.request import Request as MotoRequest
 from moto.s3.exceptions import S3ClientError
 from moto.s3.responses import S3Response
@@ -50,9 +48,9 @@ from moto_forge.s3.backend import (
     ForgeS3Backend,
     RequestTarget,
     current_target,
-    request_headers,
     request_target,
 )
+from moto_forge.s3.context import request_headers
 from moto_forge.s3.errors import classify, clean_xml, error_xml, request_id
 from moto_forge.s3.registration import ForgeBackends, account_of_space
 from moto_forge.s3.roots import ROOT_HEADER, ROOT_QUERY, read_root, response_root
@@ -87,6 +85,15 @@ def make_response_class(backends: ForgeBackends) -> type[S3Response]:
         def get_current_account(self) -> str:
             who = tenancy.principal.get()
             return account_of_space(who.space) if who.checked else super().get_current_account()
+
+        @classmethod
+        def account_of(cls, request: Request) -> str:
+            """The account of a request S3App serves without moto, decided as for one moto
+            serves (:meth:`get_current_account`, over the request's headers and query)."""
+            response = cls()
+            response.headers = request.headers
+            response.querystring = {name: request.args.getlist(name) for name in request.args}
+            return response.get_current_account()
 
         @property
         def backend(self) -> ForgeS3Backend:
@@ -261,9 +268,9 @@ class S3App:
                 response, result = objects.put_object(self.service, request, bucket, key, verify_chunk)
                 response_root.set(result.root)
                 assert result.manifest is not None and result.manifest_cid is not None
-                self.backends.for_account(request_account(request)).notify_put(
-                    bucket, result.manifest, result.manifest_cid
-                )
+                if "notification" in self.service.config_of(self.service.bucket_root(result.root)):
+                    account = self.response_class.account_of(request)  # type: ignore[attr-defined]
+                    self.backends.for_account(account).notify_put(bucket, result.manifest, result.manifest_cid)
                 return response
             if method == "PUT" and not copy and ("uploadId" in args) != ("partNumber" in args):
                 raise InvalidArgument("UploadPart needs both uploadId and partNumber", ArgumentName="partNumber")
@@ -314,7 +321,9 @@ class S3App:
         environ["CONTENT_LENGTH"] = str(len(body))
         environ.pop("HTTP_TRANSFER_ENCODING", None)
         request = ServerRequest(environ)
-        xml_body = set(request.args) & xmlcheck.XML_SUBRESOURCES or (target.key is None and request.method == "PUT")
+        xml_body = set(request.args) & xmlcheck.XML_SUBRESOURCES or (
+            target.key is None and request.method == "PUT" and not request.args
+        )
         if self.authenticator is not None and request.method in ("PUT", "POST"):
             self.authenticator.check_payload(request, body)
         if request.method == "PUT" and target.key is None and not request.args:
@@ -356,16 +365,6 @@ class S3App:
         except (KeyError, ValueError, TypeError, IndexError, AssertionError) as exc:
             log.warning("malformed request %s %s", request.method, request.path, exc_info=True)
             raise InvalidRequest(f"The request is missing or has a malformed part ({type(exc).__name__})") from exc
-
-
-def request_account(request: Request) -> str:
-    """The moto account a request acts in, as :class:`ForgeS3Response` decides it: the
-    authenticated space's account, else moto's choice (``MOTO_ACCOUNT_ID``, the
-    ``x-moto-account-id`` header, the default account)."""
-    who = tenancy.principal.get()
-    if who.checked:
-        return account_of_space(who.space)
-    return os.environ.get("MOTO_ACCOUNT_ID") or request.headers.get("x-moto-account-id") or DEFAULT_ACCOUNT_ID
 
 
 def read_bounded(request: Request, limit: int) -> bytes:

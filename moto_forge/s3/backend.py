@@ -3,9 +3,9 @@
 moto's ``S3Response`` parses requests and renders responses; for every
 operation it asks ``self.backend``.  This subclass answers the storage
 operations from the :class:`BucketService` (persistent, content-addressed)
-and keeps moto's in-memory ``FakeBucket`` objects only as holders of bucket
-*configuration* moto_forge does not persist yet (ACL, CORS, policy,
-lifecycle, website, ...: lost on restart, documented).
+and gives moto a ``FakeBucket`` per stored bucket as the holder of its
+configuration, rebuilt from and written back to the bucket's configuration
+document (:mod:`moto_forge.s3.holders`).
 
 Errors: moto_forge raises its own :class:`S3Error` subclasses; the WSGI app
 renders them.  Where moto's handler logic expects one of moto's exceptions
@@ -15,22 +15,18 @@ renders them.  Where moto's handler logic expects one of moto's exceptions
 from __future__ import annotations
 
 import contextvars
-import datetime
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.s3 import notifications
-from moto.s3.exceptions import BucketAlreadyExists, MissingBucket
-from moto.s3.models import FakeBucket, S3Backend, s3_backends
+from moto.s3.exceptions import MissingBucket
+from moto.s3.models import FakeBucket
 from moto.s3.notifications import S3NotificationEvent
 
 from moto_forge.bucket.listing import decode_token, encode_token
-from moto_forge.bucket.service import BucketService
 from moto_forge.errors import (
-    BucketAlreadyOwnedByYou,
     InvalidArgument,
     MetadataTooLarge,
     NoSuchKey,
@@ -39,11 +35,10 @@ from moto_forge.errors import (
 from moto_forge.ipld.cid import CID
 from moto_forge.objects import ObjectManifest
 from moto_forge.s3.addressing import CopySource, Target
+from moto_forge.s3.context import request_headers
+from moto_forge.s3.holders import BucketHolders
 from moto_forge.s3.keys import ForgeKey, ForgePart, ForgeUpload
 from moto_forge.s3.roots import read_root, response_root
-from moto_forge.s3.tenancy import principal
-
-request_headers: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("forge_request_headers")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,82 +113,8 @@ def split_metadata(headers: Any) -> tuple[str | None, dict[str, str], dict[str, 
     return content_type, meta, stored
 
 
-class ForgeS3Backend(S3Backend):
-    """See the module docstring."""
-
-    def __init__(
-        self,
-        service: BucketService,
-        region_name: str = "us-east-1",
-        account_id: str = DEFAULT_ACCOUNT_ID,
-        space: str | None = None,
-    ) -> None:
-        """The backend of moto account ``account_id``, whose new buckets go to ``space``
-        (``None``: the server's own) unless an authenticated request names its own."""
-        super().__init__(region_name, account_id)
-        self.service = service
-        self.space = space
-
-    def reset(self) -> None:
-        """moto's reset: forget the in-memory holders (bucket configuration not persisted
-        yet); the stored buckets and objects stay (the store is reset by its owner)."""
-        self.buckets.clear()
-        self._pagination_tokens.clear()
-        self.inventory_configs.clear()
-
-    # ---- buckets --------------------------------------------------------
-
-    def _holder(self, name: str, created: float, region_name: str | None = None) -> FakeBucket:
-        """The in-memory holder of bucket ``name``'s configuration (made on first use; its
-        region is the one CreateBucket named while this process lives, else the backend's)."""
-        bucket = self.buckets.get(name)
-        if bucket is None:
-            before = s3_backends.bucket_accounts.get(name)
-            region = region_name or self.region_name
-            bucket = FakeBucket(name=name, account_id=self.account_id, region_name=region)  # type: ignore[abstract]
-            # FakeBucket registers its name in moto's process-wide bucket map; this one is only
-            # a holder, and moto's own mock_aws must not find it there later.
-            if before is None:
-                s3_backends.bucket_accounts.pop(name, None)
-            else:
-                s3_backends.bucket_accounts[name] = before
-            bucket.creation_date = datetime.datetime.fromtimestamp(created, datetime.UTC).replace(tzinfo=None)
-            self.buckets[name] = bucket
-        return bucket
-
-    def create_bucket(self, bucket_name: str, region_name: str, bucket_namespace: str | None = None) -> FakeBucket:
-        try:
-            who = principal.get()
-            record = self.service.create_bucket(bucket_name, who.space if who.checked else self.space)
-        except BucketAlreadyOwnedByYou as exc:
-            raise BucketAlreadyExists(bucket=bucket_name) from exc
-        response_root.set(record.root)
-        self.buckets.pop(bucket_name, None)  # a holder left by a bucket of that name deleted elsewhere
-        return self._holder(bucket_name, record.created, region_name)
-
-    def list_buckets(
-        self, prefix: str | None = None, bucket_region: str | None = None, max_buckets: str | None = None
-    ) -> list[FakeBucket]:
-        who = principal.get()
-        records = [
-            r for r in self.service.list_buckets() if (not prefix or r.name.startswith(prefix)) and who.may_use(r.space)
-        ]
-        return [self._holder(r.name, r.created) for r in records]
-
-    def get_bucket(self, bucket_name: str) -> FakeBucket:
-        record = self.service.find_bucket(bucket_name)
-        if record is None:
-            self.buckets.pop(bucket_name, None)
-            raise MissingBucket(bucket=bucket_name)
-        return self._holder(bucket_name, record.created)
-
-    def head_bucket(self, bucket_name: str) -> FakeBucket:
-        return self.get_bucket(bucket_name)
-
-    def delete_bucket(self, bucket_name: str) -> FakeBucket | None:
-        holder = self.get_bucket(bucket_name)
-        self.service.delete_bucket(bucket_name)
-        return self.buckets.pop(bucket_name, holder)
+class ForgeS3Backend(BucketHolders):
+    """See the module docstring; bucket operations and configuration are :class:`BucketHolders`'."""
 
     # ---- reads ----------------------------------------------------------
 

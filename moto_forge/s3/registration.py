@@ -40,9 +40,9 @@ def account_of_space(space: str | None) -> str:
     moto's default account; a tenant's is derived from its DID (stable across restarts)."""
     if space is None:
         return DEFAULT_ACCOUNT_ID
-    number = int.from_bytes(hashlib.sha256(space.encode()).digest()[:8], "big") % 9 * 10**11
-    number += int.from_bytes(hashlib.sha256(space.encode()).digest()[8:16], "big") % 10**11
-    account = f"{number + 10**11:012d}"
+    digest = hashlib.sha256(space.encode()).digest()
+    leading = int.from_bytes(digest[:8], "big") % 9 + 1  # 1-9: twelve digits, no leading zero
+    account = f"{leading}{int.from_bytes(digest[8:16], 'big') % 10**11:011d}"
     return account if account != DEFAULT_ACCOUNT_ID else "100000000000"
 
 

@@ -9,7 +9,6 @@ import random
 
 from moto_forge.bucket.service import BucketService
 from moto_forge.bucket.snapshots import export_car, import_car
-from moto_forge.mst import MST
 from moto_forge.registry import ListingEntry
 
 
@@ -20,7 +19,7 @@ def from_index(service: BucketService, bucket: str) -> list[ListingEntry]:
 
 def from_tree(service: BucketService, bucket: str) -> list[ListingEntry]:
     """Every entry, read the slow way: MST walk and one manifest per key."""
-    tree = MST.load(service.store, service.head_bucket(bucket).root, service.loader)
+    tree = service.tree(bucket)
     return [entry for _, entry in service.entries_of_tree(tree)]
 
 
