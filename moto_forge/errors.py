@@ -26,6 +26,7 @@
         ├── NoSuchBucket, BucketAlreadyOwnedByYou, BucketNotEmpty, InvalidBucketName
         ├── NoSuchKey, InvalidRange, PreconditionFailed, InvalidArgument
         ├── NoSuchUpload, InvalidPart, InvalidPartOrder, EntityTooSmall
+        ├── AccessForbidden, BadRequest (CORS preflights)
         └── NoSuchSnapshot (root not in the bucket's history)
 
 Each layer raises only from this tree and translates foreign exceptions once,
@@ -357,6 +358,20 @@ class AccessDenied(S3Error):
 
     code = "AccessDenied"
     status = 403
+
+
+class AccessForbidden(S3Error):
+    """A CORS preflight no rule of the bucket allows (or a bucket without CORS, or none)."""
+
+    code = "AccessForbidden"
+    status = 403
+
+
+class BadRequest(S3Error):
+    """A request missing what it must carry (a CORS preflight without ``Origin``)."""
+
+    code = "BadRequest"
+    status = 400
 
 
 class InvalidAccessKeyId(S3Error):

@@ -33,6 +33,7 @@ from werkzeug.wsgi import ClosingIterator
 
 from moto_forge.bucket.service import BucketService
 from moto_forge.errors import (
+    AccessForbidden,
     ForgeError,
     IncompleteBody,
     InvalidArgument,
@@ -43,7 +44,7 @@ from moto_forge.errors import (
     S3Error,
 )
 from moto_forge.ipld.cid import CID
-from moto_forge.s3 import addressing, listing, objects, tenancy, xmlcheck
+from moto_forge.s3 import addressing, cors, listing, objects, tenancy, xmlcheck
 from moto_forge.s3.backend import (
     ForgeS3Backend,
     RequestTarget,
@@ -193,6 +194,7 @@ class S3App:
             )
         finally:
             root = response_root.get()
+            decided = request_target.get()
             read_root.reset(read_token)
             response_root.reset(root_token)
             request_headers.reset(headers_token)
@@ -200,6 +202,10 @@ class S3App:
             tenancy.principal.reset(principal_token)
         headers = dict(response.headers)
         headers["x-amz-request-id"] = rid
+        origin = request.headers.get("Origin")
+        if origin and decided is not None and decided.target.bucket and request.method != "OPTIONS":
+            headers = {k: v for k, v in headers.items() if not k.lower().startswith("access-control-")}
+            headers.update(cors.actual(self._cors_rules(decided.target.bucket) or [], origin, request.method))
         if root is not None:
             headers[ROOT_HEADER] = str(root)
         if request.method == "HEAD":
@@ -232,6 +238,9 @@ class S3App:
         method = request.method
         if bucket is None and method not in ("GET", "HEAD"):
             raise MethodNotAllowed("The specified method is not allowed against this resource.", Method=method)
+        if method == "OPTIONS" and bucket is not None:  # a CORS preflight: browsers never sign one
+            request_target.set(RequestTarget(target))
+            return self._preflight(bucket, request)
         copy_header = request.headers.get("x-amz-copy-source")
         copy_source = addressing.parse_copy_source(copy_header) if copy_header is not None else None
         if copy_source is not None and (key is None or method != "PUT"):
@@ -279,6 +288,21 @@ class S3App:
         if method == "GET" and bucket is not None and key is None and set(args) <= listing.LISTING_PARAMS:
             return listing.list_objects(self.service, request, bucket, read_root.get())
         return self._moto(request, environ, target, copy_source)
+
+    def _cors_rules(self, bucket: str) -> list[cors.CorsRule] | None:
+        """The bucket's CORS rules (``None``: no such bucket)."""
+        record = self.service.find_bucket(bucket)
+        if record is None:
+            return None
+        return cors.parse_rules(self.service.config_of(self.service.bucket_root(record.root)).get("cors"))
+
+    def _preflight(self, bucket: str, request: Request) -> objects.Response:
+        """Answer a CORS preflight from the bucket's rules, as S3 does (s3/cors.py)."""
+        rules = self._cors_rules(bucket)
+        if rules is None:
+            raise AccessForbidden("CORSResponse: Bucket not found", BucketName=bucket)
+        headers = cors.preflight(rules, {name.lower(): value for name, value in request.headers.items()})
+        return objects.Response(200, headers, [b""])
 
     def _default_region_create(self, request: Request) -> Request:
         """CreateBucket with ``LocationConstraint`` = us-east-1 (s3fs sends it) is the default
