@@ -169,6 +169,13 @@ class S3Error(ForgeError):
         super().__init__(message)
         self.message = message
         self.details = details
+        self.headers: dict[str, str] = {}
+        """Response headers the error carries besides its XML (``x-amz-delete-marker``, ...)."""
+
+    def with_headers(self, **headers: str) -> S3Error:
+        """This error, carrying ``headers`` (names with ``_`` for ``-``)."""
+        self.headers.update({name.replace("_", "-"): value for name, value in headers.items()})
+        return self
 
 
 class NoSuchBucket(S3Error):
@@ -372,6 +379,13 @@ class BadRequest(S3Error):
 
     code = "BadRequest"
     status = 400
+
+
+class NotImplementedByServer(S3Error):
+    """A feature S3 has that this server does not offer (MFA delete)."""
+
+    code = "NotImplemented"
+    status = 501
 
 
 class InvalidAccessKeyId(S3Error):

@@ -25,8 +25,7 @@ from moto_forge.blocks import PendingCar
 from moto_forge.registry import ListingChanges, SharedBlocks
 
 if TYPE_CHECKING:
-    from moto_forge.bucket.root import Config
-    from moto_forge.mst import MST
+    from moto_forge.bucket.versions import BucketState
 
 MAX_BATCH = 64
 """Requests decided together at most (bounds the work, and the wait, of one lock hold)."""
@@ -43,15 +42,13 @@ class CommitRequest:
     rewound to ``mark`` before each attempt) and, once decided, its outcome."""
 
     operation: str
-    mutate: Callable[[MST, PendingCar], MST]
+    mutate: Callable[[BucketState, PendingCar], BucketState]
     car: PendingCar
     mark: tuple[int, int, Any]
     consume_upload: str | None = None
     listing: ListingChanges | None = None
     shared: SharedBlocks | None = None
     """Blocks the write references outside its CAR and the bucket's tree (registry.py, the gc fence)."""
-    configure: Callable[[Config], Config] | None = None
-    """The change to the bucket's configuration document, if the write makes one."""
     outcome: Any = field(default=None)
     """``None`` until decided; then the write's result or the exception it failed with."""
 

@@ -270,8 +270,10 @@ def empty_all(service: BucketService) -> int:
     for bucket in buckets:
         for upload in service.multipart.list_uploads(bucket.name):
             service.multipart.abort(bucket.name, upload.upload_id)
-        keys = [key.decode() for key, _ in service.tree(bucket.name).items()]
-        for i in range(0, len(keys), 1000):
-            service.delete_objects(bucket.name, keys[i : i + 1000])
+        while True:  # every version (a bucket never versioned: every object, as its null version)
+            page = service.list_versions(bucket.name, max_keys=1000)
+            if not page.versions:
+                break
+            service.delete_objects(bucket.name, [(key, version.vid) for key, version, _ in page.versions])
         service.delete_bucket(bucket.name)
     return len(buckets)

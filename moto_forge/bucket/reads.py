@@ -6,16 +6,29 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass
+from email.utils import formatdate
 
 from moto_forge.bucket.conditions import check_key, listing_entry
 from moto_forge.bucket.listing import ListPage, list_page
 from moto_forge.bucket.root import BucketRoot, Config, decode_config, load_root
 from moto_forge.bucket.state import ServiceState
+from moto_forge.bucket.versions import (
+    BucketState,
+    Version,
+    VersionPage,
+    decode_versions,
+    history,
+    list_versions,
+    merged_keys,
+)
 from moto_forge.errors import (
     InvalidRange,
     ManifestError,
+    MethodNotAllowed,
     NoSuchKey,
     NoSuchSnapshot,
+    NoSuchVersion,
 )
 from moto_forge.ipld.cid import CID
 from moto_forge.mst import MST
@@ -24,6 +37,17 @@ from moto_forge.objects.body import Span, read_parts
 from moto_forge.registry import (
     ListingEntry,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class FoundObject:
+    """An object version as read: its manifest, the manifest's CID, the bucket root read
+    at, and its version id (``None`` in a bucket never versioned)."""
+
+    manifest: ObjectManifest
+    cid: CID
+    root: CID
+    version_id: str | None
 
 
 class Reads(ServiceState):
@@ -63,6 +87,48 @@ class Reads(ServiceState):
     def objects_of(self, node: BucketRoot) -> MST:
         return MST.load(self.store, node.objects, self.loader)
 
+    def state_of(self, node: BucketRoot) -> BucketState:
+        """The bucket state ``node`` names: its trees (loaded lazily) and configuration."""
+        versions = None if node.versions is None else MST.load(self.store, node.versions, self.loader)
+        return BucketState(self.objects_of(node), versions, self.config_of(node), self._empty_tree)
+
+    def _empty_tree(self) -> MST:
+        return MST.empty(self.store, self.loader)
+
+    def version_list(self, cid: CID) -> list[Version]:
+        """The version list stored as ``cid`` (verified when read; decoded ones are cached)."""
+        versions = self._version_lists.get(cid)
+        if versions is None:
+            versions = decode_versions(self.store.get(cid), cid)
+            self._version_lists.put(cid, versions)
+        return versions
+
+    def manifest_time(self, cid: CID) -> int:
+        return self.manifest(cid).created
+
+    def history_of(self, state: BucketState, key: str) -> list[Version]:
+        """Every version of ``key`` in ``state``, newest first."""
+        return history(state, key, self.version_list, self.manifest_time)
+
+    def version_of(self, state: BucketState, key: str, version_id: str | None) -> Version:
+        """The key's version ``version_id`` (a delete marker too), or its current version
+        (``None``: then never a delete marker); ``NoSuchKey`` / ``NoSuchVersion`` otherwise
+        (``NoSuchKey`` of a key whose current version is a delete marker says so in its
+        ``x-amz-delete-marker`` and ``x-amz-version-id`` headers)."""
+        versions = self.history_of(state, key)
+        if version_id is None:
+            if versions and versions[0].is_marker:
+                raise NoSuchKey("The specified key does not exist.", Key=key).with_headers(
+                    x_amz_delete_marker="true", x_amz_version_id=versions[0].vid
+                )
+            if not versions:
+                raise NoSuchKey("The specified key does not exist.", Key=key)
+            return versions[0]
+        for version in versions:
+            if version.vid == version_id:
+                return version
+        raise NoSuchVersion("The specified version does not exist.", Key=key, VersionId=version_id)
+
     def bucket_config(self, bucket: str, root: CID | None = None) -> Config:
         """The bucket's configuration document now, or at ``root`` (see :meth:`config_of`)."""
         return self.config_of(self.snapshot(bucket, root)[1])
@@ -75,20 +141,65 @@ class Reads(ServiceState):
             self._manifests.put(cid, manifest)
         return manifest
 
-    def head_object(self, bucket: str, key: str, root: CID | None = None) -> tuple[ObjectManifest, CID]:
-        """The object's manifest and its CID; ``NoSuchKey`` if absent."""
-        manifest, cid, _ = self.find_object(bucket, key, root)
-        return manifest, cid
+    def version_of_key(self, bucket: str, key: str, version_id: str | None, root: CID | None = None) -> Version:
+        """:meth:`version_of` in the bucket now (or at ``root``)."""
+        return self.version_of(self.state_of(self.snapshot(bucket, root)[1]), key, version_id)
 
-    def find_object(self, bucket: str, key: str, root: CID | None = None) -> tuple[ObjectManifest, CID, CID]:
-        """The object's manifest, its CID, and the bucket root it was found at (now, or
-        ``root`` from the bucket's history); ``NoSuchKey`` if absent."""
+    def list_versions(
+        self,
+        bucket: str,
+        prefix: str = "",
+        delimiter: str = "",
+        key_marker: str = "",
+        version_marker: str = "",
+        max_keys: int = 1000,
+        root: CID | None = None,
+    ) -> VersionPage:
+        """One ListObjectVersions page of the bucket now (or at ``root``): see
+        :func:`moto_forge.bucket.versions.list_versions`."""
+        _, node = self.snapshot(bucket, root)
+        state = self.state_of(node)
+        start = max(prefix, key_marker)
+        sources = [state.objects.items(start)]
+        if state.versions is not None:
+            sources.append(state.versions.items(start))
+        return list_versions(
+            merged_keys(*sources), lambda key: self.history_of(state, key), prefix, delimiter, key_marker,
+            version_marker, max_keys,
+        )  # fmt: skip
+
+    def head_object(
+        self, bucket: str, key: str, root: CID | None = None, version_id: str | None = None
+    ) -> tuple[ObjectManifest, CID]:
+        """The object's manifest and its CID; ``NoSuchKey`` if absent."""
+        found = self.find_object(bucket, key, root, version_id)
+        return found.manifest, found.cid
+
+    def find_object(self, bucket: str, key: str, root: CID | None = None, version_id: str | None = None) -> FoundObject:
+        """The object (its version ``version_id``, else its current one) and the bucket root
+        it was found at (now, or ``root`` from the bucket's history); ``NoSuchKey`` if absent,
+        ``NoSuchVersion`` for an unknown version; a delete marker asked for by its version id
+        is 405 ``MethodNotAllowed`` (with ``x-amz-delete-marker``), as S3 answers."""
         check_key(key)
         at, node = self.snapshot(bucket, root)
-        cid = self.objects_of(node).get(key)
-        if cid is None:
-            raise NoSuchKey("The specified key does not exist.", Key=key)
-        return self.manifest(cid), cid, at
+        if version_id is None:
+            cid = self.objects_of(node).get(key)
+            if cid is not None and node.versions is None and node.config is None:  # never versioned: no lookups
+                return FoundObject(self.manifest(cid), cid, at, None)
+        state = self.state_of(node)
+        if version_id is None and state.versions is None and state.status is None:
+            cid = state.objects.get(key)
+            if cid is None:
+                raise NoSuchKey("The specified key does not exist.", Key=key)
+            return FoundObject(self.manifest(cid), cid, at, None)
+        version = self.version_of(state, key, version_id)
+        if version.manifest is None:
+            refused = MethodNotAllowed(
+                "The specified method is not allowed against this resource.", Method="GET", ResourceType="DeleteMarker"
+            )
+            when = formatdate(version.time, usegmt=True)
+            raise refused.with_headers(x_amz_delete_marker="true", x_amz_version_id=version.vid, Last_Modified=when)
+        return FoundObject(self.manifest(version.manifest), version.manifest, at, version.vid)
 
     def read_body(self, manifest: ObjectManifest, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         """Verified body bytes ``[start, end)``, chunk by chunk; reads only the chunks needed

@@ -1,18 +1,20 @@
 """The bucket root: the DAG-CBOR node a bucket's registry root names, linking everything
-the bucket holds, so that one CID is the whole bucket (objects and configuration).
+the bucket holds, so that one CID is the whole bucket (objects, versions, configuration).
 
 Node (every field always written, so a bucket state has exactly one encoding)::
 
-    {"objects": <CID of the objects MST root>,
-     "config":  <CID of the configuration document> | null}
+    {"objects":  <CID of the objects MST root>,
+     "versions": <CID of the versions MST root> | null,
+     "config":   <CID of the configuration document> | null}
 
-A bucket without any configuration has ``config: null``.  The configuration document
+A bucket without any configuration has ``config: null``; one never written to with
+versioning on has ``versions: null`` (see :mod:`moto_forge.bucket.versions`).  The configuration document
 is a DAG-CBOR map from a configuration name (:data:`CONFIG_NAMES`) to its value (see
 :mod:`moto_forge.s3.bucket_config` for what each value is); it is a block of its own, so
 an object write re-encodes only the small root node, never the configuration.
 
 Stores written before bucket roots existed name the objects MST root directly; such a
-root reads as ``{"objects": <that root>, "config": null}`` (:func:`load_root`), and the
+root reads as ``{"objects": <that root>, "versions": null, "config": null}`` (:func:`load_root`), and the
 next write of the bucket replaces it with a node.
 """
 
@@ -44,9 +46,10 @@ class BucketRoot:
 
     objects: CID
     config: CID | None = None
+    versions: CID | None = None
 
     def to_ipld(self) -> dict[str, Any]:
-        return {"objects": self.objects, "config": self.config}
+        return {"objects": self.objects, "versions": self.versions, "config": self.config}
 
     def encode(self) -> tuple[CID, bytes]:
         """The node block and its CID."""
@@ -61,13 +64,13 @@ def decode_root(data: bytes, cid: CID) -> BucketRoot:
     raw = _decode(data, f"bucket root {cid}")
     if isinstance(raw, dict) and set(raw) == {"l", "e"}:  # an MST node: an older store's root
         return BucketRoot(cid)
-    if not isinstance(raw, dict) or set(raw) != {"objects", "config"}:
+    if not isinstance(raw, dict) or set(raw) != {"objects", "versions", "config"}:
         got = sorted(raw) if isinstance(raw, dict) else type(raw).__name__
-        raise ManifestError(f"bucket root {cid}: fields {got}, expected ['config', 'objects']")
-    objects, config = raw["objects"], raw["config"]
-    if not isinstance(objects, CID) or not (config is None or isinstance(config, CID)):
-        raise ManifestError(f"bucket root {cid}: objects must be a link, config a link or null")
-    return BucketRoot(objects, config)
+        raise ManifestError(f"bucket root {cid}: fields {got}, expected ['config', 'objects', 'versions']")
+    objects, versions, config = raw["objects"], raw["versions"], raw["config"]
+    if not isinstance(objects, CID) or not all(v is None or isinstance(v, CID) for v in (versions, config)):
+        raise ManifestError(f"bucket root {cid}: objects must be a link, versions and config a link or null")
+    return BucketRoot(objects, config, versions)
 
 
 def load_root(source: BlockSource, cid: CID) -> BucketRoot:

@@ -119,10 +119,12 @@ class BucketService(Writes):
         return self.registry.list_buckets()
 
     def delete_bucket(self, name: str) -> None:
-        """Delete an empty bucket (``BucketNotEmpty`` otherwise); its history goes with it."""
+        """Delete an empty bucket, without objects or versions (``BucketNotEmpty`` otherwise);
+        its history goes with it."""
         with self._lock(name):
             record = self.head_bucket(name)
-            if not self.objects_of(self.bucket_root(record.root)).is_empty():
+            state = self.state_of(self.bucket_root(record.root))
+            if not state.objects.is_empty() or (state.versions is not None and not state.versions.is_empty()):
                 raise BucketNotEmpty("The bucket you tried to delete is not empty", BucketName=name)
             if not self.registry.delete_bucket(name, record.root):
                 raise BucketNotEmpty("The bucket changed while it was being deleted", BucketName=name)

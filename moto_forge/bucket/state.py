@@ -13,6 +13,7 @@ from typing import Any
 from moto_forge.blocks import BlockStore, LocalBlobStore, StoredCar
 from moto_forge.bucket.commits import CommitQueue
 from moto_forge.bucket.root import BucketRoot, Config
+from moto_forge.bucket.versions import Version
 from moto_forge.cache import BoundedCache
 from moto_forge.errors import (
     NoSuchBucket,
@@ -59,6 +60,7 @@ class ServiceState:
         self._manifests: BoundedCache[CID, ObjectManifest] = BoundedCache(MANIFEST_CACHE_SIZE)
         self._roots: BoundedCache[CID, BucketRoot] = BoundedCache(ROOT_CACHE_SIZE)
         self._configs: BoundedCache[CID, Config] = BoundedCache(ROOT_CACHE_SIZE)
+        self._version_lists: BoundedCache[CID, list[Version]] = BoundedCache(MANIFEST_CACHE_SIZE)
         self.chunk_size = chunk_size
         self.clock = clock
         self._queues: dict[str, CommitQueue] = {}

@@ -16,6 +16,15 @@ from moto_forge.bucket.commits import MAX_EPOCH_RETRIES, CommitRequest
 from moto_forge.bucket.conditions import check_conditions, check_key, listing_entry
 from moto_forge.bucket.reads import Reads
 from moto_forge.bucket.root import BucketRoot, Config, encode_config
+from moto_forge.bucket.versions import (
+    BucketState,
+    Version,
+    decode_versions,
+    delete_current,
+    delete_version,
+    put_version,
+    replace_manifest,
+)
 from moto_forge.errors import (
     BlobsSwept,
     ConflictError,
@@ -52,6 +61,12 @@ class WriteResult:
     seq: int
     manifest: ObjectManifest | None = None
     manifest_cid: CID | None = None
+    version_id: str | None = None
+    """The version the write made or removed (``None``: the bucket was never versioned)."""
+    delete_marker: bool = False
+    """The version made or removed is a delete marker."""
+    deleted: tuple[tuple[str, Version | None], ...] = ()
+    """DeleteObjects: each key and the version it made or removed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,15 +94,14 @@ class Writes(Reads):
         self,
         bucket: str,
         operation: str,
-        mutate: Callable[[MST, PendingCar], MST],
+        mutate: Callable[[BucketState, PendingCar], BucketState],
         pending: PendingCar | None = None,
         consume_upload: str | None = None,
         listing: ListingChanges | None = None,
         shared: SharedBlocks | None = None,
-        configure: Callable[[Config], Config] | None = None,
     ) -> WriteResult:
-        """Apply ``mutate`` to the bucket's current tree (and ``configure``, if given, to its
-        configuration document) and commit it (see the module doc).
+        """Apply ``mutate`` to the bucket's current state (objects, versions, configuration)
+        and commit it (see the module doc).
 
         ``shared``: the blocks ``mutate`` references outside its CAR and the bucket's
         tree (a copy's source body); the write fails with :class:`GcEpochChanged` if a
@@ -104,7 +118,7 @@ class Writes(Reads):
         """
         car = pending or PendingCar(self.blobs)
         try:
-            request = CommitRequest(operation, mutate, car, car.mark(), consume_upload, listing, shared, configure)
+            request = CommitRequest(operation, mutate, car, car.mark(), consume_upload, listing, shared)
             result: WriteResult = self._queue(bucket).run(request, lambda batch: self._decide(bucket, batch))
             return result
         finally:
@@ -129,10 +143,10 @@ class Writes(Reads):
         for attempt in range(MAX_CAS_ATTEMPTS):
             record = self.head_bucket(bucket)
             node = self.bucket_root(record.root)
-            tree, config = self.objects_of(node), self.config_of(node)
+            state = self.state_of(node)
             root = record.root
             outcomes: list[tuple[CommitRequest, Exception | _Step]] = []
-            changed: list[tuple[CommitRequest, MST, CID]] = []
+            changed: list[tuple[CommitRequest, BucketState, CID]] = []
             consumed: set[str] = set()
             for request in live:
                 request.car.rewind(request.mark)
@@ -141,17 +155,21 @@ class Writes(Reads):
                     outcomes.append((request, _no_such_upload(upload)))
                     continue
                 try:
-                    new_tree = request.mutate(tree, request.car)
-                    objects, blocks = new_tree.commit()
-                    new_config = config if request.configure is None else request.configure(dict(config))
-                    config_block = self._config_block(new_config) if new_config is not config else None
+                    new_state = request.mutate(state, request.car)
+                    objects, blocks = new_state.objects.commit()
+                    versions = None
+                    if new_state.versions is not None:
+                        versions, version_blocks = new_state.versions.commit()
+                        blocks += version_blocks
+                    config = new_state.config
+                    config_block = self._config_block(config) if config is not state.config else None
                 except Exception as exc:  # this request's own failure (a precondition): the others go on
                     request.car.rewind(request.mark)
                     outcomes.append((request, exc))
                     continue
                 if upload is not None:
                     consumed.add(upload)
-                new_node = BucketRoot(objects, node.config if config_block is None else config_block[0])
+                new_node = BucketRoot(objects, node.config if config_block is None else config_block[0], versions)
                 if new_node != node:
                     for cid, data in blocks:
                         request.car.add(cid, data)
@@ -160,8 +178,8 @@ class Writes(Reads):
                     new_root, data = new_node.encode()
                     request.car.add(new_root, data)
                     self._roots.put(new_root, new_node)
-                    changed.append((request, new_tree, new_root))
-                    tree, node, config, root = new_tree, new_node, new_config, new_root
+                    changed.append((request, new_state, new_root))
+                    state, node, root = new_state, new_node, new_root
                 outcomes.append((request, _Step(len(changed), bool(changed) and changed[-1][0] is request)))
             seqs: list[int] = []
             if changed:
@@ -198,8 +216,10 @@ class Writes(Reads):
                     time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
                     continue
                 seqs = swapped
-                for _, new_tree, _ in changed:
-                    new_tree.adopt_into_cache()
+                for _, committed, _ in changed:
+                    committed.objects.adopt_into_cache()
+                    if committed.versions is not None:
+                        committed.versions.adopt_into_cache()
                 if self.shipper is not None:
                     self.shipper.wake.set()
                 if self.publish is not None:
@@ -231,11 +251,23 @@ class Writes(Reads):
         self._configs.put(cid, config)
         return cid, data
 
+    def _versions_sink(self, car: PendingCar) -> Callable[[CID, bytes], None]:
+        """Where a write's version lists go: its CAR, and the decoded-list cache (a later
+        step of the same commit reads them before they are stored)."""
+
+        def add(cid: CID, data: bytes) -> None:
+            car.add(cid, data)
+            self._version_lists.put(cid, decode_versions(data, cid))
+
+        return add
+
     def configure(self, bucket: str, operation: str, change: Callable[[Config], Config]) -> WriteResult:
         """Set the bucket's configuration document to ``change(a copy of the current one)``,
         atomically with the read (as one commit: a configuration write is a write like any
         other, one CAR and one new root)."""
-        return self.commit(bucket, operation, lambda tree, car: tree, configure=change)
+        return self.commit(
+            bucket, operation, lambda state, car: dataclasses.replace(state, config=change(dict(state.config)))
+        )
 
     def _swap_placed(
         self, bucket: str, expected: CID, steps: list[RootStep], stored: list[StoredCar], placed: int
@@ -286,26 +318,43 @@ class Writes(Reads):
         pending: PendingCar | None = None,
         consume_upload: str | None = None,
         shared: SharedBlocks | None = None,
+        version_id: str | None = None,
+        new_version: bool = True,
     ) -> WriteResult:
         """Set ``key`` to ``change(current manifest or None)``, atomically with the read
-        (``shared``: see :meth:`commit`)."""
-        written: list[tuple[ObjectManifest, CID]] = []
+        (``shared``: see :meth:`commit`), as a new version of the key (in a versioned
+        bucket); or, ``new_version=False``, in place of version ``version_id`` (``None``:
+        the current one), keeping its version id (a tag change)."""
+        written: list[tuple[ObjectManifest, CID, str | None]] = []
         listing = ListingChanges()
 
-        def mutate(tree: MST, car: PendingCar) -> MST:
-            current = tree.get(key)
+        def mutate(state: BucketState, car: PendingCar) -> BucketState:
+            if new_version:
+                current = state.objects.get(key)
+            else:
+                current = self.version_of(state, key, version_id).manifest
             manifest = change(self.manifest(current) if current is not None else None)
             manifest.validate()
             cid, data = manifest.encode()
             car.add(cid, data)
             self._manifests.put(cid, manifest)  # immutable, and encoded from this very value
-            written[:] = [(manifest, cid)]
-            listing.put[:] = [listing_entry(cid, manifest)]
-            return tree.put(key, cid)
+            vid = version_id
+            if new_version:
+                now = self.timestamp()
+                state, vid = put_version(
+                    state, key, cid, now, self.version_list, self.manifest_time, self._versions_sink(car)
+                )
+            else:
+                state = replace_manifest(
+                    state, key, version_id, cid, self.version_list, self.manifest_time, self._versions_sink(car)
+                )
+            written[:] = [(manifest, cid, vid)]
+            listing.put[:] = [listing_entry(cid, manifest)] if state.objects.get(key) == cid else []
+            return state
 
         result = self.commit(bucket, operation, mutate, pending, consume_upload, listing, shared)
-        manifest, cid = written[0]
-        return dataclasses.replace(result, manifest=manifest, manifest_cid=cid)
+        manifest, cid, vid = written[0]
+        return dataclasses.replace(result, manifest=manifest, manifest_cid=cid, version_id=vid)
 
     def write_manifest(
         self,
@@ -368,12 +417,14 @@ class Writes(Reads):
             )
             return self.write_manifest(bucket, manifest, f"PutObject {key}", car, if_match, if_none_match)
 
-    def delete_object(self, bucket: str, key: str) -> WriteResult:
-        """Remove ``key`` (absent keys are not an error, as in S3)."""
+    def delete_object(self, bucket: str, key: str, version_id: str | None = None) -> WriteResult:
+        """Remove ``key`` (absent keys are not an error, as in S3): in a versioned bucket, put
+        a delete marker on it; with ``version_id``, remove that version for good."""
         check_key(key)
-        listing = ListingChanges(removed=[key])
-        return self._freeing(
-            lambda: self.commit(bucket, f"DeleteObject {key}", lambda tree, car: tree.delete(key), listing=listing)
+        result = self.delete_objects(bucket, [(key, version_id)], f"DeleteObject {key}")
+        version = result.deleted[0][1]
+        return dataclasses.replace(
+            result, version_id=version.vid if version else None, delete_marker=bool(version and version.is_marker)
         )
 
     def _freeing(self, delete: Callable[[], WriteResult]) -> WriteResult:
@@ -388,21 +439,45 @@ class Writes(Reads):
         self.blobs.keep_reserve()
         return result
 
-    def delete_objects(self, bucket: str, keys: Iterable[str]) -> WriteResult:
-        """Remove many keys in one commit (one CAR, one new root)."""
-        wanted = list(keys)
-        for key in wanted:
+    def delete_objects(
+        self, bucket: str, keys: Iterable[str | tuple[str, str | None]], operation: str | None = None
+    ) -> WriteResult:
+        """Remove many keys (each a key, or a key and the version id to remove) in one commit
+        (one CAR, one new root); see :meth:`delete_object`.  ``deleted`` of the result
+        holds each key with the version it made or removed."""
+        wanted = [(item, None) if isinstance(item, str) else item for item in keys]
+        for key, _ in wanted:
             check_key(key)
+        outcome: list[tuple[str, Version | None]] = []
+        listing = ListingChanges()
 
-        def mutate(tree: MST, car: PendingCar) -> MST:
-            for key in wanted:
-                tree = tree.delete(key)
-            return tree
+        def mutate(state: BucketState, car: PendingCar) -> BucketState:
+            outcome.clear()
+            listing.put[:], listing.removed[:] = [], []
+            now = self.timestamp()
+            touched: dict[str, None] = {}
+            for key, vid in wanted:
+                if vid is None:
+                    state, version = delete_current(
+                        state, key, now, self.version_list, self.manifest_time, self._versions_sink(car)
+                    )
+                else:
+                    state, version = delete_version(
+                        state, key, vid, self.version_list, self.manifest_time, self._versions_sink(car)
+                    )
+                outcome.append((key, version))
+                touched[key] = None
+            for key in touched:
+                after = state.objects.get(key)
+                if after is None:
+                    listing.removed.append(key)
+                else:
+                    listing.put.append(listing_entry(after, self.manifest(after)))
+            return state
 
-        listing = ListingChanges(removed=wanted)
-        return self._freeing(
-            lambda: self.commit(bucket, f"DeleteObjects ({len(wanted)} keys)", mutate, listing=listing)
-        )
+        name = operation or f"DeleteObjects ({len(wanted)} keys)"
+        result = self._freeing(lambda: self.commit(bucket, name, mutate, listing=listing))
+        return dataclasses.replace(result, deleted=tuple(outcome))
 
     def copy_object(
         self,
@@ -415,16 +490,18 @@ class Writes(Reads):
         src_root: CID | None = None,
         if_match: str | None = None,
         if_none_match: str | None = None,
+        src_version: str | None = None,
     ) -> WriteResult:
         """Server-side copy: a new manifest over the same body blocks (no byte is copied).
 
         ``replace`` overrides manifest fields (``content_type``, ``metadata``,
-        ``headers``, ``tags``) as S3's ``REPLACE`` directives ask.
+        ``headers``, ``tags``) as S3's ``REPLACE`` directives ask; ``src_version``
+        copies that version of the source.
         """
         check_key(dst_key)
         for _ in range(MAX_EPOCH_RETRIES):
             epoch = self.registry.gc_epoch()  # before the source is read (the gc fence)
-            source, _ = self.head_object(src_bucket, src_key, src_root)
+            source, _ = self.head_object(src_bucket, src_key, src_root, src_version)
             shared = self.shared_body(epoch, source)
             changes: dict[str, object] = {"key": dst_key, "created": self.timestamp()}
             changes.update(replace or {})
@@ -441,13 +518,23 @@ class Writes(Reads):
         """The blocks of ``manifest``'s body, read at gc ``epoch``, for a write that shares them."""
         return SharedBlocks(epoch, tuple(iter_links(self.store, manifest.body.format, manifest.body.root)))
 
-    def set_object_tags(self, bucket: str, key: str, tags: dict[str, str]) -> WriteResult:
-        """Replace the object's tags (a new manifest over the same body)."""
+    def set_object_tags(
+        self, bucket: str, key: str, tags: dict[str, str], version_id: str | None = None
+    ) -> WriteResult:
+        """Replace the tags of the object (its version ``version_id``, else its current one)."""
+        return self.edit_object(bucket, key, {"tags": dict(tags)}, f"PutObjectTagging {key}", version_id)
+
+    def edit_object(
+        self, bucket: str, key: str, changes: dict[str, object], operation: str, version_id: str | None = None
+    ) -> WriteResult:
+        """Change manifest fields of the object (its version ``version_id``, else its current
+        one): a new manifest over the same body, in place of the old one (no new version,
+        as S3 makes none for a tag change)."""
         check_key(key)
 
         def change(current: ObjectManifest | None) -> ObjectManifest:
             if current is None:
                 raise NoSuchKey("The specified key does not exist.", Key=key)
-            return dataclasses.replace(current, tags=dict(tags))
+            return dataclasses.replace(current, **changes)  # type: ignore[arg-type]
 
-        return self.update_object(bucket, key, change, f"PutObjectTagging {key}")
+        return self.update_object(bucket, key, change, operation, version_id=version_id, new_version=False)

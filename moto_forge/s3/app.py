@@ -41,6 +41,7 @@ from moto_forge.errors import (
     MalformedXML,
     MaxMessageLengthExceeded,
     MethodNotAllowed,
+    NotImplementedByServer,
     S3Error,
 )
 from moto_forge.ipld.cid import CID
@@ -230,7 +231,8 @@ class S3App:
         if status >= 500:
             log.error("%s %s -> %s: %s", request.method, request.path, code, exc)
         body = b"" if request.method == "HEAD" else error_xml(code, message, rid, details)
-        return objects.Response(status, {"Content-Type": "application/xml"}, [body])
+        extra = exc.headers if isinstance(exc, S3Error) else {}
+        return objects.Response(status, {"Content-Type": "application/xml", **extra}, [body])
 
     def _handle(self, request: Request, environ: dict[str, Any]) -> objects.Response:
         target = self.target(request)
@@ -327,6 +329,9 @@ class S3App:
         :func:`make_response_class` never read either), the canonical copy source, and the
         body read once, at most :data:`MAX_MOTO_BODY` bytes."""
         body = read_bounded(request, MAX_MOTO_BODY)
+        if request.headers.get("x-amz-mfa") or ("versioning" in request.args and _mfa_delete_enabled(body)):
+            raise NotImplementedByServer("MFA delete is not supported: this server cannot check an MFA device",
+                                         Header="x-amz-mfa")  # fmt: skip
         environ = dict(environ)
         path = "/" + (target.bucket or "") + ("/" + target.key if target.key is not None else "")
         wsgi_path = path.encode("utf-8").decode("latin-1")
@@ -432,6 +437,15 @@ def _location_constraint(body: bytes) -> str | None:
         if element.tag.rsplit("}", 1)[-1] == "LocationConstraint":
             return element.text
     return None
+
+
+def _mfa_delete_enabled(body: bytes) -> bool:
+    """Whether a PutBucketVersioning body turns MFA delete on."""
+    try:
+        root = xmlcheck.parse(body)
+    except S3Error:
+        return False
+    return any(e.tag.rsplit("}", 1)[-1] == "MfaDelete" and (e.text or "").strip() == "Enabled" for e in root.iter())
 
 
 def _xml_response(status: int, body: bytes) -> objects.Response:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from moto.s3 import notifications
-from moto.s3.exceptions import MissingBucket
+from moto.s3.exceptions import HeadOnDeleteMarker, MissingBucket
 from moto.s3.models import FakeBucket
 from moto.s3.notifications import S3NotificationEvent
 
@@ -29,7 +29,9 @@ from moto_forge.bucket.listing import decode_token, encode_token
 from moto_forge.errors import (
     InvalidArgument,
     MetadataTooLarge,
+    MethodNotAllowed,
     NoSuchKey,
+    NoSuchVersion,
     S3Error,
 )
 from moto_forge.ipld.cid import CID
@@ -37,7 +39,7 @@ from moto_forge.objects import ObjectManifest
 from moto_forge.s3.addressing import CopySource, Target
 from moto_forge.s3.context import request_headers
 from moto_forge.s3.holders import BucketHolders
-from moto_forge.s3.keys import ForgeKey, ForgePart, ForgeUpload
+from moto_forge.s3.keys import ForgeDeleteMarker, ForgeKey, ForgePart, ForgeUpload
 from moto_forge.s3.roots import read_root, response_root
 
 
@@ -118,12 +120,12 @@ class ForgeS3Backend(BucketHolders):
 
     # ---- reads ----------------------------------------------------------
 
-    def _key(self, bucket_name: str, key_name: str) -> ForgeKey | None:
+    def _key(self, bucket_name: str, key_name: str, version_id: str | None = None) -> ForgeKey | None:
         try:
-            manifest, cid = self.service.head_object(bucket_name, key_name, read_root.get())
-        except NoSuchKey:
+            found = self.service.find_object(bucket_name, key_name, read_root.get(), version_id)
+        except (NoSuchKey, NoSuchVersion, MethodNotAllowed):
             return None
-        return self._view(manifest, cid, bucket_name)
+        return self._view(found.manifest, found.cid, bucket_name, found.version_id)
 
     def get_object(
         self,
@@ -132,15 +134,30 @@ class ForgeS3Backend(BucketHolders):
         version_id: str | None = None,
         return_delete_marker: bool = False,
         **_: Any,
-    ) -> ForgeKey | None:
+    ) -> ForgeKey | ForgeDeleteMarker | None:
+        """The object's version ``version_id`` (else its current one); a delete marker only
+        with ``return_delete_marker``, else ``None`` as for a missing one."""
         if self.service.find_bucket(bucket_name) is None:
             raise MissingBucket(bucket=bucket_name)
-        if version_id not in (None, "null"):
+        try:
+            found = self.service.find_object(bucket_name, key_name, read_root.get(), version_id)
+        except NoSuchVersion:
             return None
-        return self._key(bucket_name, key_name)
+        except (NoSuchKey, MethodNotAllowed) as exc:
+            marker = exc.headers.get("x-amz-version-id") if exc.headers.get("x-amz-delete-marker") else None
+            if return_delete_marker and marker is not None:
+                version = self.service.version_of_key(bucket_name, key_name, marker, read_root.get())
+                return ForgeDeleteMarker(key_name, marker, version.time, version_id is None)
+            return None
+        return self._view(found.manifest, found.cid, bucket_name, found.version_id)
 
-    def head_object(self, bucket_name: str, key_name: str, *args: Any, **kwargs: Any) -> ForgeKey | None:
-        return self.get_object(bucket_name, key_name)
+    def head_object(
+        self, bucket_name: str, key_name: str, version_id: str | None = None, *args: Any, **kwargs: Any
+    ) -> ForgeKey | None:
+        found = self.get_object(bucket_name, key_name, version_id, return_delete_marker=True)
+        if isinstance(found, ForgeDeleteMarker):
+            raise HeadOnDeleteMarker(found)
+        return found
 
     def _page(
         self, bucket: FakeBucket, prefix: str | None, delimiter: str | None, start: str | None, max_keys: int | None
@@ -189,34 +206,64 @@ class ForgeS3Backend(BucketHolders):
         max_keys: int | None = 1000,
         prefix: str = "",
         version_id_marker: str | None = None,
-    ) -> tuple[list[ForgeKey], list[str], list[Any], str | None, str | None]:
-        """Buckets are not versioned (yet): every object is its one version, ``null``, and the
-        latest; no delete markers.  So cleanups that delete through ListObjectVersions work."""
-        bucket = self.get_bucket(bucket_name)
-        keys, prefixes, truncated, last = self._page(bucket, prefix, delimiter, key_marker, max_keys)
-        return keys, prefixes, [], (last if truncated else None), ("null" if truncated else None)
+    ) -> tuple[list[ForgeKey], list[str], list[ForgeDeleteMarker], str | None, str | None]:
+        """Every version and delete marker (objects written while versioning was off are
+        their ``null`` version), as S3 lists them."""
+        if max_keys is not None and max_keys < 0:
+            raise InvalidArgument("max-keys must be >= 0", ArgumentName="max-keys")
+        page = self.service.list_versions(
+            bucket_name, prefix or "", delimiter or "", key_marker or "", version_id_marker or "",
+            1000 if max_keys is None else max_keys, read_root.get(),
+        )  # fmt: skip
+        keys: list[ForgeKey] = []
+        markers: list[ForgeDeleteMarker] = []
+        for key, version, latest in page.versions:
+            if version.manifest is None:
+                markers.append(ForgeDeleteMarker(key, version.vid, version.time, latest))
+            else:
+                manifest = self.service.manifest(version.manifest)
+                keys.append(self._view(manifest, version.manifest, bucket_name, version.vid, latest))
+        if not page.truncated:
+            return keys, page.prefixes, markers, None, None
+        return keys, page.prefixes, markers, page.next_key, page.next_version
 
     # ---- writes ---------------------------------------------------------
 
     def delete_object(
         self, bucket_name: str, key_name: str, version_id: str | None = None, bypass: bool = False
     ) -> tuple[bool, dict[str, Any]]:
-        gone = self._key(bucket_name, key_name) if self._notifying(bucket_name) else None
-        response_root.set(self.service.delete_object(bucket_name, key_name).root)
+        gone = self._key(bucket_name, key_name, version_id) if self._notifying(bucket_name) else None
+        result = self.service.delete_object(bucket_name, key_name, version_id)
+        response_root.set(result.root)
         if gone is not None:
             self._notify_key(S3NotificationEvent.OBJECT_REMOVED_DELETE_EVENT, bucket_name, gone)
-        return True, {}
+        meta: dict[str, Any] = {}
+        if result.version_id is not None:
+            meta["version-id"] = result.version_id
+        if result.delete_marker:
+            meta["delete-marker"] = "true"
+        return True, meta
 
     def delete_objects(
         self, bucket_name: str, objects: list[dict[str, Any]], bypass_retention: bool = False
     ) -> tuple[list[tuple[str, str | None, str | None]], list[str]]:
-        names = [obj["Key"] for obj in objects]
-        gone = [self._key(bucket_name, name) for name in names] if self._notifying(bucket_name) else []
-        response_root.set(self.service.delete_objects(bucket_name, names).root)
+        wanted = [(obj["Key"], obj.get("VersionId")) for obj in objects]
+        notifying = self._notifying(bucket_name) is not None
+        gone = [self._key(bucket_name, name, vid) for name, vid in wanted] if notifying else []
+        result = self.service.delete_objects(bucket_name, wanted)
+        response_root.set(result.root)
         for key in gone:
             if key is not None:
                 self._notify_key(S3NotificationEvent.OBJECT_REMOVED_DELETE_EVENT, bucket_name, key)
-        return [(name, None, None) for name in names], []
+        deleted: list[tuple[str, str | None, str | None]] = []
+        for (name, asked), (_, version) in zip(wanted, result.deleted, strict=True):
+            if version is not None and version.is_marker and asked is None:
+                deleted.append((name, None, version.vid))  # a new delete marker
+            elif version is not None and version.is_marker:
+                deleted.append((name, asked, version.vid))  # a delete marker removed
+            else:
+                deleted.append((name, asked, None))
+        return deleted, []
 
     def copy_object(self, src_key: ForgeKey, dest_bucket_name: str, dest_key_name: str, **kwargs: Any) -> None:
         check_copy_source(src_key.forge_bucket, src_key.name)
@@ -245,6 +292,7 @@ class ForgeS3Backend(BucketHolders):
             dest_key_name,
             replace=replace,
             src_root=read_root.get(),
+            src_version=src_key._version_id,
         )
         response_root.set(result.root)
         assert result.manifest is not None and result.manifest_cid is not None
@@ -278,7 +326,7 @@ class ForgeS3Backend(BucketHolders):
         response_root.set(result.root)
         assert result.manifest is not None and result.manifest_cid is not None
         self.notify(S3NotificationEvent.OBJECT_CREATED_PUT_EVENT, bucket_name, result.manifest, result.manifest_cid)
-        return self._view(result.manifest, result.manifest_cid, bucket_name)
+        return self._view(result.manifest, result.manifest_cid, bucket_name, result.version_id)
 
     # ---- notifications (moto sends them from its backend methods, which these replace) ----
 
@@ -304,9 +352,12 @@ class ForgeS3Backend(BucketHolders):
         self.notify(S3NotificationEvent.OBJECT_CREATED_PUT_EVENT, bucket_name, manifest, cid)
         self.notify(S3NotificationEvent.OBJECT_TAGGING_PUT_EVENT, bucket_name, manifest, cid)
 
-    def _view(self, manifest: ObjectManifest, cid: CID, bucket_name: str) -> ForgeKey:
+    def _view(
+        self, manifest: ObjectManifest, cid: CID, bucket_name: str, version_id: str | None = None, latest: bool = True
+    ) -> ForgeKey:
         """A key view whose body and metadata moto code may read and set (keys.py)."""
-        return ForgeKey(manifest, cid, bucket_name, reader=self._read_all, on_metadata=self._store_metadata)
+        return ForgeKey(manifest, cid, bucket_name, reader=self._read_all, on_metadata=self._store_metadata,
+                        version_id=version_id, is_latest=latest)  # fmt: skip
 
     def _read_all(self, manifest: ObjectManifest) -> bytes:
         return b"".join(self.service.read_body(manifest))
@@ -320,7 +371,9 @@ class ForgeS3Backend(BucketHolders):
         if wanted == (manifest.content_type, manifest.metadata, manifest.headers):
             return
         replace: dict[str, object] = {"content_type": wanted[0], "metadata": meta, "headers": stored}
-        result = self.service.copy_object(key.forge_bucket, key.name, key.forge_bucket, key.name, replace=replace)
+        result = self.service.edit_object(
+            key.forge_bucket, key.name, replace, f"SetMetadata {key.name}", key._version_id
+        )
         response_root.set(result.root)
         assert result.manifest is not None and result.manifest_cid is not None
         key.manifest, key.cid = result.manifest, result.manifest_cid
@@ -333,15 +386,15 @@ class ForgeS3Backend(BucketHolders):
             # moto's own PutObject sets the (empty) tags it parsed: nothing changes
             self._notify_key(S3NotificationEvent.OBJECT_TAGGING_PUT_EVENT, key.forge_bucket, key)
             return key
-        result = self.service.set_object_tags(key.forge_bucket, key.name, dict(tags or {}))
+        result = self.service.set_object_tags(key.forge_bucket, key.name, dict(tags or {}), key._version_id)
         response_root.set(result.root)
         assert result.manifest is not None and result.manifest_cid is not None
-        view = self._view(result.manifest, result.manifest_cid, key.forge_bucket)
+        view = self._view(result.manifest, result.manifest_cid, key.forge_bucket, result.version_id)
         self._notify_key(S3NotificationEvent.OBJECT_TAGGING_PUT_EVENT, key.forge_bucket, view)
         return view
 
     def delete_object_tagging(self, bucket_name: str, key_name: str, version_id: str | None = None) -> None:
-        result = self.service.set_object_tags(bucket_name, key_name, {})
+        result = self.service.set_object_tags(bucket_name, key_name, {}, version_id)
         response_root.set(result.root)
         assert result.manifest is not None and result.manifest_cid is not None
         self.notify(S3NotificationEvent.OBJECT_TAGGING_DELETE_EVENT, bucket_name, result.manifest, result.manifest_cid)
@@ -375,7 +428,7 @@ class ForgeS3Backend(BucketHolders):
         assert result.manifest is not None and result.manifest_cid is not None
         event = S3NotificationEvent.OBJECT_CREATED_COMPLETE_MULTIPART_UPLOAD_EVENT
         self.notify(event, bucket_name, result.manifest, result.manifest_cid)
-        return self._view(result.manifest, result.manifest_cid, bucket_name)
+        return self._view(result.manifest, result.manifest_cid, bucket_name, result.version_id)
 
     def abort_multipart_upload(self, bucket_name: str, multipart_id: str) -> None:
         self.service.multipart.abort(bucket_name, multipart_id)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from moto.core.models import DEFAULT_ACCOUNT_ID
-from moto.s3.models import FakeAcl, FakeKey, get_canned_acl
+from moto.s3.models import FakeAcl, FakeDeleteMarker, FakeKey, get_canned_acl
 
 from moto_forge.ipld.cid import CID
 from moto_forge.objects import ObjectManifest
@@ -58,6 +58,8 @@ class ForgeKey(FakeKey):
         *,
         reader: Callable[[ObjectManifest], bytes] | None = None,
         on_metadata: Callable[[ForgeKey, dict[str, str]], None] | None = None,
+        version_id: str | None = None,
+        is_latest: bool = True,
     ) -> None:
         self.manifest = manifest
         self.reader = reader
@@ -83,11 +85,11 @@ class ForgeKey(FakeKey):
         self._storage_class = "STANDARD"
         self._expiry = None
         self._etag = manifest.etag
-        self._version_id = None
-        self._is_versioned = False
+        self._version_id = version_id
+        """``None`` in a bucket never versioned (moto shows ``null``)."""
+        self._is_versioned = version_id is not None
         self._status = None
-        self.is_latest = True
-        """Every object is its bucket's latest (and only) version: buckets are not versioned yet."""
+        self.is_latest = is_latest
 
     def dispose(self, garbage: bool = False) -> None:
         """Nothing to free: there is no buffered value."""
@@ -184,6 +186,25 @@ class ForgeKey(FakeKey):
 
     def set_acl(self, acl: Any) -> None:
         """Object ACLs are not stored (README: what is not persisted); accepted and ignored."""
+
+
+class ForgeDeleteMarker(FakeDeleteMarker):
+    """A delete marker as moto's renderers read one (name, version id, date, latest)."""
+
+    def __init__(self, name: str, version_id: str, created: int, is_latest: bool = True) -> None:
+        self.name = name
+        self._version_id = version_id
+        self.created = created
+        self.last_modified = datetime.datetime.fromtimestamp(created, datetime.UTC).replace(tzinfo=None)
+        self.is_latest = is_latest
+
+    @property
+    def last_modified_ISO8601(self) -> str:
+        return iso_date(self.created)
+
+    @property
+    def last_modified_RFC1123(self) -> str:
+        return http_date(self.created)
 
 
 @dataclass

@@ -28,7 +28,6 @@ from moto_forge.errors import (
     InvalidRange,
     InvalidRequest,
     MissingContentLength,
-    NoSuchVersion,
     PreconditionFailed,
     XAmzContentSHA256Mismatch,
 )
@@ -206,6 +205,8 @@ def put_object(
     )
     assert result.manifest is not None
     headers = {"ETag": f'"{result.manifest.etag}"', **_checksum_headers(checks)}
+    if result.version_id is not None:
+        headers["x-amz-version-id"] = result.version_id
     return Response(200, headers), result
 
 
@@ -336,15 +337,15 @@ def _part_range(service: BucketService, manifest: ObjectManifest, text: str) -> 
 def get_object(
     service: BucketService, request: Request, bucket: str, key: str, root: CID | None, head: bool
 ) -> Response:
-    version = request.args.get("versionId")
-    if version is not None and version != "null":
-        raise NoSuchVersion("The specified version does not exist.", Key=key, VersionId=version)
-    manifest, _, read_at = service.find_object(bucket, key, root)
+    found = service.find_object(bucket, key, root, request.args.get("versionId"))
+    manifest, read_at = found.manifest, found.root
     conditional = check_read_conditions(request, manifest)
     if conditional is not None:
         response_root.set(read_at)
         return conditional
     headers = object_headers(manifest, request)
+    if found.version_id is not None:
+        headers["x-amz-version-id"] = found.version_id
     size = manifest.body.size
     status = 200
     span: tuple[int, int] | None = None

@@ -21,25 +21,25 @@ from moto_forge.registry import SharedBlocks
 CORS = {"call": "put_bucket_cors", "args": [[{"AllowedMethod": ["GET"], "AllowedOrigin": ["*"]}]]}
 
 
-def test_a_node_has_exactly_its_two_fields_and_one_encoding() -> None:
+def test_a_node_has_exactly_its_three_fields_and_one_encoding() -> None:
     objects = MST.empty(MemoryBlocks()).root
     config, _ = encode_config({"cors": CORS})
-    for node in (BucketRoot(objects), BucketRoot(objects, config)):
+    for node in (BucketRoot(objects), BucketRoot(objects, config), BucketRoot(objects, config, objects)):
         cid, data = node.encode()
-        assert dagcbor.decode(data) == {"objects": objects, "config": node.config}
+        assert dagcbor.decode(data) == {"objects": objects, "versions": node.versions, "config": node.config}
         assert decode_root(data, cid) == node and node.encode() == (cid, data)
-    bad = dagcbor.encode({"objects": objects, "config": None, "versions": None})
+    bad = dagcbor.encode({"objects": objects, "config": None})
     with pytest.raises(ManifestError, match="fields"):
         decode_root(bad, CID.compute(DAG_CBOR, bad))
     with pytest.raises(ManifestError, match="link"):
-        not_link = dagcbor.encode({"objects": "bafy", "config": None})
+        not_link = dagcbor.encode({"objects": "bafy", "versions": None, "config": None})
         decode_root(not_link, CID.compute(DAG_CBOR, not_link))
 
 
 def test_an_older_stores_root_is_the_objects_tree_itself() -> None:
     source = MemoryBlocks()
     root, blocks = MST.empty(source).commit()
-    assert decode_root(blocks[-1][1], root) == BucketRoot(root, None)
+    assert decode_root(blocks[-1][1], root) == BucketRoot(root, None, None)
 
 
 def test_a_configuration_document_names_only_known_configurations() -> None:
