@@ -283,6 +283,20 @@ class InvalidPartOrder(S3Error):
     status = 400
 
 
+class EntityTooLarge(S3Error):
+    """A POST upload larger than its policy's content-length-range allows."""
+
+    code = "EntityTooLarge"
+    status = 400
+
+
+class InvalidPolicyDocument(S3Error):
+    """A POST upload's policy that is not a policy document."""
+
+    code = "InvalidPolicyDocument"
+    status = 400
+
+
 class EntityTooSmall(S3Error):
     """A part other than the last is under 5 MiB."""
 
@@ -379,6 +393,27 @@ class BadRequest(S3Error):
 
     code = "BadRequest"
     status = 400
+
+
+class InvalidTag(S3Error):
+    """A tag S3 refuses (``aws:`` prefix, too long, a key given twice)."""
+
+    code = "InvalidTag"
+    status = 400
+
+
+class InvalidStorageClass(S3Error):
+    """The storage class is not one S3 has."""
+
+    code = "InvalidStorageClass"
+    status = 400
+
+
+class InvalidObjectState(S3Error):
+    """An archived object (GLACIER, DEEP_ARCHIVE) read or copied before it is restored."""
+
+    code = "InvalidObjectState"
+    status = 403
 
 
 class NotImplementedByServer(S3Error):

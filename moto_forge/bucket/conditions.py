@@ -23,7 +23,8 @@ def check_key(key: str) -> bytes:
 def listing_entry(cid: CID, manifest: ObjectManifest) -> ListingEntry:
     """What ListObjects shows of the object ``manifest`` (stored as ``cid``)."""
     checksum = sorted(manifest.checksums)[0].upper() if manifest.checksums else None
-    return ListingEntry(manifest.key, str(cid), manifest.body.size, manifest.etag, manifest.created, checksum)
+    storage = manifest.attributes.get("sc")
+    return ListingEntry(manifest.key, str(cid), manifest.body.size, manifest.etag, manifest.created, checksum, storage)
 
 
 def etag_matches(condition: str, etag: str) -> bool:
@@ -36,9 +37,13 @@ def check_conditions(key: str, current: ObjectManifest | None, if_match: str | N
     """Conditional-write rules: ``If-None-Match`` fails on an existing key, ``If-Match`` on a
     missing key (``NoSuchKey``) or a different ETag (``PreconditionFailed``)."""
     if if_none_match is not None and current is not None and etag_matches(if_none_match, current.etag):
-        raise PreconditionFailed("At least one of the pre-conditions you specified did not hold", Key=key)
+        raise PreconditionFailed(
+            "At least one of the pre-conditions you specified did not hold", Condition="If-None-Match", Key=key
+        )
     if if_match is not None:
         if current is None:
             raise NoSuchKey("The specified key does not exist.", Key=key)
         if not etag_matches(if_match, current.etag):
-            raise PreconditionFailed("At least one of the pre-conditions you specified did not hold", Key=key)
+            raise PreconditionFailed(
+                "At least one of the pre-conditions you specified did not hold", Condition="If-Match", Key=key
+            )

@@ -177,9 +177,11 @@ class MultipartUploads:
         parts: Sequence[tuple[int, str]],
         if_match: str | None = None,
         if_none_match: str | None = None,
+        min_part_size: int | None = None,
     ) -> WriteResult:
         """Assemble the listed ``(part number, ETag)`` parts into the object, atomically
-        consuming the upload."""
+        consuming the upload (every part but the last at least ``min_part_size``, default
+        :attr:`min_part_size`)."""
 
         upload = self.get(bucket, upload_id)
         if not parts:
@@ -198,9 +200,10 @@ class MultipartUploads:
                 )
             chosen.append(part)
         for part in chosen[:-1]:
-            if part.size < self.min_part_size:
+            if part.size < (self.min_part_size if min_part_size is None else min_part_size):
                 raise EntityTooSmall(
-                    "Your proposed upload is smaller than the minimum allowed size", PartNumber=str(part.part_number)
+                    "Your proposed upload is smaller than the minimum allowed object size.",
+                    PartNumber=str(part.part_number),
                 )
         meta = upload.meta
         with PendingCar(self.service.blobs) as car:
@@ -215,6 +218,7 @@ class MultipartUploads:
                 headers=dict(meta.get("headers") or {}),
                 tags=dict(meta.get("tags") or {}),
                 parts=len(chosen),
+                attributes=dict(meta.get("attributes") or {}),
             )
 
             def change(current: ObjectManifest | None) -> ObjectManifest:

@@ -67,6 +67,8 @@ class WriteResult:
     """The version made or removed is a delete marker."""
     deleted: tuple[tuple[str, Version | None], ...] = ()
     """DeleteObjects: each key and the version it made or removed."""
+    refused: tuple[str, ...] = ()
+    """DeleteObjects: the keys whose version ``locked`` kept (Object Lock)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,8 +391,12 @@ class Writes(Reads):
         validate: Callable[[ChunkedBody], None] | None = None,
         if_match: str | None = None,
         if_none_match: str | None = None,
+        attributes: Callable[[Config], dict[str, str]] | None = None,
     ) -> WriteResult:
         """Stream ``body`` in and store it under ``key``.
+
+        ``attributes`` gives the manifest's ``x`` from the bucket's configuration (its
+        defaults), read before the body.
 
         ``checksummers`` compute S3 additional checksums in the same pass; their
         values are stored as full-object checksums.  ``validate`` sees the
@@ -398,7 +404,8 @@ class Writes(Reads):
         committed; raising there (a bad Content-MD5, say) stores nothing.
         """
         check_key(key)
-        self.head_bucket(bucket)
+        record = self.head_bucket(bucket)
+        x = attributes(self.config_of(self.bucket_root(record.root))) if attributes is not None else {}
         with PendingCar(self.blobs) as car:
             chunked = chunk_stream(body, car.add, self.chunk_size, checksummers)
             if validate is not None:
@@ -414,15 +421,23 @@ class Writes(Reads):
                 tags=dict(tags or {}),
                 checksums={c.algorithm: c.b64() for c in checksummers},
                 checksum_type="FULL_OBJECT" if checksummers else None,
+                attributes=x,
             )
             return self.write_manifest(bucket, manifest, f"PutObject {key}", car, if_match, if_none_match)
 
-    def delete_object(self, bucket: str, key: str, version_id: str | None = None) -> WriteResult:
+    def delete_object(
+        self,
+        bucket: str,
+        key: str,
+        version_id: str | None = None,
+        locked: Callable[[ObjectManifest], bool] | None = None,
+    ) -> WriteResult:
         """Remove ``key`` (absent keys are not an error, as in S3): in a versioned bucket, put
-        a delete marker on it; with ``version_id``, remove that version for good."""
+        a delete marker on it; with ``version_id``, remove that version for good, unless
+        ``locked`` says its manifest is locked (then ``refused`` names the key)."""
         check_key(key)
-        result = self.delete_objects(bucket, [(key, version_id)], f"DeleteObject {key}")
-        version = result.deleted[0][1]
+        result = self.delete_objects(bucket, [(key, version_id)], f"DeleteObject {key}", locked)
+        version = result.deleted[0][1] if result.deleted else None
         return dataclasses.replace(
             result, version_id=version.vid if version else None, delete_marker=bool(version and version.is_marker)
         )
@@ -440,31 +455,40 @@ class Writes(Reads):
         return result
 
     def delete_objects(
-        self, bucket: str, keys: Iterable[str | tuple[str, str | None]], operation: str | None = None
+        self,
+        bucket: str,
+        keys: Iterable[str | tuple[str, str | None]],
+        operation: str | None = None,
+        locked: Callable[[ObjectManifest], bool] | None = None,
     ) -> WriteResult:
         """Remove many keys (each a key, or a key and the version id to remove) in one commit
         (one CAR, one new root); see :meth:`delete_object`.  ``deleted`` of the result
-        holds each key with the version it made or removed."""
+        holds each key with the version it made or removed; ``refused`` the keys whose
+        version ``locked`` kept, decided in the commit (atomic with the removal)."""
         wanted = [(item, None) if isinstance(item, str) else item for item in keys]
         for key, _ in wanted:
             check_key(key)
         outcome: list[tuple[str, Version | None]] = []
+        refused: list[str] = []
         listing = ListingChanges()
 
         def mutate(state: BucketState, car: PendingCar) -> BucketState:
             outcome.clear()
+            refused.clear()
             listing.put[:], listing.removed[:] = [], []
             now = self.timestamp()
             touched: dict[str, None] = {}
             for key, vid in wanted:
+                read, sink = (self.version_list, self.manifest_time), self._versions_sink(car)
                 if vid is None:
-                    state, version = delete_current(
-                        state, key, now, self.version_list, self.manifest_time, self._versions_sink(car)
-                    )
+                    state, version = delete_current(state, key, now, *read, sink)
                 else:
-                    state, version = delete_version(
-                        state, key, vid, self.version_list, self.manifest_time, self._versions_sink(car)
-                    )
+                    doomed = next((v for v in self.history_of(state, key) if v.vid == vid), None)
+                    manifest = doomed.manifest if doomed is not None else None
+                    if locked is not None and manifest is not None and locked(self.manifest(manifest)):
+                        refused.append(key)
+                        continue
+                    state, version = delete_version(state, key, vid, *read, sink)
                 outcome.append((key, version))
                 touched[key] = None
             for key in touched:
@@ -477,7 +501,7 @@ class Writes(Reads):
 
         name = operation or f"DeleteObjects ({len(wanted)} keys)"
         result = self._freeing(lambda: self.commit(bucket, name, mutate, listing=listing))
-        return dataclasses.replace(result, deleted=tuple(outcome))
+        return dataclasses.replace(result, deleted=tuple(outcome), refused=tuple(refused))
 
     def copy_object(
         self,

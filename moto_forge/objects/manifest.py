@@ -21,6 +21,10 @@ CONTENT_HEADERS = frozenset({"cache-control", "content-disposition", "content-en
 
 CHECKSUM_ALGORITHMS = frozenset({"crc32", "crc32c", "crc64nvme", "sha1", "sha256"})
 CHECKSUM_TYPES = frozenset({"FULL_OBJECT", "COMPOSITE"})
+ATTRIBUTES = frozenset({"sc", "rs", "sse", "kms", "bk", "wr", "lm", "lu", "lh", "acl"})
+"""The S3 object attributes ``x`` may hold: storage class, restore status, server-side encryption algorithm,
+its KMS key id, bucket key enabled, website redirect location, Object Lock mode, retain-until
+date and legal hold, and the object ACL (see docs/architecture.md)."""
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 
@@ -59,9 +63,11 @@ class ObjectManifest:
     checksums: dict[str, str] = field(default_factory=dict)
     checksum_type: str | None = None
     parts: int = 0
+    attributes: dict[str, str] = field(default_factory=dict)
+    """``x``: S3 object attributes (:data:`ATTRIBUTES`); written only when not empty."""
 
     def to_ipld(self) -> dict[str, Any]:
-        return {
+        fields = {
             "k": self.key,
             "ct": self.content_type,
             "t": self.created,
@@ -74,6 +80,9 @@ class ObjectManifest:
             "ckt": self.checksum_type,
             "np": self.parts,
         }
+        if self.attributes:
+            fields["x"] = dict(self.attributes)
+        return fields
 
     def encode(self) -> tuple[CID, bytes]:
         """The manifest block and its CID."""
@@ -89,9 +98,11 @@ class ObjectManifest:
         except DagCborError as exc:
             raise ManifestError(f"{where}: {exc}") from exc
         expected = {"k", "ct", "t", "b", "e", "md", "hd", "tg", "ck", "ckt", "np"}
-        if not isinstance(raw, dict) or set(raw) != expected:
+        if not isinstance(raw, dict) or set(raw) - {"x"} != expected:
             got = sorted(raw) if isinstance(raw, dict) else type(raw).__name__
-            raise ManifestError(f"{where}: fields {got}, expected {sorted(expected)}")
+            raise ManifestError(f"{where}: fields {got}, expected {sorted(expected)} (and x if not empty)")
+        if "x" in raw and not raw["x"]:
+            raise ManifestError(f"{where}: x is written only when not empty")
         b = raw["b"]
         if not isinstance(b, dict) or set(b) != {"s", "h", "m", "c", "f"}:
             raise ManifestError(f"{where}: b is not {{s, h, m, c, f}}")
@@ -108,6 +119,7 @@ class ObjectManifest:
             checksums=raw["ck"],
             checksum_type=raw["ckt"],
             parts=raw["np"],
+            attributes=raw.get("x", {}),
         )
         manifest.validate(where)
         return manifest
@@ -131,6 +143,7 @@ class ObjectManifest:
             (_str_map(self.checksums) and set(self.checksums) <= CHECKSUM_ALGORITHMS, "ck"),
             (self.checksum_type is None or self.checksum_type in CHECKSUM_TYPES, "ckt"),
             (type(self.parts) is int and 0 <= self.parts <= 10_000, "np"),
+            (_str_map(self.attributes) and set(self.attributes) <= ATTRIBUTES, "x"),
         ]
         bad = [name for ok, name in checks if not ok]
         if bad:

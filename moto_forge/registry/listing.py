@@ -19,7 +19,7 @@ from typing import Any
 
 QUERY_BATCH = 1001
 """Rows per query: a full page (1 000 keys) and the one after it that says it is truncated."""
-COLUMNS = "key, manifest, size, etag, created, checksum"
+COLUMNS = "key, manifest, size, etag, created, checksum, storage"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,8 @@ class ListingEntry:
     etag: str
     created: int
     checksum: str | None = None
+    storage: str | None = None
+    """The storage class when not STANDARD."""
 
 
 @dataclass(slots=True)
@@ -49,11 +51,11 @@ class ListingChanges:
 
 def _row(entry: ListingEntry, bucket: str) -> tuple[object, ...]:
     return (bucket, entry.key.encode("utf-8"), entry.manifest, entry.size, entry.etag, entry.created,
-            entry.checksum)  # fmt: skip
+            entry.checksum, entry.storage)  # fmt: skip
 
 
 def _entry(row: Any) -> ListingEntry:
-    return ListingEntry(bytes(row[0]).decode("utf-8"), row[1], int(row[2]), row[3], int(row[4]), row[5])
+    return ListingEntry(bytes(row[0]).decode("utf-8"), row[1], int(row[2]), row[3], int(row[4]), row[5], row[6])
 
 
 def apply_changes(db: Any, bucket: str, changes: ListingChanges) -> None:
@@ -63,9 +65,10 @@ def apply_changes(db: Any, bucket: str, changes: ListingChanges) -> None:
         db.execute_sql(f"DELETE FROM listing_entry WHERE bucket = {p} AND key = {p}", (bucket, key.encode("utf-8")))
     for entry in changes.put:
         db.execute_sql(
-            f"INSERT INTO listing_entry (bucket, {COLUMNS}) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}) "
+            f"INSERT INTO listing_entry (bucket, {COLUMNS}) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}) "
             "ON CONFLICT (bucket, key) DO UPDATE SET manifest = excluded.manifest, size = excluded.size, "
-            "etag = excluded.etag, created = excluded.created, checksum = excluded.checksum",
+            "etag = excluded.etag, created = excluded.created, checksum = excluded.checksum, "
+            "storage = excluded.storage",
             _row(entry, bucket),
         )
 
@@ -74,7 +77,7 @@ def replace_all(db: Any, bucket: str, entries: list[ListingEntry]) -> None:
     """Replace every row of ``bucket`` (inside the caller's transaction)."""
     p = db.param
     db.execute_sql(f"DELETE FROM listing_entry WHERE bucket = {p}", (bucket,))
-    placeholders = ", ".join([p] * 7)
+    placeholders = ", ".join([p] * 8)
     for start in range(0, len(entries), QUERY_BATCH):
         batch = entries[start : start + QUERY_BATCH]
         values = ", ".join(f"({placeholders})" for _ in batch)

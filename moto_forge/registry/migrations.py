@@ -38,8 +38,13 @@ def _v5_gc_state(db: peewee.Database, m: Models) -> None:
         m.GcState.create(id=1, epoch=0)
 
 
+def _v6_listing_storage(db: peewee.Database, m: Models) -> None:
+    if "storage" not in {c.name for c in db.get_columns("listing_entry")}:  # v3 made from older models
+        db.execute_sql("ALTER TABLE listing_entry ADD COLUMN storage VARCHAR(32)")
+
+
 MIGRATIONS: list[Callable[[peewee.Database, Models], None]] = [
-    _v1_initial, _v2_outbox, _v3_listing_index, _v4_outbox_space, _v5_gc_state,
+    _v1_initial, _v2_outbox, _v3_listing_index, _v4_outbox_space, _v5_gc_state, _v6_listing_storage,
 ]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -133,6 +133,7 @@ def define_models(db: peewee.Database) -> Models:
         etag = peewee.CharField(max_length=80)
         created = peewee.BigIntegerField()
         checksum = peewee.CharField(max_length=16, null=True)
+        storage = peewee.CharField(max_length=32, null=True)
 
         class Meta:
             primary_key = peewee.CompositeKey("bucket", "key")

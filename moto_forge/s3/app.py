@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from http import HTTPStatus
@@ -25,6 +26,7 @@ from xml.parsers.expat import ExpatError
 
 from moto.core.request import Request as MotoRequest
 from moto.s3.exceptions import S3ClientError
+from moto.s3.notifications import S3NotificationEvent
 from moto.s3.responses import S3Response
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected
@@ -45,7 +47,7 @@ from moto_forge.errors import (
     S3Error,
 )
 from moto_forge.ipld.cid import CID
-from moto_forge.s3 import addressing, cors, listing, objects, tenancy, xmlcheck
+from moto_forge.s3 import addressing, cors, form_upload, listing, objects, post_policy, tenancy, xmlcheck
 from moto_forge.s3.backend import (
     ForgeS3Backend,
     RequestTarget,
@@ -243,6 +245,10 @@ class S3App:
         if method == "OPTIONS" and bucket is not None:  # a CORS preflight: browsers never sign one
             request_target.set(RequestTarget(target))
             return self._preflight(bucket, request)
+        if method == "POST" and bucket is not None and key is None and not request.args \
+                and request.mimetype == form_upload.FORM:  # fmt: skip
+            request_target.set(RequestTarget(target))
+            return self._form_upload(request, bucket)
         copy_header = request.headers.get("x-amz-copy-source")
         copy_source = addressing.parse_copy_source(copy_header) if copy_header is not None else None
         if copy_source is not None and (key is None or method != "PUT"):
@@ -250,7 +256,7 @@ class S3App:
                                   ArgumentName="x-amz-copy-source")  # fmt: skip
         if copy_source is not None and "x-amz-copy-source-range" in request.headers:
             addressing.parse_copy_range(request.headers["x-amz-copy-source-range"])
-        request_target.set(RequestTarget(target, copy_source))
+        request_target.set(RequestTarget(target, copy_source, request.args.get("versionId")))
         verify_chunk = None
         if self.authenticator is not None:
             auth = self.authenticator.authenticate(request, bucket if target.virtual_host else None)
@@ -290,6 +296,37 @@ class S3App:
         if method == "GET" and bucket is not None and key is None and set(args) <= listing.LISTING_PARAMS:
             return listing.list_objects(self.service, request, bucket, read_root.get())
         return self._moto(request, environ, target, copy_source)
+
+    def _form_upload(self, request: Request, bucket: str) -> objects.Response:
+        """A browser upload (s3/form_upload.py): its signature and policy are checked (when the
+        server checks signatures) from the very fields that are then stored (the form is
+        signed by its policy, not by headers)."""
+        fields, upload = form_upload.read_form(request)
+        try:
+            if self.authenticator is not None:  # without credentials nothing is checked, as moto
+                auth = self.authenticator.authenticate_form(fields)
+                if self.tenancy is not None:
+                    who = self.tenancy.principal(auth.access_key)
+                    tenancy.principal.set(who)
+                    tenancy.check_access(self.service.find_bucket, who, bucket, False, None)
+                document = post_policy.decode(fields["policy"])
+                post_policy.check(document, fields, bucket, form_upload.size_of(upload), time.time())
+            key = form_upload.object_key(fields, upload)
+            result = form_upload.store(self.service, fields, upload, bucket, key)
+        finally:
+            for stored in request.files.values():
+                stored.close()
+        response_root.set(result.root)
+        assert result.manifest is not None and result.manifest_cid is not None
+        if "notification" in self.service.config_of(self.service.bucket_root(result.root)):
+            account = self.response_class.account_of(request)  # type: ignore[attr-defined]
+            self.backends.for_account(account).notify(
+                S3NotificationEvent.OBJECT_CREATED_POST_EVENT, bucket, result.manifest, result.manifest_cid
+            )
+        response = form_upload.respond(fields, bucket, key, result.manifest.etag, lambda: request.host_url.rstrip("/"))
+        if result.version_id is not None:
+            response.headers["x-amz-version-id"] = result.version_id
+        return response
 
     def _cors_rules(self, bucket: str) -> list[cors.CorsRule] | None:
         """The bucket's CORS rules (``None``: no such bucket)."""

@@ -15,11 +15,14 @@ renders them.  Where moto's handler logic expects one of moto's exceptions
 from __future__ import annotations
 
 import contextvars
+import datetime
 import io
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from moto.s3 import models as moto_s3_models
 from moto.s3 import notifications
 from moto.s3.exceptions import HeadOnDeleteMarker, MissingBucket
 from moto.s3.models import FakeBucket
@@ -27,7 +30,10 @@ from moto.s3.notifications import S3NotificationEvent
 
 from moto_forge.bucket.listing import decode_token, encode_token
 from moto_forge.errors import (
+    AccessDenied,
     InvalidArgument,
+    InvalidObjectState,
+    InvalidRequest,
     MetadataTooLarge,
     MethodNotAllowed,
     NoSuchKey,
@@ -36,11 +42,14 @@ from moto_forge.errors import (
 )
 from moto_forge.ipld.cid import CID
 from moto_forge.objects import ObjectManifest
+from moto_forge.s3 import attributes
 from moto_forge.s3.addressing import CopySource, Target
+from moto_forge.s3.checksums import Checksum
 from moto_forge.s3.context import request_headers
 from moto_forge.s3.holders import BucketHolders
 from moto_forge.s3.keys import ForgeDeleteMarker, ForgeKey, ForgePart, ForgeUpload
 from moto_forge.s3.roots import read_root, response_root
+from moto_forge.s3.tags import check_tags
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +58,8 @@ class RequestTarget:
 
     target: Target
     copy_source: CopySource | None = None
+    version_id: str | None = None
+    """The request's ``versionId`` (moto passes it to some backend methods only)."""
 
 
 request_target: contextvars.ContextVar[RequestTarget | None] = contextvars.ContextVar(
@@ -113,6 +124,23 @@ def split_metadata(headers: Any) -> tuple[str | None, dict[str, str], dict[str, 
             MaxSizeAllowed=str(MAX_METADATA_BYTES),
         )
     return content_type, meta, stored
+
+
+def request_headers_lower() -> dict[str, str]:
+    return {k.lower(): v for k, v in request_headers.get({}).items()}
+
+
+def _version_param() -> str | None:
+    """The ``versionId`` of the request being served (moto does not pass it to some methods)."""
+    found = request_target.get()
+    return found.version_id if found is not None else None
+
+
+CHANGING_HEADERS = (
+    "x-amz-storage-class", "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
+    "x-amz-website-redirect-location", "x-amz-object-lock-mode", "x-amz-object-lock-legal-hold",
+)  # fmt: skip
+"""Headers that make a copy of an object onto itself legal (they change it)."""
 
 
 class ForgeS3Backend(BucketHolders):
@@ -233,8 +261,10 @@ class ForgeS3Backend(BucketHolders):
         self, bucket_name: str, key_name: str, version_id: str | None = None, bypass: bool = False
     ) -> tuple[bool, dict[str, Any]]:
         gone = self._key(bucket_name, key_name, version_id) if self._notifying(bucket_name) else None
-        result = self.service.delete_object(bucket_name, key_name, version_id)
+        result = self.service.delete_object(bucket_name, key_name, version_id, self._locked(bypass))
         response_root.set(result.root)
+        if result.refused:
+            raise AccessDenied("Access Denied because object protected by object lock.", Key=key_name)
         if gone is not None:
             self._notify_key(S3NotificationEvent.OBJECT_REMOVED_DELETE_EVENT, bucket_name, gone)
         meta: dict[str, Any] = {}
@@ -250,20 +280,22 @@ class ForgeS3Backend(BucketHolders):
         wanted = [(obj["Key"], obj.get("VersionId")) for obj in objects]
         notifying = self._notifying(bucket_name) is not None
         gone = [self._key(bucket_name, name, vid) for name, vid in wanted] if notifying else []
-        result = self.service.delete_objects(bucket_name, wanted)
+        result = self.service.delete_objects(bucket_name, wanted, locked=self._locked(bypass_retention))
         response_root.set(result.root)
         for key in gone:
             if key is not None:
                 self._notify_key(S3NotificationEvent.OBJECT_REMOVED_DELETE_EVENT, bucket_name, key)
         deleted: list[tuple[str, str | None, str | None]] = []
-        for (name, asked), (_, version) in zip(wanted, result.deleted, strict=True):
+        refused = list(result.refused)
+        done = [w for w in wanted if w[0] not in refused]
+        for (name, asked), (_, version) in zip(done, result.deleted, strict=True):
             if version is not None and version.is_marker and asked is None:
                 deleted.append((name, None, version.vid))  # a new delete marker
             elif version is not None and version.is_marker:
                 deleted.append((name, asked, version.vid))  # a delete marker removed
             else:
                 deleted.append((name, asked, None))
-        return deleted, []
+        return deleted, refused
 
     def copy_object(self, src_key: ForgeKey, dest_bucket_name: str, dest_key_name: str, **kwargs: Any) -> None:
         check_copy_source(src_key.forge_bucket, src_key.name)
@@ -276,10 +308,24 @@ class ForgeS3Backend(BucketHolders):
                 f"Unknown metadata directive {directive[:40]!r}: COPY or REPLACE",
                 ArgumentName="x-amz-metadata-directive",
             )
+        replace["attributes"] = self._attributes(dest_bucket_name, headers)
+        algorithm = headers.get("x-amz-checksum-algorithm")
+        if algorithm:  # a new checksum of the copied body (streamed through, as S3 computes it)
+            checksum = Checksum(algorithm)
+            for piece in self.service.read_body(src_key.manifest):
+                checksum.update(piece)
+            replace.update({"checksums": {checksum.algorithm: checksum.b64()}, "checksum_type": "FULL_OBJECT"})
         if directive == "REPLACE":
             content_type, meta, stored = split_metadata(headers)
-            replace = {"metadata": meta, "headers": stored, "content_type": content_type or "binary/octet-stream"}
-        elif src_key.forge_bucket == dest_bucket_name and src_key.name == dest_key_name:
+            replace.update({"metadata": meta, "headers": stored, "content_type": content_type or "binary/octet-stream"})
+        elif (
+            src_key.forge_bucket == dest_bucket_name
+            and src_key.name == dest_key_name
+            and not algorithm
+            and not any(name in headers for name in CHANGING_HEADERS)
+            and "encryption" not in self.service.bucket_config(dest_bucket_name)
+            and self.get_bucket(dest_bucket_name).versioning_status is None
+        ):  # S3: a copy onto itself must change something (a named attribute, a new version)
             raise InvalidArgument(
                 "This copy request is illegal because it is trying to copy an object to itself without changing "
                 "the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -355,9 +401,82 @@ class ForgeS3Backend(BucketHolders):
     def _view(
         self, manifest: ObjectManifest, cid: CID, bucket_name: str, version_id: str | None = None, latest: bool = True
     ) -> ForgeKey:
-        """A key view whose body and metadata moto code may read and set (keys.py)."""
+        """A key view whose body, metadata and attributes moto code may read and set (keys.py)."""
         return ForgeKey(manifest, cid, bucket_name, reader=self._read_all, on_metadata=self._store_metadata,
-                        version_id=version_id, is_latest=latest)  # fmt: skip
+                        on_attributes=self._store_attributes, version_id=version_id, is_latest=latest)  # fmt: skip
+
+    def _attributes(self, bucket_name: str, headers: dict[str, str]) -> dict[str, str]:
+        """The object attributes a write with ``headers`` (lower-case) sets in the bucket."""
+        return attributes.from_headers(headers, self.service.bucket_config(bucket_name), time.time())
+
+    def _store_attributes(self, key: ForgeKey, changes: Mapping[str, str | None]) -> None:
+        """Change attributes (``x`` names; ``None`` removes one) of the key's version, in place."""
+        x = {**key.manifest.attributes, **changes}
+        x = {name: value for name, value in x.items() if value is not None}
+        if x == key.manifest.attributes:
+            return
+        operation = f"SetAttributes {key.name}"
+        result = self.service.edit_object(key.forge_bucket, key.name, {"attributes": x}, operation, key._version_id)
+        response_root.set(result.root)
+        assert result.manifest is not None and result.manifest_cid is not None
+        key.manifest, key.cid = result.manifest, result.manifest_cid
+
+    def _locked(self, bypass: bool) -> Callable[[ObjectManifest], bool]:
+        """Whether Object Lock keeps a version from deletion (a legal hold, or a retention not
+        yet over; ``bypass``: governance retention may go, as S3's bypass header allows)."""
+
+        def locked(manifest: ObjectManifest) -> bool:
+            return bool(ForgeKey(manifest, CID.compute(0x55, b"")).is_locked(governance_bypass=bypass))
+
+        return locked
+
+    def _existing(self, bucket_name: str, key_name: str, version_id: str | None = None) -> ForgeKey:
+        key = self._key(bucket_name, key_name, version_id)
+        if key is None:
+            if version_id is not None:
+                raise NoSuchVersion("The specified version does not exist.", Key=key_name, VersionId=version_id)
+            raise NoSuchKey("The specified key does not exist.", Key=key_name)
+        return key
+
+    def put_object_acl(
+        self, bucket_name: str, key_name: str, acl: Any, disable_notification: bool | None = False
+    ) -> None:
+        key = self._existing(bucket_name, key_name, _version_param())
+        self._store_attributes(key, {"acl": attributes.acl_text(acl) if acl is not None else None})
+        if not disable_notification:
+            self._notify_key(S3NotificationEvent.OBJECT_ACL_UPDATE_EVENT, bucket_name, key)
+
+    def put_object_legal_hold(
+        self, bucket_name: str, key_name: str, version_id: str | None, legal_hold_status: Any
+    ) -> None:
+        key = self._existing(bucket_name, key_name, version_id)
+        if not self.get_bucket(bucket_name).object_lock_enabled:
+            raise InvalidRequest("Bucket is missing Object Lock Configuration")
+        self._store_attributes(key, {"lh": str(legal_hold_status)})
+
+    def put_object_retention(
+        self, bucket_name: str, key_name: str, version_id: str | None, retention: tuple[str | None, str | None]
+    ) -> None:
+        key = self._existing(bucket_name, key_name, version_id)
+        if not self.get_bucket(bucket_name).object_lock_enabled:
+            raise InvalidRequest("Bucket is missing Object Lock Configuration")
+        bypass = request_headers_lower().get("x-amz-bypass-governance-retention", "").lower() == "true"
+        mode, until = retention
+        if key.lock_until and (key.lock_mode == "COMPLIANCE" or not bypass) and (until or "") < key.lock_until:
+            raise AccessDenied("Access Denied: the object's retention cannot be shortened")  # S3: only extended
+        self._store_attributes(key, {"lm": mode, "lu": until})
+
+    def restore_object(self, bucket_name: str, key_name: str, days: str | None, type_: str | None) -> bool:
+        key = self._existing(bucket_name, key_name, _version_param())
+        if key.storage_class not in attributes.ARCHIVED:
+            raise InvalidObjectState("The operation is not valid for the object's storage class",
+                                     StorageClass=str(key.storage_class))  # fmt: skip
+        restored = "rs" in key.manifest.attributes
+        if days:
+            expiry = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=int(days))
+            when = expiry.strftime("%a, %d %b %Y %H:%M:%S GMT")
+            self._store_attributes(key, {"rs": f'ongoing-request="false", expiry-date="{when}"'})
+        return restored
 
     def _read_all(self, manifest: ObjectManifest) -> bytes:
         return b"".join(self.service.read_body(manifest))
@@ -382,6 +501,7 @@ class ForgeS3Backend(BucketHolders):
         return {"Tags": [{"Key": k, "Value": v} for k, v in sorted(key.tags.items())]}
 
     def put_object_tagging(self, key: ForgeKey, tags: dict[str, str] | None) -> ForgeKey:
+        check_tags(dict(tags or {}))
         if dict(tags or {}) == key.tags and request_target.get() is None:
             # moto's own PutObject sets the (empty) tags it parsed: nothing changes
             self._notify_key(S3NotificationEvent.OBJECT_TAGGING_PUT_EVENT, key.forge_bucket, key)
@@ -405,14 +525,19 @@ class ForgeS3Backend(BucketHolders):
         self, bucket_name: str, key_name: str, metadata: Any, storage_type: str, tags: dict[str, str], *args: Any
     ) -> ForgeUpload:
         headers = request_headers.get({})
+        check_tags(dict(tags or {}))
         content_type, meta, stored = split_metadata(headers)
         algorithm = {k.lower(): v for k, v in headers.items()}.get("x-amz-checksum-algorithm")
+        lower = {k.lower(): v for k, v in headers.items()}
+        if not headers and storage_type:  # moto's own server drives the backend: no request headers here
+            lower["x-amz-storage-class"] = storage_type
         upload_meta = {
             "content_type": content_type,
             "metadata": meta,
             "headers": stored,
             "tags": dict(tags or {}),
             "checksum_algorithm": algorithm.upper() if algorithm else None,
+            "attributes": self._attributes(bucket_name, lower),
         }
         upload_id = self.service.multipart.create(bucket_name, key_name, upload_meta)
         return ForgeUpload(upload_id, key_name, _upload_header_meta(upload_meta))
@@ -422,8 +547,9 @@ class ForgeS3Backend(BucketHolders):
     ) -> ForgeKey | None:
         headers = {k.lower(): v for k, v in request_headers.get({}).items()}
         result = self.service.multipart.complete(
-            bucket_name, multipart_id, list(body), headers.get("if-match"), headers.get("if-none-match")
-        )
+            bucket_name, multipart_id, list(body), headers.get("if-match"), headers.get("if-none-match"),
+            int(vars(moto_s3_models)["S3_UPLOAD_PART_MIN_SIZE"]),  # moto's setting: 5 MiB, as S3, unless lowered
+        )  # fmt: skip
         response_root.set(result.root)
         assert result.manifest is not None and result.manifest_cid is not None
         event = S3NotificationEvent.OBJECT_CREATED_COMPLETE_MULTIPART_UPLOAD_EVENT

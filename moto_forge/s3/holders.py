@@ -28,6 +28,7 @@ from moto_forge.registry import BucketRecord
 from moto_forge.s3 import bucket_config
 from moto_forge.s3.context import request_headers
 from moto_forge.s3.roots import response_root
+from moto_forge.s3.tags import BUCKET_TAGS, check_tags
 from moto_forge.s3.tenancy import principal
 
 
@@ -195,6 +196,8 @@ class BucketHolders(S3Backend):
         """moto's configuration call ``method``, validated and applied by moto on a fresh
         holder of the stored bucket, then recorded in the bucket's configuration document
         (one write: a new root)."""
+        if method == "put_bucket_tagging":
+            check_tags(dict(args[0] if args else kwargs.get("tags") or {}), BUCKET_TAGS)
         record = self.service.find_bucket(bucket_name)
         if record is None:
             raise MissingBucket(bucket=bucket_name)

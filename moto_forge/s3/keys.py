@@ -11,7 +11,7 @@ through ``on_metadata``.  A key made without them refuses both.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ from moto.s3.models import FakeAcl, FakeDeleteMarker, FakeKey, get_canned_acl
 
 from moto_forge.ipld.cid import CID
 from moto_forge.objects import ObjectManifest
+from moto_forge.s3.attributes import acl_of, acl_text, response_headers
 
 
 def http_date(ts: int) -> str:
@@ -58,31 +59,36 @@ class ForgeKey(FakeKey):
         *,
         reader: Callable[[ObjectManifest], bytes] | None = None,
         on_metadata: Callable[[ForgeKey, dict[str, str]], None] | None = None,
+        on_attributes: Callable[[ForgeKey, Mapping[str, str | None]], None] | None = None,
         version_id: str | None = None,
         is_latest: bool = True,
     ) -> None:
         self.manifest = manifest
         self.reader = reader
         self.on_metadata = on_metadata
+        self.on_attributes = on_attributes
+        """Stores changed attributes (``x`` names) as a new manifest of this version."""
         self.cid = cid
         self.forge_bucket = bucket_name
         self.bucket_name = bucket_name
         self.account_id = DEFAULT_ACCOUNT_ID
         self.region_name = "us-east-1"
         self.partition = "aws"
-        self.acl = OwnerOnlyAcl(get_canned_acl("private").grants)
-        """Object ACLs are not stored yet (Step 10): every object shows the owner-only default."""
+        x = manifest.attributes
+        grants = acl_of(x["acl"]).grants if "acl" in x else get_canned_acl("private").grants
+        self.acl = OwnerOnlyAcl(grants)
+        """The stored object ACL (the owner-only default when none was set)."""
         self.multipart = None
-        self.website_redirect_location = None
-        self.encryption = None
-        self.kms_key_id = None
-        self.bucket_key_enabled = None
-        self.lock_mode = None
-        self.lock_legal_status = None
-        self.lock_until = None
+        self.website_redirect_location = x.get("wr")
+        self.encryption = x.get("sse")
+        self.kms_key_id = x.get("kms")
+        self.bucket_key_enabled = True if x.get("bk") == "true" else None
+        self.lock_mode = x.get("lm")
+        self.lock_legal_status = x.get("lh")
+        self.lock_until = x.get("lu")
         self.checksum_parts = None
         self.disposed = True
-        self._storage_class = "STANDARD"
+        self._storage_class = x.get("sc", "STANDARD")
         self._expiry = None
         self._etag = manifest.etag
         self._version_id = version_id
@@ -182,10 +188,22 @@ class ForgeKey(FakeKey):
 
     @property
     def response_dict(self) -> dict[str, Any]:
-        return {"ETag": self.etag, "last-modified": self.last_modified_RFC1123, "content-length": str(self.size)}
+        found = {"ETag": self.etag, "last-modified": self.last_modified_RFC1123, "content-length": str(self.size)}
+        found.update(response_headers(self.manifest.attributes))
+        if self._version_id is not None:
+            found["x-amz-version-id"] = self._version_id
+        return found
 
     def set_acl(self, acl: Any) -> None:
-        """Object ACLs are not stored (README: what is not persisted); accepted and ignored."""
+        """moto setting an ACL it parsed (copy, its own PutObject): stored, unless it is the
+        one the object already shows."""
+        if acl is None or self.on_attributes is None:
+            return
+        text = acl_text(acl)
+        if text != self.manifest.attributes.get("acl") and not (
+            "acl" not in self.manifest.attributes and text == acl_text(get_canned_acl("private"))
+        ):
+            self.on_attributes(self, {"acl": text})
 
 
 class ForgeDeleteMarker(FakeDeleteMarker):

@@ -99,7 +99,7 @@ def list_objects(service: BucketService, request: Request, bucket: str, root: CI
         out.append(
             f"<Contents><Key>{text(key)}</Key><LastModified>{iso_date(entry.created)}</LastModified>"
             f"<ETag>&quot;{entry.etag}&quot;</ETag><Size>{entry.size}</Size>{checksum}"
-            f"<StorageClass>STANDARD</StorageClass>{owner}</Contents>"
+            f"<StorageClass>{entry.storage or 'STANDARD'}</StorageClass>{owner}</Contents>"
         )
     for common in page.prefixes:
         out.append(f"<CommonPrefixes><Prefix>{text(common)}</Prefix></CommonPrefixes>")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import email.utils
+import time
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from moto_forge.errors import (
     IncompleteBody,
     InvalidArgument,
     InvalidDigest,
+    InvalidObjectState,
     InvalidPartNumber,
     InvalidRange,
     InvalidRequest,
@@ -33,11 +35,13 @@ from moto_forge.errors import (
 )
 from moto_forge.ipld.cid import CID
 from moto_forge.objects import ChunkedBody, ObjectManifest
+from moto_forge.s3 import attributes
 from moto_forge.s3.backend import split_metadata
 from moto_forge.s3.checksums import ALGORITHMS, Checksum, valid_b64
 from moto_forge.s3.chunked import AwsChunkedReader, ChunkVerifier
 from moto_forge.s3.keys import http_date
 from moto_forge.s3.roots import response_root
+from moto_forge.s3.tags import pairs_to_tags
 
 STREAMING_PAYLOADS = {
     "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
@@ -179,9 +183,10 @@ def _checksum_headers(checks: UploadChecks) -> dict[str, str]:
 
 
 def parse_tagging(value: str | None) -> dict[str, str]:
+    """The tags of an ``x-amz-tagging`` header, checked as S3 does (s3/tags.py)."""
     if not value:
         return {}
-    return dict(urllib.parse.parse_qsl(value, keep_blank_values=True))
+    return pairs_to_tags(urllib.parse.parse_qsl(value, keep_blank_values=True))
 
 
 def put_object(
@@ -202,9 +207,11 @@ def put_object(
         validate=validator(checks, reader, _declared_length(request, reader)),
         if_match=request.headers.get("If-Match"),
         if_none_match=request.headers.get("If-None-Match"),
+        attributes=lambda config: attributes.from_headers(request.headers, config, time.time()),
     )
     assert result.manifest is not None
     headers = {"ETag": f'"{result.manifest.etag}"', **_checksum_headers(checks)}
+    headers.update(attributes.write_headers(result.manifest.attributes))
     if result.version_id is not None:
         headers["x-amz-version-id"] = result.version_id
     return Response(200, headers), result
@@ -285,7 +292,9 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
         if first == "":
             suffix = int(last)
             if suffix <= 0:
-                raise InvalidRange("The requested range is not satisfiable", RangeRequested=header)
+                raise InvalidRange(
+                    "The requested range is not satisfiable", RangeRequested=header, ActualObjectSize=str(size)
+                )
             return max(size - suffix, 0), size
         start = int(first)
         end = int(last) + 1 if last else size
@@ -313,6 +322,8 @@ def object_headers(manifest: ObjectManifest, request: Request) -> dict[str, str]
         headers["x-amz-tagging-count"] = str(len(manifest.tags))
     if manifest.parts:
         headers["x-amz-mp-parts-count"] = str(manifest.parts)
+    if manifest.attributes:
+        headers.update(attributes.response_headers(manifest.attributes))
     for param, header in RESPONSE_OVERRIDES.items():
         override = request.args.get(param)
         if override is not None:
@@ -339,6 +350,9 @@ def get_object(
 ) -> Response:
     found = service.find_object(bucket, key, root, request.args.get("versionId"))
     manifest, read_at = found.manifest, found.root
+    if not head and attributes.archived(manifest.attributes):
+        raise InvalidObjectState("The operation is not valid for the object's storage class",
+                                 StorageClass=manifest.attributes["sc"])  # fmt: skip
     conditional = check_read_conditions(request, manifest)
     if conditional is not None:
         response_root.set(read_at)

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from werkzeug.wrappers import Request
@@ -247,6 +247,36 @@ class SigV4Authenticator:
         path, query = raw_path_and_query(request)
         expected = sigv2.signature(secret, sigv2.string_to_sign(request, path, query, virtual_bucket))
         if not hmac.compare_digest(expected, request.args["Signature"]):
+            raise SignatureDoesNotMatch(
+                "The request signature we calculated does not match the signature you provided.",
+                AWSAccessKeyId=access_key,
+            )
+        return Authenticated(access_key)
+
+    # ---- POST form uploads ------------------------------------------------------
+
+    def authenticate_form(self, fields: Mapping[str, str]) -> Authenticated:
+        """Check the signature of a browser upload's form (``fields``, lower-case names):
+        SigV4 (``x-amz-signature`` over the ``policy`` field with the credential's signing
+        key) or SigV2 (``signature``: base64 HMAC-SHA1 of the policy).  The policy's
+        conditions and expiry are :mod:`moto_forge.s3.post_policy`'s."""
+        policy = fields.get("policy")
+        if not policy:
+            raise AccessDenied("Bucket POST must contain a field named 'policy' when it is signed")
+        if "x-amz-signature" in fields:
+            if fields.get("x-amz-algorithm") != ALGORITHM:
+                raise AccessDenied(f"Only {ALGORITHM} is supported for POST uploads")
+            credential = parse_credential(fields.get("x-amz-credential", ""))
+            self._check_scope(credential)
+            key = signing_key(self._secret(credential.access_key), credential.date, credential.region, "s3")
+            expected = hmac.new(key, policy.encode("utf-8"), hashlib.sha256).hexdigest()
+            given, access_key = fields["x-amz-signature"], credential.access_key
+        elif "signature" in fields and "awsaccesskeyid" in fields:
+            access_key = fields["awsaccesskeyid"]
+            expected, given = sigv2.signature(self._secret(access_key), policy), fields["signature"]
+        else:
+            raise AccessDenied("Bucket POST must be signed (x-amz-signature, or AWSAccessKeyId and signature)")
+        if not hmac.compare_digest(expected, given):
             raise SignatureDoesNotMatch(
                 "The request signature we calculated does not match the signature you provided.",
                 AWSAccessKeyId=access_key,

@@ -73,4 +73,5 @@ def check(body: bytes, method: str, subresources: set[str]) -> None:
             raise MalformedXML("Tagging takes <Tagging><TagSet>...</TagSet></Tagging>")
         for tag in _children(tag_sets[0], "Tag"):
             _text(tag, "Key", "Tag")
-            _text(tag, "Value", "Tag")
+            if len(_children(tag, "Value")) != 1:  # empty values are allowed, as in S3
+                raise MalformedXML("The XML you provided was not well-formed or did not validate: Tag needs one Value")

@@ -80,3 +80,14 @@ def test_missing_or_extra_fields_are_refused() -> None:
         ObjectManifest.decode(dagcbor.encode({**sample().to_ipld(), "zz": 1}))
     with pytest.raises(ManifestError):
         ObjectManifest.decode(b"\xff")
+
+
+def test_attributes_are_written_only_when_present_and_checked() -> None:
+    plain = sample()
+    assert "x" not in plain.to_ipld()  # a manifest without attributes encodes as before they existed
+    kept = sample(attributes={"sc": "GLACIER", "sse": "AES256"})
+    assert ObjectManifest.decode(kept.encode()[1]) == kept
+    with pytest.raises(ManifestError, match="only when not empty"):
+        ObjectManifest.decode(dagcbor.encode({**plain.to_ipld(), "x": {}}))
+    with pytest.raises(ManifestError, match="x"):
+        ObjectManifest.decode(dagcbor.encode({**plain.to_ipld(), "x": {"shell": "rm"}}))

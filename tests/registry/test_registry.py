@@ -42,7 +42,7 @@ def test_a_version_3_database_gains_the_outbox_space_column(registry: Registry, 
     registry.models.SchemaVersion.update(version=3).execute()
     registry.close()
     upgraded = Registry(registry_url)
-    assert current_version(upgraded.models) == SCHEMA_VERSION == 5
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 6
     assert "space" in {c.name for c in upgraded.db.get_columns("outbox")}
     entry = upgraded.outbox_next()
     assert entry is not None and entry.car == "c" and entry.space is None
@@ -55,11 +55,28 @@ def test_a_version_4_database_gains_the_gc_epoch(registry: Registry, registry_ur
     registry.models.SchemaVersion.update(version=4).execute()
     registry.close()
     upgraded = Registry(registry_url)
-    assert current_version(upgraded.models) == 5
+    assert current_version(upgraded.models) == SCHEMA_VERSION
     assert upgraded.gc_epoch() == 0
     with upgraded.gc_fence() as epoch:
         assert epoch == 1
     assert upgraded.gc_epoch() == 1
+    upgraded.close()
+
+
+def test_a_version_5_database_gains_the_listing_storage_class(registry: Registry, registry_url: str) -> None:
+    """v6: the listing index gains ``storage`` (the storage class when not STANDARD); rows
+    written before keep NULL (STANDARD, all objects then were)."""
+    registry.db.execute_sql("ALTER TABLE listing_entry DROP COLUMN storage")
+    p = registry.db.param
+    registry.db.execute_sql(
+        f"INSERT INTO listing_entry (bucket, key, manifest, size, etag, created) VALUES ('b', {p}, 'm', 1, 'e', 1)",
+        (b"k",),
+    )
+    registry.models.SchemaVersion.update(version=5).execute()
+    registry.close()
+    upgraded = Registry(registry_url)
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 6
+    assert [entry.storage for _, entry in upgraded.listing_entries("b")] == [None]
     upgraded.close()
 
 
