@@ -13,7 +13,7 @@ from typing import Any
 from moto_forge.blocks import PendingCar
 from moto_forge.bucket.commits import MAX_EPOCH_RETRIES
 from moto_forge.bucket.conditions import check_conditions, check_key
-from moto_forge.bucket.writes import WriteResult, Writes
+from moto_forge.bucket.writes import WriteResult, Writes, no_such_upload
 from moto_forge.errors import (
     BlobsSwept,
     EntityTooSmall,
@@ -21,7 +21,6 @@ from moto_forge.errors import (
     InvalidArgument,
     InvalidPart,
     InvalidPartOrder,
-    NoSuchUpload,
 )
 from moto_forge.objects import CONCAT_V1, FIXED_V1, Body, ChunkedBody, ObjectManifest, chunk_stream
 from moto_forge.objects.body import MAX_PARTS, write_parts
@@ -58,7 +57,8 @@ class _Chain(io.RawIOBase):
 def check_part_number(part_number: int) -> None:
     """S3 part numbers run from 1 to 10 000 (``InvalidArgument`` otherwise)."""
     if not 1 <= part_number <= MAX_PARTS:
-        raise InvalidArgument(f"Part number must be an integer between 1 and {MAX_PARTS}", ArgumentName="partNumber")
+        raise InvalidArgument(f"Part number must be an integer between 1 and {MAX_PARTS}, inclusive",
+                              ArgumentName="partNumber")  # fmt: skip
 
 
 def multipart_etag(part_etags: Sequence[str]) -> str:
@@ -87,7 +87,7 @@ class MultipartUploads:
     def get(self, bucket: str, upload_id: str) -> UploadRecord:
         upload = self.service.registry.get_upload(upload_id)
         if upload is None or upload.bucket != bucket:
-            raise NoSuchUpload("The specified upload does not exist.", UploadId=upload_id)
+            raise no_such_upload(upload_id)
         return upload
 
     def upload_part(
@@ -118,7 +118,7 @@ class MultipartUploads:
                     stored = self.service.finish(car, chunked.root, space)
                 try:
                     if not self.service.registry.put_part(upload_id, part, stored.records, placed=placed):
-                        raise NoSuchUpload("The specified upload does not exist.", UploadId=upload_id)
+                        raise no_such_upload(upload_id)
                 except BlobsSwept:
                     continue
                 return part
@@ -147,7 +147,7 @@ class MultipartUploads:
             try:
                 shared = self.service.shared_body(epoch, source)
                 if not self.service.registry.put_part(upload_id, part, [], shared):
-                    raise NoSuchUpload("The specified upload does not exist.", UploadId=upload_id)
+                    raise no_such_upload(upload_id)
             except GcEpochChanged:
                 continue
             return part
@@ -168,7 +168,7 @@ class MultipartUploads:
     def abort(self, bucket: str, upload_id: str) -> None:
         self.get(bucket, upload_id)
         if not self.service.registry.delete_upload(upload_id):
-            raise NoSuchUpload("The specified upload does not exist.", UploadId=upload_id)
+            raise no_such_upload(upload_id)
 
     def complete(
         self,

@@ -14,6 +14,7 @@ from moto_forge.bucket.listing import ListPage, list_page
 from moto_forge.bucket.root import BucketRoot, Config, decode_config, load_root
 from moto_forge.bucket.state import ServiceState
 from moto_forge.bucket.versions import (
+    NULL,
     BucketState,
     Version,
     VersionPage,
@@ -23,6 +24,7 @@ from moto_forge.bucket.versions import (
     merged_keys,
 )
 from moto_forge.errors import (
+    InvalidArgument,
     InvalidRange,
     ManifestError,
     MethodNotAllowed,
@@ -187,6 +189,11 @@ class Reads(ServiceState):
             if cid is not None and node.versions is None and node.config is None:  # never versioned: no lookups
                 return FoundObject(self.manifest(cid), cid, at, None)
         state = self.state_of(node)
+        if version_id is not None and version_id != NULL and state.versions is None and state.status is None:
+            # S3: a bucket never versioned has no version id but null (400, not NoSuchVersion)
+            raise InvalidArgument(
+                "Invalid version id specified", ArgumentName="versionId", ArgumentValue=version_id[:100]
+            )
         if version_id is None and state.versions is None and state.status is None:
             cid = state.objects.get(key)
             if cid is None:
@@ -198,7 +205,9 @@ class Reads(ServiceState):
                 "The specified method is not allowed against this resource.", Method="GET", ResourceType="DeleteMarker"
             )
             when = formatdate(version.time, usegmt=True)
-            raise refused.with_headers(x_amz_delete_marker="true", x_amz_version_id=version.vid, Last_Modified=when)
+            raise refused.with_headers(
+                x_amz_delete_marker="true", x_amz_version_id=version.vid, Last_Modified=when, Allow="DELETE"
+            )
         return FoundObject(self.manifest(version.manifest), version.manifest, at, version.vid)
 
     def read_body(self, manifest: ObjectManifest, start: int = 0, end: int | None = None) -> Iterator[bytes]:

@@ -80,8 +80,13 @@ class _Step:
     changed: bool
 
 
-def _no_such_upload(upload_id: str) -> NoSuchUpload:
-    return NoSuchUpload("The specified upload does not exist.", UploadId=upload_id)
+def no_such_upload(upload_id: str) -> NoSuchUpload:
+    """S3's NoSuchUpload, with its message."""
+    return NoSuchUpload(
+        "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or "
+        "completed.",
+        UploadId=upload_id,
+    )
 
 
 class Writes(Reads):
@@ -154,7 +159,7 @@ class Writes(Reads):
                 request.car.rewind(request.mark)
                 upload = request.consume_upload
                 if upload is not None and upload in consumed:  # an earlier step of this batch completed it
-                    outcomes.append((request, _no_such_upload(upload)))
+                    outcomes.append((request, no_such_upload(upload)))
                     continue
                 try:
                     new_state = request.mutate(state, request.car)
@@ -237,7 +242,7 @@ class Writes(Reads):
                 upload = request.consume_upload
                 # an unchanged root consumed no upload in the swap: consume it now
                 if not outcome.changed and upload is not None and not self.registry.delete_upload(upload):
-                    request.decide(_no_such_upload(upload))
+                    request.decide(no_such_upload(upload))
                     continue
                 request.decide(result)
             return
@@ -306,7 +311,7 @@ class Writes(Reads):
         for request in live:
             upload = request.consume_upload
             if upload is not None and self.registry.get_upload(upload) is None:
-                request.decide(_no_such_upload(upload))
+                request.decide(no_such_upload(upload))
             else:
                 still.append(request)
         return still

@@ -228,7 +228,8 @@ def upload_part(
     try:
         part_number = int(part_number_text)
     except ValueError as exc:
-        raise InvalidArgument("Part number must be an integer between 1 and 10000", ArgumentName="partNumber") from exc
+        raise InvalidArgument("Part number must be an integer between 1 and 10000, inclusive",
+                              ArgumentName="partNumber") from exc  # fmt: skip
     checks = upload_checks(request)
     reader = body_reader(request, verify_chunk)
     part = service.multipart.upload_part(
@@ -320,7 +321,7 @@ def object_headers(manifest: ObjectManifest, request: Request) -> dict[str, str]
         headers[f"x-amz-meta-{name}"] = value
     if manifest.tags:
         headers["x-amz-tagging-count"] = str(len(manifest.tags))
-    if manifest.parts:
+    if manifest.parts and "partNumber" in request.args:  # S3 sends it only then
         headers["x-amz-mp-parts-count"] = str(manifest.parts)
     if manifest.attributes:
         headers.update(attributes.response_headers(manifest.attributes))

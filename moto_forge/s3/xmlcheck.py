@@ -61,7 +61,9 @@ def check(body: bytes, method: str, subresources: set[str]) -> None:
     elif method == "POST" and "uploadId" in subresources:
         parts = _children(root, "Part")
         if name != "CompleteMultipartUpload" or not parts:
-            raise MalformedXML("CompleteMultipartUpload takes <CompleteMultipartUpload> with <Part> elements")
+            raise MalformedXML(
+                "The XML you provided was not well-formed or did not validate against our published schema"
+            )
         for part in parts:
             number = _text(part, "PartNumber", "Part")
             _text(part, "ETag", "Part")

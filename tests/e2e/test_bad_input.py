@@ -93,7 +93,7 @@ MD5_OF_OTHER = base64.b64encode(hashlib.md5(b"other").digest()).decode()
             b"zz\r\nchanged\r\n0\r\n\r\n",
             ("InvalidRequest", 400),
         ),
-        ("GET", f"/{BUCKET}/sentinel?versionId=abc", {}, b"", ("NoSuchVersion", 404)),
+        ("GET", f"/{BUCKET}/sentinel?versionId=abc", {}, b"", ("InvalidArgument", 400)),  # never versioned
         ("GET", f"/{BUCKET}/sentinel", {"x-forge-root": "not-a-cid"}, b"", ("InvalidArgument", 400)),
         ("GET", f"/{BUCKET}/sentinel", {"x-forge-root": "bafkqaaa"}, b"", ("NoSuchSnapshot", 404)),
         ("GET", f"/{BUCKET}?list-type=2&continuation-token=garbage", {}, b"", ("InvalidArgument", 400)),

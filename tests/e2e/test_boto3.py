@@ -156,6 +156,7 @@ def test_multipart_upload_and_download(s3: Any, tmp_path: Any) -> None:
     assert out.getvalue() == data
     second = s3.get_object(Bucket="big", Key="blob.bin", PartNumber=2)
     assert second["Body"].read() == parts[1] and second["PartsCount"] == len(parts)
+    assert "PartsCount" not in head  # S3 counts parts only for a request naming a part
 
 
 def test_manual_multipart_errors_and_listing(s3: Any) -> None:

@@ -41,6 +41,7 @@ def test_versions_delete_markers_and_suspension_survive_a_restart(tmp_path: Path
         with pytest.raises(ClientError) as on_marker:
             s3.head_object(Bucket="ver", Key="k", VersionId=marker["VersionId"])
         assert on_marker.value.response["ResponseMetadata"]["HTTPStatusCode"] == 405
+        assert on_marker.value.response["ResponseMetadata"]["HTTPHeaders"]["allow"] == "DELETE"
 
         s3.copy_object(Bucket="ver", Key="copy", CopySource={"Bucket": "ver", "Key": "k", "VersionId": one})
         assert s3.get_object(Bucket="ver", Key="copy")["Body"].read() == b"one"
