@@ -184,21 +184,17 @@ class Reads(ServiceState):
         is 405 ``MethodNotAllowed`` (with ``x-amz-delete-marker``), as S3 answers."""
         check_key(key)
         at, node = self.snapshot(bucket, root)
-        if version_id is None:
-            cid = self.objects_of(node).get(key)
-            if cid is not None and node.versions is None and node.config is None:  # never versioned: no lookups
-                return FoundObject(self.manifest(cid), cid, at, None)
         state = self.state_of(node)
-        if version_id is not None and version_id != NULL and state.versions is None and state.status is None:
-            # S3: a bucket never versioned has no version id but null (400, not NoSuchVersion)
-            raise InvalidArgument(
-                "Invalid version id specified", ArgumentName="versionId", ArgumentValue=version_id[:100]
-            )
-        if version_id is None and state.versions is None and state.status is None:
-            cid = state.objects.get(key)
-            if cid is None:
-                raise NoSuchKey("The specified key does not exist.", Key=key)
-            return FoundObject(self.manifest(cid), cid, at, None)
+        if state.versions is None and state.status is None:  # never versioned: one tree lookup
+            if version_id is None:
+                cid = state.objects.get(key)
+                if cid is None:
+                    raise NoSuchKey("The specified key does not exist.", Key=key)
+                return FoundObject(self.manifest(cid), cid, at, None)
+            if version_id != NULL:  # S3: such a bucket has no version id but null (400, not NoSuchVersion)
+                raise InvalidArgument(
+                    "Invalid version id specified", ArgumentName="versionId", ArgumentValue=version_id[:100]
+                )
         version = self.version_of(state, key, version_id)
         if version.manifest is None:
             refused = MethodNotAllowed(

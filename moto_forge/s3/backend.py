@@ -299,7 +299,7 @@ class ForgeS3Backend(BucketHolders):
 
     def copy_object(self, src_key: ForgeKey, dest_bucket_name: str, dest_key_name: str, **kwargs: Any) -> None:
         check_copy_source(src_key.forge_bucket, src_key.name)
-        headers = {k.lower(): v for k, v in request_headers.get({}).items()}
+        headers = request_headers_lower()
         _check_copy_conditions(src_key, headers)
         replace: dict[str, object] = {}
         directive = kwargs.get("mdirective") or "COPY"
@@ -545,7 +545,7 @@ class ForgeS3Backend(BucketHolders):
     def complete_multipart_upload(
         self, bucket_name: str, multipart_id: str, body: Iterator[tuple[int, str]]
     ) -> ForgeKey | None:
-        headers = {k.lower(): v for k, v in request_headers.get({}).items()}
+        headers = request_headers_lower()
         result = self.service.multipart.complete(
             bucket_name, multipart_id, list(body), headers.get("if-match"), headers.get("if-none-match"),
             int(vars(moto_s3_models)["S3_UPLOAD_PART_MIN_SIZE"]),  # moto's setting: 5 MiB, as S3, unless lowered
