@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import secrets
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -15,20 +16,25 @@ from moto_forge.bucket.commits import MAX_EPOCH_RETRIES
 from moto_forge.bucket.conditions import check_conditions, check_key
 from moto_forge.bucket.writes import WriteResult, Writes, no_such_upload
 from moto_forge.errors import (
+    BadDigest,
     BlobsSwept,
     EntityTooSmall,
+    ForgeError,
     GcEpochChanged,
     InvalidArgument,
     InvalidPart,
     InvalidPartOrder,
+    NoSuchUpload,
 )
-from moto_forge.objects import CONCAT_V1, FIXED_V1, Body, ChunkedBody, ObjectManifest, chunk_stream
+from moto_forge.objects import CONCAT_V1, FIXED_V1, Body, ChunkedBody, ObjectManifest, checksums, chunk_stream
 from moto_forge.objects.body import MAX_PARTS, write_parts
 from moto_forge.objects.chunker import Checksummer, Readable
-from moto_forge.registry import PartRecord, UploadRecord
+from moto_forge.registry import CompletedUploadRecord, PartRecord, UploadRecord
 
 MIN_PART_SIZE = 5 << 20
 """S3's minimum size for every part but the last."""
+COMPLETION_WAIT = 2.0
+"""Seconds a completion that lost its upload to a concurrent one waits for that one's record."""
 
 
 class _Chain(io.RawIOBase):
@@ -54,11 +60,27 @@ class _Chain(io.RawIOBase):
         return out
 
 
-def check_part_number(part_number: int) -> None:
-    """S3 part numbers run from 1 to 10 000 (``InvalidArgument`` otherwise)."""
-    if not 1 <= part_number <= MAX_PARTS:
+def check_part_number(part_number: int, upload_id: str) -> None:
+    """S3 part numbers run from 1 to 10 000: above, ``InvalidArgument`` naming the value;
+    below 1, S3 (and moto) answer that no such upload part exists (``NoSuchUpload``)."""
+    if part_number < 1:
+        raise no_such_upload(upload_id)
+    if part_number > MAX_PARTS:
         raise InvalidArgument(f"Part number must be an integer between 1 and {MAX_PARTS}, inclusive",
-                              ArgumentName="partNumber")  # fmt: skip
+                              ArgumentName="partNumber", ArgumentValue=str(part_number))  # fmt: skip
+
+
+def upload_algorithm(meta: dict[str, Any]) -> str | None:
+    """The upload's checksum algorithm, lower-case (older uploads kept it upper-case)."""
+    algorithm = meta.get("checksum_algorithm")
+    return algorithm.lower() if isinstance(algorithm, str) and algorithm else None
+
+
+def upload_checksum_type(meta: dict[str, Any]) -> str | None:
+    """``COMPOSITE`` / ``FULL_OBJECT`` for an upload with a checksum algorithm (older uploads
+    kept only the algorithm: S3's default type for it)."""
+    algorithm = upload_algorithm(meta)
+    return (meta.get("checksum_type") or checksums.default_type(algorithm)) if algorithm else None
 
 
 def multipart_etag(part_etags: Sequence[str]) -> str:
@@ -100,16 +122,18 @@ class MultipartUploads:
         validate: Callable[[ChunkedBody], None] | None = None,
     ) -> PartRecord:
         """Store one part in a CAR of its own (root = the part's ``fixed-v1`` index)."""
-        check_part_number(part_number)
-        self.get(bucket, upload_id)
+        check_part_number(part_number, upload_id)
+        algorithm = upload_algorithm(self.get(bucket, upload_id).meta)
+        if algorithm and all(c.algorithm != algorithm for c in checksummers):
+            checksummers = [*checksummers, checksums.Checksum(algorithm)]  # S3 computes the upload's own
         space = self.service.head_bucket(bucket).space
         with PendingCar(self.service.blobs) as car:
             chunked = chunk_stream(body, car.add, self.service.chunk_size, checksummers)
             if validate is not None:
                 validate(chunked)
-            checksums = {c.algorithm: c.b64() for c in checksummers}
+            part_checksums = {c.algorithm: c.b64() for c in checksummers}
             part = PartRecord(
-                part_number, chunked.size, chunked.md5.hex(), chunked.root, checksums, self.service.clock()
+                part_number, chunked.size, chunked.md5.hex(), chunked.root, part_checksums, self.service.clock()
             )
             stored = None
             for _ in range(MAX_EPOCH_RETRIES):
@@ -134,16 +158,20 @@ class MultipartUploads:
         byte_range: tuple[int, int] | None = None,
     ) -> PartRecord:
         """A part from (a range of) another object.  A whole single-PUT source reuses its
-        chunk index as is; anything else is re-chunked from verified source bytes."""
+        chunk index as is (and its checksum, when it has the upload's algorithm); anything
+        else is re-chunked from verified source bytes."""
         for _ in range(MAX_EPOCH_RETRIES):
             epoch = self.service.registry.gc_epoch()  # before the source is read (the gc fence)
             source, _ = self.service.head_object(src_bucket, src_key)
             body = source.body
             if not (byte_range is None and body.format == FIXED_V1 and body.md5 is not None):
                 break
-            check_part_number(part_number)
-            self.get(bucket, upload_id)
-            part = PartRecord(part_number, body.size, body.md5.hex(), body.root, {}, self.service.clock())
+            check_part_number(part_number, upload_id)
+            algorithm = upload_algorithm(self.get(bucket, upload_id).meta)
+            known = {algorithm: source.checksums[algorithm]} if algorithm in source.checksums else {}
+            if algorithm and not known:
+                break
+            part = PartRecord(part_number, body.size, body.md5.hex(), body.root, known, self.service.clock())
             try:
                 shared = self.service.shared_body(epoch, source)
                 if not self.service.registry.put_part(upload_id, part, [], shared):
@@ -178,11 +206,17 @@ class MultipartUploads:
         if_match: str | None = None,
         if_none_match: str | None = None,
         min_part_size: int | None = None,
+        full_checksum: str | None = None,
     ) -> WriteResult:
         """Assemble the listed ``(part number, ETag)`` parts into the object, atomically
         consuming the upload (every part but the last at least ``min_part_size``, default
-        :attr:`min_part_size`)."""
+        :attr:`min_part_size`).  An upload with a checksum algorithm gets the object's
+        checksum (``COMPOSITE`` or ``FULL_OBJECT``) from its parts' checksums; the client's
+        ``full_checksum`` of the whole object, when given, must equal it (``BadDigest``)."""
 
+        done = self._completed(bucket, upload_id, parts)
+        if done is not None:
+            return done
         upload = self.get(bucket, upload_id)
         if not parts:
             raise InvalidArgument("You must specify at least one part", ArgumentName="MultipartUpload")
@@ -206,8 +240,9 @@ class MultipartUploads:
                     PartNumber=str(part.part_number),
                 )
         meta = upload.meta
+        object_checksums, part_values = _object_checksum(meta, chosen, full_checksum)
         with PendingCar(self.service.blobs) as car:
-            parts_root = write_parts([(p.size, p.root) for p in chosen], car.add)
+            parts_root = write_parts([(p.size, p.root) for p in chosen], car.add, part_values)
             manifest = ObjectManifest(
                 key=upload.key,
                 body=Body(sum(p.size for p in chosen), None, None, parts_root, CONCAT_V1),
@@ -218,6 +253,8 @@ class MultipartUploads:
                 headers=dict(meta.get("headers") or {}),
                 tags=dict(meta.get("tags") or {}),
                 parts=len(chosen),
+                checksums=object_checksums,
+                checksum_type=upload_checksum_type(meta) if object_checksums else None,
                 attributes=dict(meta.get("attributes") or {}),
             )
 
@@ -225,6 +262,72 @@ class MultipartUploads:
                 check_conditions(upload.key, current, if_match, if_none_match)
                 return manifest
 
-            return self.service.update_object(
-                bucket, upload.key, change, f"CompleteMultipartUpload {upload.key}", car, upload_id
-            )
+            try:
+                result = self.service.update_object(
+                    bucket, upload.key, change, f"CompleteMultipartUpload {upload.key}", car, upload_id
+                )
+            except NoSuchUpload:  # completed by a concurrent request meanwhile: answer as it does
+                done = self._await_completed(bucket, upload_id, parts)
+                if done is None:
+                    raise
+                return done
+        assert result.manifest_cid is not None
+        record = CompletedUploadRecord(upload_id, bucket, upload.key, _parts_digest(parts), result.manifest_cid,
+                                       result.version_id, self.service.clock())  # fmt: skip
+        self.service.registry.record_completed(record)
+        return result
+
+    def _await_completed(self, bucket: str, upload_id: str, parts: Sequence[tuple[int, str]]) -> WriteResult | None:
+        """:meth:`_completed`, waiting up to :data:`COMPLETION_WAIT` seconds for the concurrent
+        completion that consumed the upload to record itself (it does so right after its commit)."""
+        deadline = time.monotonic() + COMPLETION_WAIT
+        while True:
+            done = self._completed(bucket, upload_id, parts)
+            if done is not None or time.monotonic() > deadline:
+                return done
+            time.sleep(0.01)
+
+    def _completed(self, bucket: str, upload_id: str, parts: Sequence[tuple[int, str]]) -> WriteResult | None:
+        """The answer of an earlier completion of ``upload_id`` with the same parts (S3 repeats
+        it, whatever the conditions), if the upload was completed and its object is still readable."""
+        done = self.service.registry.get_completed(upload_id)
+        if done is None or done.bucket != bucket or done.parts != _parts_digest(parts):
+            return None
+        record = self.service.registry.get_bucket(bucket)
+        if record is None:
+            return None
+        try:
+            manifest = ObjectManifest.decode(self.service.store.get(done.manifest), done.manifest)
+        except ForgeError:  # its blocks were collected since (the object is gone)
+            return None
+        return WriteResult(record.root, record.seq, manifest, done.manifest, done.version_id)
+
+
+def _object_checksum(
+    meta: dict[str, Any], chosen: Sequence[PartRecord], full_checksum: str | None
+) -> tuple[dict[str, str], list[str]]:
+    """The completed object's ``ck`` and the parts' ``k`` values (``COMPOSITE`` only)."""
+    algorithm = upload_algorithm(meta)
+    if not algorithm:
+        return {}, []
+    values = [p.checksums.get(algorithm) for p in chosen]
+    missing = [p.part_number for p, v in zip(chosen, values, strict=True) if v is None]
+    if missing:
+        raise InvalidPart(f"Part {missing[0]} has no {algorithm} checksum, which this upload requires.",
+                          PartNumber=str(missing[0]))  # fmt: skip
+    present = [v for v in values if v is not None]
+    if upload_checksum_type(meta) == "FULL_OBJECT":
+        value = checksums.full_object(algorithm, [(v, p.size) for v, p in zip(present, chosen, strict=True)])
+        part_values: list[str] = []
+    else:
+        value = checksums.composite(algorithm, present)
+        part_values = present
+    if full_checksum is not None and full_checksum.partition("-")[0] != value:
+        raise BadDigest(f"The {algorithm.upper()} you specified did not match the calculated checksum.")
+    return {algorithm: value}, part_values
+
+
+def _parts_digest(parts: Sequence[tuple[int, str]]) -> str:
+    """A digest of a CompleteMultipartUpload's (part number, ETag) list (ETags unquoted)."""
+    lines = [f"{number} {etag.strip().strip(chr(34))}" for number, etag in parts]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()

@@ -35,7 +35,7 @@ from moto_forge.errors import (
 from moto_forge.ipld.cid import CID
 from moto_forge.mst import MST
 from moto_forge.objects import CONCAT_V1, ObjectManifest, spans
-from moto_forge.objects.body import Span, read_parts
+from moto_forge.objects.body import Span, part_checksums, read_parts
 from moto_forge.registry import (
     ListingEntry,
 )
@@ -231,6 +231,13 @@ class Reads(ServiceState):
         if manifest.body.format == CONCAT_V1:
             return [size for size, _ in read_parts(self.store, manifest.body.root)]
         return [manifest.body.size]
+
+    def part_checksums(self, manifest: ObjectManifest) -> list[str | None]:
+        """Each part's own checksum in the manifest's algorithm, where the object keeps them
+        (``COMPOSITE`` multipart checksums); ``None`` for a part without one."""
+        if manifest.body.format == CONCAT_V1:
+            return part_checksums(self.store, manifest.body.root)
+        return [None]
 
     def list_objects(
         self,

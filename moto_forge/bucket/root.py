@@ -29,9 +29,9 @@ from moto_forge.ipld.blocks import BlockSource
 from moto_forge.ipld.cid import CID, DAG_CBOR
 
 CONFIG_NAMES = frozenset({
-    "accelerate", "acl", "cors", "encryption", "inventory", "lifecycle", "logging", "notification",
-    "object_lock", "ownership", "policy", "public_access_block", "region", "replication", "tagging",
-    "versioning", "website",
+    "accelerate", "account", "acl", "cors", "encryption", "inventory", "lifecycle", "logging", "namespace",
+    "notification", "object_lock", "ownership", "policy", "public_access_block", "region", "replication",
+    "tagging", "versioning", "website",
 })  # fmt: skip
 """The names a configuration document may hold (one per kind of bucket configuration)."""
 

@@ -42,7 +42,7 @@ class ServiceState:
         blobs: LocalBlobStore,
         *,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
         publish: Callable[[StoredCar, str | None], None] | None = None,
         shipper: Any = None,
     ) -> None:
@@ -62,7 +62,9 @@ class ServiceState:
         self._configs: BoundedCache[CID, Config] = BoundedCache(ROOT_CACHE_SIZE)
         self._version_lists: BoundedCache[CID, list[Version]] = BoundedCache(MANIFEST_CACHE_SIZE)
         self.chunk_size = chunk_size
-        self.clock = clock
+        self.clock = clock or _now
+        """Now, in seconds (default: ``time.time`` looked up at each call, so a test's
+        ``freezegun`` sets the times objects get, as it does moto's)."""
         self._queues: dict[str, CommitQueue] = {}
         self._queues_guard = threading.Lock()
 
@@ -103,3 +105,7 @@ class ServiceState:
     def _lock(self, bucket: str) -> threading.Lock:
         """The bucket's commit lock: held, no commit of the bucket is being decided."""
         return self._queue(bucket).lock
+
+
+def _now() -> float:
+    return time.time()

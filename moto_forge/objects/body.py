@@ -17,8 +17,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from moto_forge.errors import DagCborError, ManifestError
 from moto_forge.ipld import dagcbor
@@ -143,17 +144,39 @@ def read_parts(source: BlockSource, root: CID) -> list[tuple[int, CID]]:
         raise ManifestError(f"part list {root}: p is not a list of at most {MAX_PARTS} parts")
     out = []
     for part in parts:
-        if not isinstance(part, dict) or type(part.get("s")) is not int or not isinstance(part.get("c"), CID):
-            raise ManifestError(f"part list {root}: part is not {{s, c}}")
+        if (
+            not isinstance(part, dict)
+            or type(part.get("s")) is not int
+            or not isinstance(part.get("c"), CID)
+            or not set(part) <= {"s", "c", "k"}
+            or not isinstance(part.get("k", ""), str)
+        ):
+            raise ManifestError(f"part list {root}: part is not {{s, c, k?}}")
         out.append((part["s"], part["c"]))
     return out
 
 
-def write_parts(parts: list[tuple[int, CID]], sink: BlockSink) -> CID:
-    """Write a ``concat-v1`` part list and return its CID."""
+def part_checksums(source: BlockSource, root: CID) -> list[str | None]:
+    """Each part's ``k`` (its checksum in the manifest's algorithm, for ``COMPOSITE``
+    checksums), ``None`` where a part has none."""
+    read_parts(source, root)  # the same checks: p is a list of {s, c, k?} maps
+    node = _decode(source, root, "part list")
+    parts = node["p"]
+    assert isinstance(parts, list)
+    return [part.get("k") for part in parts]
+
+
+def write_parts(parts: Sequence[tuple[int, CID]], sink: BlockSink, checksums: Sequence[str] = ()) -> CID:
+    """Write a ``concat-v1`` part list and return its CID; ``checksums`` (one per part, or
+    none) become the parts' ``k``."""
     if not parts or len(parts) > MAX_PARTS:
         raise ManifestError(f"a multipart body has 1..{MAX_PARTS} parts, got {len(parts)}")
-    return _put_dag(sink, {"p": [{"s": size, "c": cid} for size, cid in parts]})
+    if checksums and len(checksums) != len(parts):
+        raise ManifestError(f"{len(checksums)} part checksums for {len(parts)} parts")
+    entries: list[dict[str, Any]] = [{"s": size, "c": cid} for size, cid in parts]
+    for entry, value in zip(entries, checksums, strict=False):
+        entry["k"] = value
+    return _put_dag(sink, {"p": entries})
 
 
 def spans(source: BlockSource, fmt: str, root: CID, start: int, end: int) -> Iterator[Span]:

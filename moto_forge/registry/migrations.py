@@ -43,8 +43,13 @@ def _v6_listing_storage(db: peewee.Database, m: Models) -> None:
         db.execute_sql("ALTER TABLE listing_entry ADD COLUMN storage VARCHAR(32)")
 
 
+def _v7_completed_upload(db: peewee.Database, m: Models) -> None:
+    db.create_tables([m.CompletedUpload], safe=True)
+
+
 MIGRATIONS: list[Callable[[peewee.Database, Models], None]] = [
     _v1_initial, _v2_outbox, _v3_listing_index, _v4_outbox_space, _v5_gc_state, _v6_listing_storage,
+    _v7_completed_upload,
 ]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -26,6 +26,7 @@ class Models(NamedTuple):
     Outbox: Any
     ListingEntry: Any
     GcState: Any
+    CompletedUpload: Any
 
 
 def define_models(db: peewee.Database) -> Models:
@@ -108,6 +109,20 @@ def define_models(db: peewee.Database) -> Models:
         class Meta:
             primary_key = peewee.CompositeKey("upload_id", "part_number")
 
+    class CompletedUpload(BaseModel):
+        """A multipart upload completed in the last :data:`COMPLETED_UPLOAD_DAYS` day(s), so a
+        repeated CompleteMultipartUpload of the same parts answers as the first did (S3's
+        idempotent completion): the ``parts`` it listed (a digest), the ``manifest`` CID and
+        ``version_id`` it made."""
+
+        upload_id = peewee.CharField(max_length=100, primary_key=True)
+        bucket = peewee.CharField(max_length=63)
+        key = peewee.TextField()
+        parts = peewee.CharField(max_length=64)
+        manifest = peewee.CharField(max_length=100)
+        version_id = peewee.CharField(max_length=64, null=True)
+        completed = peewee.DoubleField(index=True)
+
     class Outbox(BaseModel):
         """Writes waiting to be shipped to Forge (async mode), oldest first: a CAR, its index,
         and the bucket root the write produced (``bucket``/``root`` null for multipart parts),
@@ -145,4 +160,7 @@ def define_models(db: peewee.Database) -> Models:
         id = peewee.IntegerField(primary_key=True)
         epoch = peewee.IntegerField(default=0)
 
-    return Models(SchemaVersion, Bucket, RootHistory, Blob, Block, Upload, UploadPart, Outbox, ListingEntry, GcState)
+    return Models(
+        SchemaVersion, Bucket, RootHistory, Blob, Block, Upload, UploadPart, Outbox, ListingEntry, GcState,
+        CompletedUpload,
+    )  # fmt: skip

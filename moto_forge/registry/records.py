@@ -107,5 +107,23 @@ class PartRecord:
     created: float
 
 
+COMPLETED_UPLOAD_SECONDS = 24 * 3600
+"""How long a completed upload's completion can be repeated (S3 keeps it for a while too)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CompletedUploadRecord:
+    """A completed multipart upload: what it listed (``parts``: a digest of the (number,
+    ETag) list) and what it made."""
+
+    upload_id: str
+    bucket: str
+    key: str
+    parts: str
+    manifest: CID
+    version_id: str | None
+    completed: float
+
+
 def default_url(data_dir: str) -> str:
     return "sqlite:///" + os.path.join(os.path.abspath(data_dir), "registry.sqlite3")

@@ -10,7 +10,9 @@ from typing import Any
 from moto_forge.ipld.cid import CID
 from moto_forge.registry.blobs import BlobTables
 from moto_forge.registry.records import (
+    COMPLETED_UPLOAD_SECONDS,
     BlobRecord,
+    CompletedUploadRecord,
     PartRecord,
     SharedBlocks,
     UploadRecord,
@@ -86,6 +88,30 @@ class UploadTables(BlobTables):
         with self._errors("abort upload"), self._write():
             m.UploadPart.delete().where(m.UploadPart.upload_id == upload_id).execute()
             return bool(m.Upload.delete().where(m.Upload.upload_id == upload_id).execute())
+
+    def record_completed(self, done: CompletedUploadRecord) -> None:
+        """Remember a completed upload (and forget those older than :data:`COMPLETED_UPLOAD_SECONDS`)."""
+        m = self.models
+        with self._errors("record completed upload"), self._write():
+            m.CompletedUpload.delete().where(
+                m.CompletedUpload.completed < done.completed - COMPLETED_UPLOAD_SECONDS
+            ).execute()
+            m.CompletedUpload.delete().where(m.CompletedUpload.upload_id == done.upload_id).execute()
+            m.CompletedUpload.insert(
+                upload_id=done.upload_id, bucket=done.bucket, key=done.key, parts=done.parts,
+                manifest=str(done.manifest), version_id=done.version_id, completed=done.completed,
+            ).execute()  # fmt: skip
+
+    def get_completed(self, upload_id: str) -> CompletedUploadRecord | None:
+        """The completion of ``upload_id`` within :data:`COMPLETED_UPLOAD_SECONDS`, if any."""
+        m = self.models
+        with self._errors("read completed upload"):
+            row = m.CompletedUpload.get_or_none(m.CompletedUpload.upload_id == upload_id)
+        if row is None or row.completed < time.time() - COMPLETED_UPLOAD_SECONDS:
+            return None
+        return CompletedUploadRecord(
+            row.upload_id, row.bucket, row.key, row.parts, CID.decode(row.manifest), row.version_id, row.completed
+        )
 
     def part_roots(self) -> list[CID]:
         """Roots of every part of every upload in progress (garbage collection keeps them)."""

@@ -25,9 +25,10 @@ from typing import Any
 from xml.parsers.expat import ExpatError
 
 from moto.core.request import Request as MotoRequest
-from moto.s3.exceptions import S3ClientError
+from moto.s3.exceptions import MissingBucket, S3ClientError
 from moto.s3.notifications import S3NotificationEvent
 from moto.s3.responses import S3Response
+from moto.settings import s3_allow_crossdomain_access
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Request
@@ -35,6 +36,7 @@ from werkzeug.wsgi import ClosingIterator
 
 from moto_forge.bucket.service import BucketService
 from moto_forge.errors import (
+    AccessDenied,
     AccessForbidden,
     ForgeError,
     IncompleteBody,
@@ -47,15 +49,29 @@ from moto_forge.errors import (
     S3Error,
 )
 from moto_forge.ipld.cid import CID
-from moto_forge.s3 import addressing, cors, form_upload, listing, objects, post_policy, tenancy, xmlcheck
+from moto_forge.s3 import (
+    addressing,
+    anonymous,
+    cors,
+    form_upload,
+    listing,
+    objects,
+    post_policy,
+    presigned,
+    tenancy,
+    xmlcheck,
+)  # fmt: skip
 from moto_forge.s3.backend import (
     ForgeS3Backend,
     RequestTarget,
     current_target,
     request_target,
 )
+from moto_forge.s3.chunked import ChunkVerifier
 from moto_forge.s3.context import request_headers
 from moto_forge.s3.errors import classify, clean_xml, error_xml, request_id
+from moto_forge.s3.holders import owner_account
+from moto_forge.s3.keys import ForgeKey
 from moto_forge.s3.registration import ForgeBackends, account_of_space
 from moto_forge.s3.roots import ROOT_HEADER, ROOT_QUERY, read_root, response_root
 from moto_forge.s3.tenancy import Tenancy
@@ -89,6 +105,16 @@ def make_response_class(backends: ForgeBackends) -> type[S3Response]:
         def get_current_account(self) -> str:
             who = tenancy.principal.get()
             return account_of_space(who.space) if who.checked else super().get_current_account()
+
+        def _key_response_post(
+            self, request: Any, body: bytes, bucket_name: str, query: dict[str, Any], key_name: str
+        ) -> Any:
+            """moto's, except that a CompleteMultipartUpload's If-None-Match is left to the
+            backend, which checks it inside the commit and answers a repeated completion as the
+            first (moto's own check, before and outside it, refuses the repeat)."""
+            if query.get("uploadId"):
+                self.headers = Headers([(k, v) for k, v in self.headers.items() if k.lower() != "if-none-match"])
+            return super()._key_response_post(request, body, bucket_name, query, key_name)
 
         @classmethod
         def account_of(cls, request: Request) -> str:
@@ -203,8 +229,9 @@ class S3App:
             request_headers.reset(headers_token)
             request_target.reset(target_token)
             tenancy.principal.reset(principal_token)
-        headers = dict(response.headers)
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "x-amzn-requestid"}
         headers["x-amz-request-id"] = rid
+        headers["x-amzn-RequestId"] = rid  # moto's name for it: tests written against moto read this one
         origin = request.headers.get("Origin")
         if origin and decided is not None and decided.target.bucket and request.method != "OPTIONS":
             headers = {k: v for k, v in headers.items() if not k.lower().startswith("access-control-")}
@@ -238,6 +265,8 @@ class S3App:
 
     def _handle(self, request: Request, environ: dict[str, Any]) -> objects.Response:
         target = self.target(request)
+        if presigned.is_presigned(request.args):
+            self._use_presigned_headers(request, environ)
         bucket, key = target.bucket, target.key
         method = request.method
         if bucket is None and method not in ("GET", "HEAD"):
@@ -268,13 +297,33 @@ class S3App:
                     creating = method == "PUT" and key is None and not request.args
                     source = copy_source.bucket if copy_source is not None else None
                     tenancy.check_access(self.service.find_bucket, who, bucket, creating, source)
+        elif bucket is not None:
+            refused = self._moto_access(request, environ, bucket, key)
+            if refused is not None:
+                return refused
         root_text = request.headers.get(ROOT_HEADER) or request.args.get(ROOT_QUERY)
         if root_text:
             try:
                 read_root.set(CID.decode(root_text))
             except ForgeError as exc:
                 raise InvalidArgument(f"{ROOT_HEADER} is not a CID: {root_text}", ArgumentName=ROOT_HEADER) from exc
-        args = request.args
+        served = self._streaming(request, target, copy_source, verify_chunk)
+        if served is None:
+            return self._moto(request, environ, target, copy_source)
+        if bucket is not None:
+            self._log_access(request, bucket)
+        return served
+
+    def _streaming(
+        self,
+        request: Request,
+        target: addressing.Target,
+        copy_source: addressing.CopySource | None,
+        verify_chunk: ChunkVerifier | None,
+    ) -> objects.Response | None:
+        """The operations served here, streaming (PutObject, UploadPart, GetObject, HeadObject,
+        ListObjects); ``None`` for the rest, which moto serves."""
+        bucket, key, method, args = target.bucket, target.key, request.method, request.args
         if bucket is not None and key is not None and not (OBJECT_SUBRESOURCES & set(args)) - {"uploadId"}:
             copy = copy_source is not None
             if method == "PUT" and not copy and "uploadId" in args and "partNumber" in args:
@@ -286,7 +335,7 @@ class S3App:
                 response_root.set(result.root)
                 assert result.manifest is not None and result.manifest_cid is not None
                 if "notification" in self.service.config_of(self.service.bucket_root(result.root)):
-                    account = self.response_class.account_of(request)  # type: ignore[attr-defined]
+                    account = self._account(request)
                     self.backends.for_account(account).notify_put(bucket, result.manifest, result.manifest_cid)
                 return response
             if method == "PUT" and not copy and ("uploadId" in args) != ("partNumber" in args):
@@ -295,7 +344,21 @@ class S3App:
                 return objects.get_object(self.service, request, bucket, key, read_root.get(), method == "HEAD")
         if method == "GET" and bucket is not None and key is None and set(args) <= listing.LISTING_PARAMS:
             return listing.list_objects(self.service, request, bucket, read_root.get())
-        return self._moto(request, environ, target, copy_source)
+        return None
+
+    def _log_access(self, request: Request, bucket: str) -> None:
+        """Server access logging (PutBucketLogging) of a request served here, as moto logs the
+        ones it serves: a log object in the target bucket.  Free for a bucket without logging
+        (its configuration is read from the root the request used, cached)."""
+        root = response_root.get()
+        if root is None or "logging" not in self.service.config_of(self.service.bucket_root(root)):
+            return
+        backend = self.backends.for_account(self._account(request))
+        token = response_root.set(root)  # the log write is another bucket's: this response keeps its root
+        try:
+            backend.log_incoming_request(request, bucket)
+        finally:
+            response_root.reset(token)
 
     def _form_upload(self, request: Request, bucket: str) -> objects.Response:
         """A browser upload (s3/form_upload.py): its signature and policy are checked (when the
@@ -319,7 +382,7 @@ class S3App:
         response_root.set(result.root)
         assert result.manifest is not None and result.manifest_cid is not None
         if "notification" in self.service.config_of(self.service.bucket_root(result.root)):
-            account = self.response_class.account_of(request)  # type: ignore[attr-defined]
+            account = self._account(request)
             self.backends.for_account(account).notify(
                 S3NotificationEvent.OBJECT_CREATED_POST_EVENT, bucket, result.manifest, result.manifest_cid
             )
@@ -343,16 +406,62 @@ class S3App:
         headers = cors.preflight(rules, {name.lower(): value for name, value in request.headers.items()})
         return objects.Response(200, headers, [b""])
 
-    def _default_region_create(self, request: Request) -> Request:
-        """CreateBucket with ``LocationConstraint`` = us-east-1 (s3fs sends it) is the default
-        region asked for explicitly: accepted, as an empty configuration."""
-        body = request.get_data(cache=True)
-        if body and _location_constraint(body) == "us-east-1":
-            environ = dict(request.environ)
-            environ["wsgi.input"] = io.BytesIO(b"")
-            environ["CONTENT_LENGTH"] = "0"
-            return ServerRequest(environ)
-        return request
+    def _account(self, request: Request) -> str:
+        """The moto account of a request served here (as moto would decide it)."""
+        account: str = self.response_class.account_of(request)  # type: ignore[attr-defined]
+        return account
+
+    def _moto_access(
+        self, request: Request, environ: dict[str, Any], bucket: str, key: str | None
+    ) -> objects.Response | None:
+        """Access as moto decides it, for a server that checks no signatures: moto's
+        cross-account switch, and unsigned requests on objects (a 403 without a body, as
+        moto answers those); ``None`` when the request goes on."""
+        if not (request.method == "PUT" and key is None and not request.args):  # CreateBucket answers itself
+            self._check_cross_account(request, bucket)
+        raw_query = addressing.raw_path_and_query(environ)[1]
+        unsigned = key is not None and anonymous.is_anonymous(request.headers.get("Authorization"), raw_query)
+        if unsigned and key is not None and self._anonymous_denied(request, bucket, key):
+            return objects.Response(403, {})
+        return None
+
+    def _check_cross_account(self, request: Request, bucket: str) -> None:
+        """Without credentials, moto's ``MOTO_S3_ALLOW_CROSSACCOUNT_ACCESS=false``: a bucket
+        is refused (403 AccessDenied) to every moto account but the one that created it."""
+        if s3_allow_crossdomain_access():
+            return
+        record = self.service.find_bucket(bucket)
+        if record is None:
+            return
+        owner = owner_account(self.service.config_of(self.service.bucket_root(record.root)), "")
+        if owner != self._account(request):
+            raise AccessDenied("Access Denied")
+
+    def _anonymous_denied(self, request: Request, bucket: str, key: str) -> bool:
+        """Whether an unsigned request on an object, with no credentials configured, is
+        refused (403, no body, as moto answers): :mod:`moto_forge.s3.anonymous`."""
+        backend = self.backends.for_account(self._account(request))
+        try:
+            holder = backend.get_bucket(bucket)
+            found = backend.get_object(bucket, key, request.args.get("versionId"))
+        except (MissingBucket, S3ClientError, ForgeError):
+            return False  # the request itself gets the error
+        stored = found if isinstance(found, ForgeKey) else None
+        return anonymous.denied(holder, bucket, key, stored, request.method)
+
+    @staticmethod
+    def _use_presigned_headers(request: Request, environ: dict[str, Any]) -> None:
+        """Make the ``x-amz-*`` parameters of a presigned URL the request's headers, for every
+        later step (moto's own parse of ``environ`` included): :mod:`moto_forge.s3.presigned`."""
+        pairs = addressing.query_pairs(addressing.raw_path_and_query(environ)[1])
+        effective = presigned.effective_headers(request.headers, pairs)
+        if list(effective.items()) == list(request.headers.items()):
+            return
+        request.headers = effective
+        environ[addressing.RAW_HEADERS] = list(effective.items())
+        for name, value in effective.items():
+            environ.setdefault("HTTP_" + name.upper().replace("-", "_"), value)
+        request_headers.set(dict(effective))
 
     def _moto(
         self,
@@ -392,8 +501,6 @@ class S3App:
         )
         if self.authenticator is not None and request.method in ("PUT", "POST"):
             self.authenticator.check_payload(request, body)
-        if request.method == "PUT" and target.key is None and not request.args:
-            request = self._default_region_create(request)
         if request.method in ("PUT", "POST") and xml_body:
             xmlcheck.check(request.get_data(cache=True), request.method, set(request.args))
         status, headers, response_body = self._dispatch(request, target)
@@ -463,17 +570,6 @@ def _releasing(body: Iterable[bytes], release: Any) -> Iterator[bytes]:
     for piece in body:
         release()
         yield piece
-
-
-def _location_constraint(body: bytes) -> str | None:
-    try:
-        root = xmlcheck.parse(body)
-    except S3Error:
-        return None
-    for element in root.iter():
-        if element.tag.rsplit("}", 1)[-1] == "LocationConstraint":
-            return element.text
-    return None
 
 
 def _mfa_delete_enabled(body: bytes) -> bool:

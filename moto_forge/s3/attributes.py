@@ -89,6 +89,8 @@ def acl_from_headers(headers: Headers | Mapping[str, str]) -> FakeAcl | None:
     granted = any(name.lower().startswith("x-amz-grant-") for name, _ in headers.items())
     if headers.get("x-amz-acl") is None and not granted:
         return None
+    if headers.get("x-amz-acl") is not None and granted:
+        raise InvalidRequest("Specifying both Canned ACLs and Header Grants is not allowed")
     try:
         return S3Response._acl_from_headers(None, dict(headers))  # type: ignore[arg-type]
     except (KeyError, AttributeError, S3ClientError) as exc:

@@ -29,6 +29,7 @@ from moto.s3.models import FakeBucket
 from moto.s3.notifications import S3NotificationEvent
 
 from moto_forge.bucket.listing import decode_token, encode_token
+from moto_forge.bucket.multipart import upload_algorithm, upload_checksum_type
 from moto_forge.errors import (
     AccessDenied,
     InvalidArgument,
@@ -42,9 +43,9 @@ from moto_forge.errors import (
 )
 from moto_forge.ipld.cid import CID
 from moto_forge.objects import ObjectManifest
-from moto_forge.s3 import attributes
+from moto_forge.objects.checksums import ALGORITHMS, Checksum, upload_checksum
+from moto_forge.s3 import attributes, restores
 from moto_forge.s3.addressing import CopySource, Target
-from moto_forge.s3.checksums import Checksum
 from moto_forge.s3.context import request_headers
 from moto_forge.s3.holders import BucketHolders
 from moto_forge.s3.keys import ForgeDeleteMarker, ForgeKey, ForgePart, ForgeUpload
@@ -270,6 +271,8 @@ class ForgeS3Backend(BucketHolders):
         meta: dict[str, Any] = {}
         if result.version_id is not None:
             meta["version-id"] = result.version_id
+        elif version_id is not None:  # a version already gone: S3 answers with the id it was asked for
+            meta["version-id"] = version_id
         if result.delete_marker:
             meta["delete-marker"] = "true"
         return True, meta
@@ -308,7 +311,9 @@ class ForgeS3Backend(BucketHolders):
                 f"Unknown metadata directive {directive[:40]!r}: COPY or REPLACE",
                 ArgumentName="x-amz-metadata-directive",
             )
-        replace["attributes"] = self._attributes(dest_bucket_name, headers)
+        replace["attributes"] = new_attributes = self._attributes(dest_bucket_name, headers)
+        if "sse" in src_key.manifest.attributes and "sse" not in new_attributes:
+            new_attributes["sse"] = "AES256"  # S3 encrypts every object; an encrypted source stays encrypted
         algorithm = headers.get("x-amz-checksum-algorithm")
         if algorithm:  # a new checksum of the copied body (streamed through, as S3 computes it)
             checksum = Checksum(algorithm)
@@ -323,13 +328,13 @@ class ForgeS3Backend(BucketHolders):
             and src_key.name == dest_key_name
             and not algorithm
             and not any(name in headers for name in CHANGING_HEADERS)
+            and _named_source_version() is None
+            and _copied_attributes(src_key.manifest.attributes) == _copied_attributes(replace["attributes"])
             and "encryption" not in self.service.bucket_config(dest_bucket_name)
-            and self.get_bucket(dest_bucket_name).versioning_status is None
-        ):  # S3: a copy onto itself must change something (a named attribute, a new version)
-            raise InvalidArgument(
+        ):  # S3: a copy onto itself must change something (metadata, storage class, redirect, encryption)
+            raise InvalidRequest(
                 "This copy request is illegal because it is trying to copy an object to itself without changing "
-                "the object's metadata, storage class, website redirect location or encryption attributes.",
-                ArgumentName="x-amz-metadata-directive",
+                "the object's metadata, storage class, website redirect location or encryption attributes."
             )
         result = self.service.copy_object(
             src_key.forge_bucket,
@@ -473,9 +478,14 @@ class ForgeS3Backend(BucketHolders):
                                      StorageClass=str(key.storage_class))  # fmt: skip
         restored = "rs" in key.manifest.attributes
         if days:
-            expiry = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=int(days))
+            expiry = datetime.datetime.fromtimestamp(time.time(), datetime.UTC) + datetime.timedelta(days=int(days))
             when = expiry.strftime("%a, %d %b %Y %H:%M:%S GMT")
             self._store_attributes(key, {"rs": f'ongoing-request="false", expiry-date="{when}"'})
+            self._notify_key(S3NotificationEvent.OBJECT_RESTORE_POST_EVENT, bucket_name, key)
+            completed = S3NotificationEvent.OBJECT_RESTORE_COMPLETED_EVENT
+            restores.begin(
+                (bucket_name, key_name, key._version_id), lambda: self._notify_key(completed, bucket_name, key)
+            )
         return restored
 
     def _read_all(self, manifest: ObjectManifest) -> bytes:
@@ -496,6 +506,26 @@ class ForgeS3Backend(BucketHolders):
         response_root.set(result.root)
         assert result.manifest is not None and result.manifest_cid is not None
         key.manifest, key.cid = result.manifest, result.manifest_cid
+
+    def untag_resource(self, arn: str, tag_keys: list[str]) -> None:
+        """The Resource Groups Tagging API's UntagResources on a bucket: the remaining tags
+        are stored as the bucket's tagging (moto would change only its in-memory tagger)."""
+        bucket_name = arn.split(":")[-1]
+        self.get_bucket(bucket_name)  # loads the stored tags into the tagger first
+        remaining = {k: v for k, v in self.tagger.get_tag_dict_for_resource(arn).items() if k not in set(tag_keys)}
+        if remaining:
+            self.put_bucket_tagging(bucket_name, remaining)
+        else:
+            self.delete_bucket_tagging(bucket_name)
+
+    def get_object_attributes(self, key: ForgeKey, attributes_to_get: list[str]) -> dict[str, Any]:
+        """moto's answer, with the checksum as S3 shows it here: a multipart object's with its
+        type (a ``COMPOSITE`` value without the ``-N`` suffix), a single PUT's without."""
+        answer = super().get_object_attributes(key, attributes_to_get)
+        checksum = answer.get("checksum")
+        if checksum and not key.manifest.parts:
+            checksum.pop("type", None)
+        return answer
 
     def get_object_tagging(self, key: ForgeKey) -> dict[str, list[dict[str, str]]]:
         return {"Tags": [{"Key": k, "Value": v} for k, v in sorted(key.tags.items())]}
@@ -527,8 +557,10 @@ class ForgeS3Backend(BucketHolders):
         headers = request_headers.get({})
         check_tags(dict(tags or {}))
         content_type, meta, stored = split_metadata(headers)
-        algorithm = {k.lower(): v for k, v in headers.items()}.get("x-amz-checksum-algorithm")
         lower = {k.lower(): v for k, v in headers.items()}
+        algorithm, checksum_type = upload_checksum(
+            lower.get("x-amz-checksum-algorithm"), lower.get("x-amz-checksum-type")
+        )
         if not headers and storage_type:  # moto's own server drives the backend: no request headers here
             lower["x-amz-storage-class"] = storage_type
         upload_meta = {
@@ -536,7 +568,8 @@ class ForgeS3Backend(BucketHolders):
             "metadata": meta,
             "headers": stored,
             "tags": dict(tags or {}),
-            "checksum_algorithm": algorithm.upper() if algorithm else None,
+            "checksum_algorithm": algorithm,
+            "checksum_type": checksum_type,
             "attributes": self._attributes(bucket_name, lower),
         }
         upload_id = self.service.multipart.create(bucket_name, key_name, upload_meta)
@@ -546,9 +579,11 @@ class ForgeS3Backend(BucketHolders):
         self, bucket_name: str, multipart_id: str, body: Iterator[tuple[int, str]]
     ) -> ForgeKey | None:
         headers = request_headers_lower()
+        full = [v for name, v in headers.items() if name.startswith("x-amz-checksum-") and name[15:] in ALGORITHMS]
         result = self.service.multipart.complete(
             bucket_name, multipart_id, list(body), headers.get("if-match"), headers.get("if-none-match"),
             int(vars(moto_s3_models)["S3_UPLOAD_PART_MIN_SIZE"]),  # moto's setting: 5 MiB, as S3, unless lowered
+            full[0] if full else None,
         )  # fmt: skip
         response_root.set(result.root)
         assert result.manifest is not None and result.manifest_cid is not None
@@ -600,9 +635,25 @@ class ForgeS3Backend(BucketHolders):
         return ForgePart(part.part_number, f'"{part.etag}"', part.size, part.created)
 
 
+def _named_source_version() -> str | None:
+    """The ``versionId`` the request's ``x-amz-copy-source`` names (``None`` without one)."""
+    found = request_target.get()
+    return found.copy_source.version_id if found is not None and found.copy_source is not None else None
+
+
+def _copied_attributes(x: Any) -> dict[str, str]:
+    """The attributes whose change makes a copy of an object onto itself legal: storage
+    class (``STANDARD`` when absent), encryption, website redirect."""
+    kept = {name: x[name] for name in ("sse", "kms", "wr") if name in x}
+    return {**kept, "sc": x.get("sc", "STANDARD")}
+
+
 def _upload_header_meta(meta: dict[str, Any]) -> dict[str, Any]:
-    algorithm = meta.get("checksum_algorithm")
-    return {"x-amz-checksum-algorithm": algorithm, "x-amz-checksum-type": "COMPOSITE" if algorithm else None}
+    algorithm = upload_algorithm(meta)
+    return {
+        "x-amz-checksum-algorithm": algorithm.upper() if algorithm else None,
+        "x-amz-checksum-type": upload_checksum_type(meta),
+    }
 
 
 def _check_copy_conditions(src: ForgeKey, headers: dict[str, str]) -> None:

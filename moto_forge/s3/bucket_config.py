@@ -15,7 +15,8 @@ Only the methods of :data:`CONFIG_CALLS` are ever replayed (a stored document na
 them, never code), with their arguments as plain data: maps, lists, strings, bytes,
 integers, booleans and null; moto's ACL objects as tagged maps (:func:`to_plain`).
 Inventory configurations, several per bucket, are one map ``{<Id>: <call>}``.
-``region`` is the bucket's region (a string), set when it is created.
+``region`` is the bucket's region (a string), set when it is created; ``namespace`` likewise
+(``account-regional`` or absent): both are read by :class:`~moto_forge.s3.holders.BucketHolders`, never replayed.
 """
 
 from __future__ import annotations

@@ -131,7 +131,10 @@ class BucketHolders(S3Backend):
     def _build(self, name: str, created: float, config: Config) -> FakeBucket:
         """A fresh holder of bucket ``name`` set to ``config`` by moto's own methods."""
         before = s3_backends.bucket_accounts.get(name)
-        holder = FakeBucket(name=name, account_id=self.account_id, region_name=bucket_config.region_of(config))  # type: ignore[abstract]
+        holder = FakeBucket(  # type: ignore[abstract]
+            name=name, account_id=owner_account(config, self.account_id), region_name=bucket_config.region_of(config),
+            bucket_namespace=config.get("namespace"),
+        )  # fmt: skip
         # FakeBucket registers its name in moto's process-wide bucket map; a holder must not
         # be found there (moto's own mock_aws would route to it later).
         if before is None:
@@ -161,9 +164,11 @@ class BucketHolders(S3Backend):
     # ---- bucket operations -------------------------------------------------
 
     def create_bucket(self, bucket_name: str, region_name: str, bucket_namespace: str | None = None) -> FakeBucket:
-        config = creation_config(region_name, request_headers.get({}))
+        who = principal.get()
+        # moto's account of the bucket, kept where signatures decide nothing (tenancy decides otherwise)
+        account = self.account_id if not who.checked and self.account_id != DEFAULT_ACCOUNT_ID else None
+        config = creation_config(region_name, request_headers.get({}), bucket_namespace, account)
         try:
-            who = principal.get()
             record = self.service.create_bucket(bucket_name, who.space if who.checked else self.space, config)
         except BucketAlreadyOwnedByYou as exc:
             raise BucketAlreadyExists(bucket=bucket_name) from exc
@@ -215,14 +220,30 @@ class BucketHolders(S3Backend):
         return result
 
 
-def creation_config(region_name: str, headers: Mapping[str, str]) -> Config:
-    """The configuration a CreateBucket request sets: its region (unless the default), and
-    what moto's handler sets from ``x-amz-bucket-object-lock-enabled`` (versioning Enabled,
-    Object Lock on) and ``x-amz-object-ownership``."""
+def owner_account(config: Config, requester: str) -> str:
+    """The moto account a bucket belongs to: the one its configuration records (a bucket a
+    non-default account made without signature checks), else moto's default account;
+    with tenancy, the requester's (who can only reach its own space's buckets)."""
+    recorded = config.get("account")
+    if isinstance(recorded, str) and recorded:
+        return recorded
+    return requester if principal.get().checked else DEFAULT_ACCOUNT_ID
+
+
+def creation_config(
+    region_name: str, headers: Mapping[str, str], namespace: str | None = None, account: str | None = None
+) -> Config:
+    """The configuration a CreateBucket request sets: the moto account that created it (when
+    given: see :func:`owner_account`), its region (unless the default), its namespace
+    (``account-regional``, moto checked the name against it), and what moto's handler sets
+    from ``x-amz-bucket-object-lock-enabled`` (versioning Enabled, Object Lock on) and
+    ``x-amz-object-ownership``."""
     lower = {name.lower(): value for name, value in headers.items()}
-    config: Config = {}
+    config: Config = {"account": account} if account else {}
     if region_name and region_name != bucket_config.DEFAULT_REGION:
         config["region"] = region_name
+    if namespace:
+        config["namespace"] = namespace
     if lower.get("x-amz-bucket-object-lock-enabled", "").lower() == "true":
         config["versioning"] = {"call": "put_bucket_versioning", "args": ["Enabled"]}
         config["object_lock"] = {"call": "put_object_lock_configuration", "args": [True, "", 0, 0]}

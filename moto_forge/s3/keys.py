@@ -34,10 +34,10 @@ def iso_date(ts: int) -> str:
 
 
 class OwnerOnlyAcl(FakeAcl):
-    """The owner-only default ACL GetObjectAcl shows.  False as a truth value, so moto's own
-    anonymous-access check skips it: access is decided by S3App (signatures and tenancy when
-    credentials are configured; without them every request is served, as documented), and
-    moto must not refuse unsigned requests S3App accepted."""
+    """An object's ACL as GetObjectAcl shows it (the owner-only default when none was set).
+    False as a truth value, so moto's own anonymous-access check skips it: access is decided
+    once, by S3App (signatures and tenancy when credentials are configured; without them,
+    unsigned requests as moto decides them, in :mod:`moto_forge.s3.anonymous`)."""
 
     def __bool__(self) -> bool:
         return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 import urllib.parse
 from xml.sax.saxutils import escape
 
+from moto.settings import get_s3_default_max_keys
 from werkzeug.wrappers import Request
 
 from moto_forge.bucket.listing import decode_token, encode_token
@@ -38,8 +39,10 @@ MAX_KEYS = 1000
 
 
 def _max_keys(text: str | None) -> int:
+    """The page size: ``max-keys`` capped at S3's 1000, or moto's ``MOTO_S3_DEFAULT_MAX_KEYS``
+    setting (default 1000) when the request names none."""
     if text is None:
-        return MAX_KEYS
+        return min(get_s3_default_max_keys(), MAX_KEYS)
     try:
         value = int(text)
     except ValueError as exc:
@@ -74,7 +77,9 @@ def list_objects(service: BucketService, request: Request, bucket: str, root: CI
 
     owner = OWNER if (not v2 or args.get("fetch-owner") == "true") else ""
     out = ['<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">']
-    out.append(f"<Name>{escape(bucket)}</Name><Prefix>{text(prefix)}</Prefix>")
+    out.append(f"<Name>{escape(bucket)}</Name>")
+    if v2 or "prefix" in args:  # ListObjects (v1) leaves it out when not asked for, as moto
+        out.append(f"<Prefix>{text(prefix)}</Prefix>")
     if not v2:
         out.append(f"<Marker>{text(start)}</Marker>")
     out.append(f"<MaxKeys>{max_keys}</MaxKeys>")
@@ -92,7 +97,7 @@ def list_objects(service: BucketService, request: Request, bucket: str, root: CI
             out.append(f"<NextContinuationToken>{encode_token(page.last)}</NextContinuationToken>")
         if args.get("start-after") and not token:
             out.append(f"<StartAfter>{text(args['start-after'])}</StartAfter>")
-    elif page.truncated and delimiter and page.last is not None:
+    elif page.truncated and page.last is not None:  # S3 sends it only with a delimiter; moto always
         out.append(f"<NextMarker>{text(page.last)}</NextMarker>")
     for key, entry in page.entries:
         checksum = f"<ChecksumAlgorithm>{entry.checksum}</ChecksumAlgorithm>" if v2 and entry.checksum else ""

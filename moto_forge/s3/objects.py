@@ -35,9 +35,9 @@ from moto_forge.errors import (
 )
 from moto_forge.ipld.cid import CID
 from moto_forge.objects import ChunkedBody, ObjectManifest
-from moto_forge.s3 import attributes
+from moto_forge.objects.checksums import ALGORITHMS, Checksum, valid_b64
+from moto_forge.s3 import attributes, restores
 from moto_forge.s3.backend import split_metadata
-from moto_forge.s3.checksums import ALGORITHMS, Checksum, valid_b64
 from moto_forge.s3.chunked import AwsChunkedReader, ChunkVerifier
 from moto_forge.s3.keys import http_date
 from moto_forge.s3.roots import response_root
@@ -241,6 +241,10 @@ def upload_part(
         validate=validator(checks, reader, _declared_length(request, reader)),
     )
     headers = {"ETag": f'"{part.etag}"', **_checksum_headers(checks)}
+    if not checks.hashers and part.checksums:  # the upload's own algorithm, computed here
+        headers.update({f"x-amz-checksum-{algo}": value for algo, value in part.checksums.items()})
+    upload = service.multipart.get(bucket, upload_id)  # parts are >= 5 MiB: one more small read
+    headers.update(attributes.write_headers(upload.meta.get("attributes") or {}))
     return Response(200, headers)
 
 
@@ -334,16 +338,41 @@ def object_headers(manifest: ObjectManifest, request: Request) -> dict[str, str]
     return headers
 
 
-def _part_range(service: BucketService, manifest: ObjectManifest, text: str) -> tuple[int, int]:
+def _part_range(service: BucketService, manifest: ObjectManifest, text: str) -> tuple[int, int, int]:
+    """``(part number, start, end exclusive)`` of the part a ``partNumber`` request names."""
     try:
         number = int(text)
     except ValueError as exc:
         raise InvalidArgument("Part number must be an integer", ArgumentName="partNumber") from exc
     sizes = service.part_sizes(manifest)
     if not 1 <= number <= len(sizes):
-        raise InvalidPartNumber("The requested partnumber is not satisfiable", PartNumberRequested=text)
+        raise InvalidPartNumber("The requested partnumber is not satisfiable",
+                                PartNumberRequested=text, ActualPartCount=str(len(sizes)))  # fmt: skip
     start = sum(sizes[: number - 1])
-    return start, start + sizes[number - 1]
+    return number, start, start + sizes[number - 1]
+
+
+def checksum_headers(service: BucketService, manifest: ObjectManifest, part: int | None) -> dict[str, str]:
+    """The ``x-amz-checksum-*`` headers of a checksum-mode GET / HEAD: the object's checksum
+    (a ``COMPOSITE`` one with S3's ``-N`` suffix), or for a ``partNumber`` request the
+    part's own (``COMPOSITE``; a ``FULL_OBJECT`` checksum does not apply to a part)."""
+    if not manifest.checksums:
+        return {}
+    composite = manifest.checksum_type == "COMPOSITE" and manifest.parts > 0
+    values = dict(manifest.checksums)
+    if part is not None and manifest.parts > 0:
+        if not composite:
+            return {}
+        value = service.part_checksums(manifest)[part - 1]
+        if value is None:
+            return {}
+        values = {algo: value for algo in values}
+    elif composite:
+        values = {algo: f"{value}-{manifest.parts}" for algo, value in values.items()}
+    headers = {f"x-amz-checksum-{algo}": value for algo, value in values.items()}
+    if manifest.checksum_type:
+        headers["x-amz-checksum-type"] = manifest.checksum_type
+    return headers
 
 
 def get_object(
@@ -359,14 +388,17 @@ def get_object(
         response_root.set(read_at)
         return conditional
     headers = object_headers(manifest, request)
+    if "rs" in manifest.attributes and restores.read((bucket, key, found.version_id)) == "IN_PROGRESS":
+        headers["x-amz-restore"] = 'ongoing-request="true"'
     if found.version_id is not None:
         headers["x-amz-version-id"] = found.version_id
     size = manifest.body.size
     status = 200
     span: tuple[int, int] | None = None
-    part_number = request.args.get("partNumber")
-    if part_number is not None:
-        span = _part_range(service, manifest, part_number)
+    part: int | None = None
+    if "partNumber" in request.args:
+        part, *bounds = _part_range(service, manifest, request.args["partNumber"])
+        span = (bounds[0], bounds[1])
         status = 206
     else:
         span = parse_range(request.headers.get("Range"), size)
@@ -375,11 +407,8 @@ def get_object(
     start, end = span if span is not None else (0, size)
     if status == 206:
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}" if end > start else f"bytes */{size}"
-    elif request.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED" and manifest.checksums:
-        for algo, value in manifest.checksums.items():
-            headers[f"x-amz-checksum-{algo}"] = value
-        if manifest.checksum_type:
-            headers["x-amz-checksum-type"] = manifest.checksum_type
+    if (status == 200 or part is not None) and request.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED":
+        headers.update(checksum_headers(service, manifest, part))
     headers["Content-Length"] = str(end - start)
     response_root.set(read_at)
     if head:

@@ -32,6 +32,7 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.s3.models import S3Backend, s3_backends
 
 from moto_forge.bucket.service import BucketService
+from moto_forge.s3 import restores
 from moto_forge.s3.backend import ForgeS3Backend
 
 
@@ -61,6 +62,10 @@ class ForgeBackends:
         self._by_account: dict[str, ForgeS3Backend] = {}
         self._lock = threading.Lock()
 
+    def known_accounts(self) -> list[str]:
+        """moto's default account and every tenant's."""
+        return [DEFAULT_ACCOUNT_ID, *self._space_of]
+
     def space_of(self, account_id: str) -> str | None:
         """The space ``account_id`` writes to (``None``: the server's own)."""
         return self._space_of.get(account_id)
@@ -72,7 +77,12 @@ class ForgeBackends:
             if backend is None:
                 backend = ForgeS3Backend(self.service, account_id=account_id, space=self.space_of(account_id))
                 self._by_account[account_id] = backend
-            return backend
+        if account_id not in s3_backends and installed() is self:
+            # moto's services that walk every account's backends (the Resource Groups Tagging
+            # API) see only accounts moto's dict holds (a moto reset empties it): put this one
+            # there (moto calls back here for it)
+            s3_backends[account_id]["aws"]
+        return backend
 
     def __call__(self, region_name: str, account_id: str = DEFAULT_ACCOUNT_ID) -> ForgeS3Backend:
         """moto asks per account and partition (``aws``, ``aws-cn``, ...); bucket names are one
@@ -85,6 +95,25 @@ class ForgeBackends:
         with self._lock:
             for backend in self._by_account.values():
                 backend.reset()
+        restores.clear()
+
+
+class _BackendClassMeta(type):
+    """Makes a class that moto calls as it calls ``S3Backend`` and that answers with a
+    :class:`ForgeBackends`' backend for the account.  moto checks ``BackendDict.backend``
+    with ``issubclass`` in places (the Resource Groups Tagging API walks every taggable
+    backend class), so the factory it holds must be a class, a subclass of ``S3Backend``."""
+
+    forge: ForgeBackends
+
+    def __call__(cls, region_name: str, account_id: str = DEFAULT_ACCOUNT_ID) -> ForgeS3Backend:
+        return cls.forge(region_name, account_id)
+
+
+def backend_class(backends: ForgeBackends) -> type[ForgeS3Backend]:
+    """The class :func:`install` puts where moto keeps ``S3Backend`` (see :class:`_BackendClassMeta`)."""
+    made: type[ForgeS3Backend] = _BackendClassMeta("ForgeS3BackendFactory", (ForgeS3Backend,), {"forge": backends})  # type: ignore[assignment]
+    return made
 
 
 @dataclass
@@ -115,7 +144,9 @@ def install(backends: ForgeBackends) -> None:
         )
         dict.clear(s3_backends)
         s3_backends.bucket_accounts.clear()
-        s3_backends.backend = backends  # type: ignore[assignment]  # called as moto calls the class
+        s3_backends.backend = backend_class(backends)
+    for account in backends.known_accounts():  # so services that walk moto's accounts see stored buckets at once
+        backends.for_account(account)
 
 
 def uninstall(backends: ForgeBackends) -> None:

@@ -5,8 +5,10 @@ Contract: the string to sign is ``METHOD\\nContent-MD5\\nContent-Type\\nExpires\
 + the ``x-amz-*`` values (lower-cased names, sorted, ``name:value\\n``) + the
 canonical resource: the request path with the bucket in front when it was
 addressed virtual-host style, plus the S3 sub-resources of the query (sorted,
-values decoded).  Content-MD5, Content-Type and ``x-amz-*`` are taken from the
-query when the signer moved them there, else from the headers.  The signature is
+values decoded).  Content-MD5 and Content-Type are the request's headers (a signed
+``content-type`` parameter must be sent as that header: s3/presigned.py); ``x-amz-*``
+values come from the query when the signer moved them there (S3 reads those as
+headers: s3/presigned.py makes them the request's), else from the headers.  The signature is
 base64(HMAC-SHA1(secret, string to sign)).  A URL past ``Expires`` is refused.
 """
 
@@ -70,9 +72,8 @@ def string_to_sign(request: Request, raw_path: str, raw_query: str, virtual_buck
     """The SigV2 string to sign of a presigned request (pure; see the module contract)."""
     query = dict(query_pairs(raw_query))  # names repeated nowhere: query_pairs refuses that
 
-    def value(name: str) -> str:
-        found = query.get(name)
-        return (found if found is not None else request.headers.get(name, "")).strip()
+    def value(name: str) -> str:  # a header, never a parameter: the value the request acts with
+        return request.headers.get(name, "").strip()
 
     amz = {k.lower(): (v or "").strip() for k, v in query.items() if k.lower().startswith("x-amz-")}
     for name, _value in request.headers.items():

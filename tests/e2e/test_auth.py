@@ -121,6 +121,35 @@ def test_boto3_default_presigned_urls_sigv2(secured: Served) -> None:
     assert requests.get(forged, timeout=30).status_code == 403
 
 
+@pytest.mark.parametrize("signature_version", ["s3", "s3v4"])
+def test_a_presigned_put_acts_with_exactly_what_was_signed(secured: Served, signature_version: str) -> None:
+    """A presigned PUT's signed Content-Type must be sent as that header (else 403, nothing
+    stored), and its signed metadata, which the SigV2 signer moves into the query, is stored."""
+    s3 = client(secured.url)
+    bucket = f"signedput-{signature_version}"
+    s3.create_bucket(Bucket=bucket)
+    signer = client(secured.url, signature_version=signature_version) if signature_version == "s3v4" else s3
+    params = {"Bucket": bucket, "Key": "k.txt", "ContentType": "app/sth", "Metadata": {"venue": "123"}}
+    url = signer.generate_presigned_url("put_object", Params=params, ExpiresIn=60)
+    for headers in ({}, {"Content-Type": "text/evil"}):
+        answer = requests.put(url, data=b"refused", headers=headers, timeout=30)
+        assert answer.status_code == 403 and (
+            b"SignatureDoesNotMatch" in answer.content or b"AccessDenied" in answer.content
+        )
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=bucket, Key="k.txt")
+    sent = {"Content-Type": "app/sth"}
+    if signature_version == "s3v4":  # SigV4 signs the metadata header itself
+        sent["x-amz-meta-venue"] = "123"
+    assert requests.put(url, data=b"stored", headers=sent, timeout=30).status_code == 200
+    head = s3.head_object(Bucket=bucket, Key="k.txt")
+    assert head["ContentType"] == "app/sth" and head["Metadata"] == {"venue": "123"}
+    if signature_version == "s3":  # a header cannot change a value the URL signed
+        clash = requests.put(url, data=b"x", headers={**sent, "x-amz-meta-venue": "999"}, timeout=30)
+        assert clash.status_code == 403
+        assert s3.head_object(Bucket=bucket, Key="k.txt")["Metadata"] == {"venue": "123"}
+
+
 def test_a_large_upload_with_a_bad_signature_gets_the_error_not_a_reset(secured: Served) -> None:
     """A 24 MB body refused before it is read: boto3 (``Expect: 100-continue``) and a client
     that just sends it (requests) both read S3's error, not a connection reset, and a

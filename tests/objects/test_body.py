@@ -87,3 +87,25 @@ def test_index_pointing_past_its_chunks_is_an_error() -> None:
     result = chunk_stream(io.BytesIO(b"q" * CS), store.put, CS)
     with pytest.raises(ManifestError):
         list(spans(store, FIXED_V1, result.root, 0, 2 * CS))
+
+
+def test_part_checksums_are_written_only_when_given_and_read_back() -> None:
+    store = MemoryBlocks()
+    parts = [(5, CID.compute(RAW, b"a")), (7, CID.compute(RAW, b"b"))]
+    plain = write_parts(parts, store.put)
+    assert all("k" not in p for p in dagcbor.decode(store.get(plain))["p"])
+    assert body.part_checksums(store, plain) == [None, None]
+    keyed = write_parts(parts, store.put, ["AAAAAA==", "BBBBBB=="])
+    assert body.part_checksums(store, keyed) == ["AAAAAA==", "BBBBBB=="]
+    assert body.read_parts(store, keyed) == parts
+    with pytest.raises(ManifestError):
+        write_parts(parts, store.put, ["only-one"])
+
+
+def test_a_part_list_with_a_foreign_field_is_refused() -> None:
+    store = MemoryBlocks()
+    data = dagcbor.encode({"p": [{"s": 1, "c": CID.compute(RAW, b"a"), "zz": 1}]})
+    cid = CID.compute(DAG_CBOR, data)
+    store.put(cid, data)
+    with pytest.raises(ManifestError):
+        body.read_parts(store, cid)

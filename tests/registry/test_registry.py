@@ -1,6 +1,7 @@
 """Registry conformance: the same tests on SQLite and on a real PostgreSQL server."""
 
 import threading
+import time
 
 import pytest
 
@@ -9,6 +10,7 @@ from moto_forge.ipld.cid import CID, DAG_CBOR, RAW
 from moto_forge.registry import (
     BlobRecord,
     BlockLocation,
+    CompletedUploadRecord,
     ListingChanges,
     ListingEntry,
     PartRecord,
@@ -17,6 +19,7 @@ from moto_forge.registry import (
     SharedBlocks,
 )
 from moto_forge.registry.migrations import SCHEMA_VERSION, current_version
+from moto_forge.registry.records import COMPLETED_UPLOAD_SECONDS
 
 
 def cid(n: int) -> CID:
@@ -42,7 +45,7 @@ def test_a_version_3_database_gains_the_outbox_space_column(registry: Registry, 
     registry.models.SchemaVersion.update(version=3).execute()
     registry.close()
     upgraded = Registry(registry_url)
-    assert current_version(upgraded.models) == SCHEMA_VERSION == 6
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 7
     assert "space" in {c.name for c in upgraded.db.get_columns("outbox")}
     entry = upgraded.outbox_next()
     assert entry is not None and entry.car == "c" and entry.space is None
@@ -63,6 +66,25 @@ def test_a_version_4_database_gains_the_gc_epoch(registry: Registry, registry_ur
     upgraded.close()
 
 
+def test_a_version_6_database_gains_completed_uploads(registry: Registry, registry_url: str) -> None:
+    """v7: the completed_upload table appears; a completion recorded there is found, and
+    one older than a day is not (and is deleted by the next record)."""
+    registry.db.execute_sql("DROP TABLE completed_upload")
+    registry.models.SchemaVersion.update(version=6).execute()
+    registry.close()
+    upgraded = Registry(registry_url)
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 7
+    manifest = CID.compute(DAG_CBOR, b"manifest")
+    now = time.time()
+    old = CompletedUploadRecord("old", "b", "k", "digest", manifest, None, now - COMPLETED_UPLOAD_SECONDS - 10)
+    upgraded.record_completed(old)
+    assert upgraded.get_completed("old") is None
+    upgraded.record_completed(CompletedUploadRecord("new", "b", "k", "digest", manifest, "v1", now))
+    assert upgraded.get_completed("new") == CompletedUploadRecord("new", "b", "k", "digest", manifest, "v1", now)
+    assert upgraded.models.CompletedUpload.select().count() == 1  # the old row went with the new record
+    upgraded.close()
+
+
 def test_a_version_5_database_gains_the_listing_storage_class(registry: Registry, registry_url: str) -> None:
     """v6: the listing index gains ``storage`` (the storage class when not STANDARD); rows
     written before keep NULL (STANDARD, all objects then were)."""
@@ -75,7 +97,7 @@ def test_a_version_5_database_gains_the_listing_storage_class(registry: Registry
     registry.models.SchemaVersion.update(version=5).execute()
     registry.close()
     upgraded = Registry(registry_url)
-    assert current_version(upgraded.models) == SCHEMA_VERSION == 6
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 7
     assert [entry.storage for _, entry in upgraded.listing_entries("b")] == [None]
     upgraded.close()
 
