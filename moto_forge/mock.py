@@ -35,8 +35,9 @@ from moto_forge.bucket.service import BucketService
 from moto_forge.compose import compose
 from moto_forge.config import forge_settings_from_env
 from moto_forge.s3 import registration
-from moto_forge.s3.addressing import RAW_HEADERS
+from moto_forge.s3.addressing import IN_PROCESS, RAW_HEADERS
 from moto_forge.s3.app import S3App
+from moto_forge.s3.moto_iam import SIGNED_URL
 from moto_forge.server import ServerConfig
 
 F = TypeVar("F")
@@ -100,6 +101,8 @@ def s3_environ(method: str, url: str, headers: Any, body: Any) -> dict[str, Any]
     sent = [(str(name), value.decode("latin-1") if isinstance(value, bytes) else str(value))
             for name, value in headers.items() if str(name).lower() not in ("host", "content-length")]  # fmt: skip
     environ[RAW_HEADERS] = [*sent, ("Host", S3_HOST), ("Content-Length", environ["CONTENT_LENGTH"])]
+    environ[IN_PROCESS] = True
+    environ[SIGNED_URL] = url
     return environ
 
 

@@ -162,3 +162,49 @@ def test_mock_forge_keeps_its_data_dir(tmp_path: Path) -> None:
     with mock_forge(str(tmp_path)):
         got = boto3.client("s3", region_name="us-east-1").get_object(Bucket="kept", Key="k")
         assert got["Body"].read() == b"kept"
+
+
+def test_moto_iam_emulation_applies_to_s3_under_mock_forge(tmp_path: Path) -> None:
+    """moto's ``set_initial_no_auth_action_count``: past the free requests, S3 requests are
+    checked against IAM keys and policies, those moto serves and those moto_forge streams
+    alike, over the request as botocore signed it (virtual-host URL included)."""
+    import json
+
+    import boto3
+    from botocore.exceptions import ClientError
+    from moto.core import set_initial_no_auth_action_count
+
+    from moto_forge import mock_forge
+
+    @set_initial_no_auth_action_count(4)
+    def scenario() -> None:
+        iam = boto3.client("iam", region_name="us-east-1")
+        iam.create_user(UserName="reader")
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+        arn = iam.create_policy(PolicyName="s3", PolicyDocument=json.dumps(policy))["Policy"]["Arn"]
+        iam.attach_user_policy(UserName="reader", PolicyArn=arn)
+        keys = iam.create_access_key(UserName="reader")["AccessKey"]  # the 4 free requests end here
+        good = boto3.client("s3", region_name="us-east-1", aws_access_key_id=keys["AccessKeyId"],
+                            aws_secret_access_key=keys["SecretAccessKey"])  # fmt: skip
+        good.create_bucket(Bucket="iam-checked")  # served by moto
+        good.put_object(Bucket="iam-checked", Key="k", Body=b"v")  # streamed by moto_forge
+        assert good.get_object(Bucket="iam-checked", Key="k")["Body"].read() == b"v"
+        assert good.list_objects_v2(Bucket="iam-checked")["KeyCount"] == 1
+        wrong = boto3.client("s3", region_name="us-east-1", aws_access_key_id=keys["AccessKeyId"],
+                             aws_secret_access_key="not-the-secret")  # fmt: skip
+        for call in (lambda: wrong.get_object(Bucket="iam-checked", Key="k"),
+                     lambda: wrong.put_object(Bucket="iam-checked", Key="k", Body=b"overwrite"),
+                     lambda: wrong.head_bucket(Bucket="iam-checked")):  # fmt: skip
+            with pytest.raises(ClientError) as refused:
+                call()
+            assert refused.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
+            assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        stranger = boto3.client("s3", region_name="us-east-1", aws_access_key_id="AKIANOBODY",
+                                aws_secret_access_key="x")  # fmt: skip
+        with pytest.raises(ClientError) as unknown:
+            stranger.get_object(Bucket="iam-checked", Key="k")
+        assert unknown.value.response["Error"]["Code"] == "InvalidAccessKeyId"
+        assert good.get_object(Bucket="iam-checked", Key="k")["Body"].read() == b"v"
+
+    with mock_forge(str(tmp_path)):
+        scenario()

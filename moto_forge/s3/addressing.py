@@ -66,6 +66,9 @@ class CopySource:
 
 
 RAW_HEADERS = "moto_forge.raw_headers"
+IN_PROCESS = "moto_forge.in_process"
+"""Set by the in-process transport (``mock_forge``): no HTTP in between, so a HEAD answer
+keeps the body moto gave it, as under moto's own ``mock_aws`` (botocore reads its error code)."""
 """The environ key under which a server may pass the request's header fields as received:
 a list of ``(name, value)``.  WSGI cannot carry names with ``_`` (werkzeug drops them,
 since ``HTTP_X_A_B`` is ambiguous), and S3 user metadata may use them (``x-amz-meta-a_b``)."""

@@ -55,6 +55,7 @@ from moto_forge.s3 import (
     cors,
     form_upload,
     listing,
+    moto_iam,
     objects,
     post_policy,
     presigned,
@@ -88,6 +89,10 @@ OBJECT_SUBRESOURCES = {
 }  # fmt: skip
 
 
+FORBIDDEN_CODES = dict.fromkeys(("AccessDenied", "SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidToken"), 403)
+"""moto's errors raised out of its handlers that S3 answers 403 (the rest are 400)."""
+
+
 class ServerRequest(MotoRequest):
     """moto's normalized request, marked as received by a real WSGI server."""
 
@@ -105,6 +110,13 @@ def make_response_class(backends: ForgeBackends) -> type[S3Response]:
         def get_current_account(self) -> str:
             who = tenancy.principal.get()
             return account_of_space(who.space) if who.checked else super().get_current_account()
+
+        def _authenticate_and_authorize_s3_action(
+            self, bucket_name: str | None = None, key_name: str | None = None
+        ) -> None:
+            """moto's IAM emulation, over the request as it was signed (s3/moto_iam.py)."""
+            with moto_iam.as_signed(self):
+                super()._authenticate_and_authorize_s3_action(bucket_name, key_name)
 
         def _key_response_post(
             self, request: Any, body: bytes, bucket_name: str, query: dict[str, Any], key_name: str
@@ -204,6 +216,7 @@ class S3App:
         headers_token = request_headers.set(dict(request.headers))
         target_token = request_target.set(None)
         principal_token = tenancy.principal.set(tenancy.UNCHECKED)
+        signed_token = moto_iam.signed.set(None)
         try:
             response = self._handle(request, environ)
         except ForgeError as exc:
@@ -211,9 +224,10 @@ class S3App:
         except ClientDisconnected:  # the client went away mid-body: its problem, not a server error
             log.info("client disconnected during %s %s", request.method, request.path)
             response = self._error(IncompleteBody("The request body ended early"), request, rid)
-        except S3ClientError as exc:  # raised by moto's own parsing
+        except S3ClientError as exc:  # raised by moto (its parsing, its IAM emulation)
+            status = FORBIDDEN_CODES.get(str(exc.code), 400)
             response = objects.Response(
-                400, {"Content-Type": "application/xml"}, [error_xml(exc.code, exc.message, rid)]
+                status, {"Content-Type": "application/xml"}, [error_xml(str(exc.code), exc.message, rid)]
             )
         except Exception:  # never a traceback to the client
             log.exception("internal error handling %s %s", request.method, request.path)
@@ -229,6 +243,7 @@ class S3App:
             request_headers.reset(headers_token)
             request_target.reset(target_token)
             tenancy.principal.reset(principal_token)
+            moto_iam.signed.reset(signed_token)
         headers = {k: v for k, v in response.headers.items() if k.lower() != "x-amzn-requestid"}
         headers["x-amz-request-id"] = rid
         headers["x-amzn-RequestId"] = rid  # moto's name for it: tests written against moto read this one
@@ -238,7 +253,7 @@ class S3App:
             headers.update(cors.actual(self._cors_rules(decided.target.bucket) or [], origin, request.method))
         if root is not None:
             headers[ROOT_HEADER] = str(root)
-        if request.method == "HEAD":
+        if request.method == "HEAD" and not environ.get(addressing.IN_PROCESS):  # HTTP: no body (in process, moto's)
             body: Iterable[bytes] = []
         else:
             body = response.body
@@ -297,8 +312,10 @@ class S3App:
                     creating = method == "PUT" and key is None and not request.args
                     source = copy_source.bucket if copy_source is not None else None
                     tenancy.check_access(self.service.find_bucket, who, bucket, creating, source)
-        elif bucket is not None:
-            refused = self._moto_access(request, environ, bucket, key)
+        else:
+            if moto_iam.active():
+                moto_iam.signed.set(moto_iam.as_sent(environ, request.headers))
+            refused = self._moto_access(request, environ, bucket, key) if bucket is not None else None
             if refused is not None:
                 return refused
         root_text = request.headers.get(ROOT_HEADER) or request.args.get(ROOT_QUERY)
@@ -307,6 +324,9 @@ class S3App:
                 read_root.set(CID.decode(root_text))
             except ForgeError as exc:
                 raise InvalidArgument(f"{ROOT_HEADER} is not a CID: {root_text}", ArgumentName=ROOT_HEADER) from exc
+        streaming = streaming_operation(request.method, target, request.args, copy_source is not None)
+        if self.authenticator is None and streaming is not None and moto_iam.active():
+            self._moto_iam_check(request, environ, target, copy_source)
         served = self._streaming(request, target, copy_source, verify_chunk)
         if served is None:
             return self._moto(request, environ, target, copy_source)
@@ -321,30 +341,43 @@ class S3App:
         copy_source: addressing.CopySource | None,
         verify_chunk: ChunkVerifier | None,
     ) -> objects.Response | None:
-        """The operations served here, streaming (PutObject, UploadPart, GetObject, HeadObject,
-        ListObjects); ``None`` for the rest, which moto serves."""
-        bucket, key, method, args = target.bucket, target.key, request.method, request.args
-        if bucket is not None and key is not None and not (OBJECT_SUBRESOURCES & set(args)) - {"uploadId"}:
-            copy = copy_source is not None
-            if method == "PUT" and not copy and "uploadId" in args and "partNumber" in args:
-                return objects.upload_part(
-                    self.service, request, bucket, args["uploadId"], args["partNumber"], verify_chunk
-                )
-            if method == "PUT" and not copy and "uploadId" not in args:
-                response, result = objects.put_object(self.service, request, bucket, key, verify_chunk)
-                response_root.set(result.root)
-                assert result.manifest is not None and result.manifest_cid is not None
-                if "notification" in self.service.config_of(self.service.bucket_root(result.root)):
-                    account = self._account(request)
-                    self.backends.for_account(account).notify_put(bucket, result.manifest, result.manifest_cid)
-                return response
-            if method == "PUT" and not copy and ("uploadId" in args) != ("partNumber" in args):
-                raise InvalidArgument("UploadPart needs both uploadId and partNumber", ArgumentName="partNumber")
-            if method in ("GET", "HEAD") and "uploadId" not in args:
-                return objects.get_object(self.service, request, bucket, key, read_root.get(), method == "HEAD")
-        if method == "GET" and bucket is not None and key is None and set(args) <= listing.LISTING_PARAMS:
+        """The operations served here, streaming (:func:`streaming_operation`); ``None`` for
+        the rest, which moto serves."""
+        operation = streaming_operation(request.method, target, request.args, copy_source is not None)
+        bucket, key, args = target.bucket, target.key, request.args
+        if operation == "UploadPart" and bucket is not None:
+            return objects.upload_part(
+                self.service, request, bucket, args["uploadId"], args["partNumber"], verify_chunk
+            )
+        if operation == "PutObject" and bucket is not None and key is not None:
+            response, result = objects.put_object(self.service, request, bucket, key, verify_chunk)
+            response_root.set(result.root)
+            assert result.manifest is not None and result.manifest_cid is not None
+            if "notification" in self.service.config_of(self.service.bucket_root(result.root)):
+                account = self._account(request)
+                self.backends.for_account(account).notify_put(bucket, result.manifest, result.manifest_cid)
+            return response
+        if operation == "GetObject" and bucket is not None and key is not None:
+            return objects.get_object(self.service, request, bucket, key, read_root.get(), request.method == "HEAD")
+        if operation == "ListObjects" and bucket is not None:
             return listing.list_objects(self.service, request, bucket, read_root.get())
         return None
+
+    def _moto_iam_check(
+        self,
+        request: Request,
+        environ: dict[str, Any],
+        target: addressing.Target,
+        copy_source: addressing.CopySource | None,
+    ) -> None:
+        """moto's IAM emulation for an operation served here (moto checks the ones it serves):
+        moto's own check, on moto's view of the request without its body, reading the request
+        as signed (s3/moto_iam.py).  Raises moto's error (AccessDenied, SignatureDoesNotMatch,
+        InvalidAccessKeyId: S3App renders its status and code)."""
+        moto_request = self._moto_request(request, environ, target, copy_source, b"")
+        response = self.response_class()
+        response.setup_class(moto_request, moto_request.url, dict(moto_request.headers))
+        response._authenticate_and_authorize_s3_action(bucket_name=target.bucket, key_name=target.key)
 
     def _log_access(self, request: Request, bucket: str) -> None:
         """Server access logging (PutBucketLogging) of a request served here, as moto logs the
@@ -463,21 +496,15 @@ class S3App:
             environ.setdefault("HTTP_" + name.upper().replace("-", "_"), value)
         request_headers.set(dict(effective))
 
-    def _moto(
-        self,
+    @staticmethod
+    def _moto_request(
         request: Request,
         environ: dict[str, Any],
         target: addressing.Target,
         copy_source: addressing.CopySource | None,
-    ) -> objects.Response:
-        """Hand the request to moto with everything it would parse again already decided: a
-        path-style path built from ``target``, a fixed Host (moto's overrides in
-        :func:`make_response_class` never read either), the canonical copy source, and the
-        body read once, at most :data:`MAX_MOTO_BODY` bytes."""
-        body = read_bounded(request, MAX_MOTO_BODY)
-        if request.headers.get("x-amz-mfa") or ("versioning" in request.args and _mfa_delete_enabled(body)):
-            raise NotImplementedByServer("MFA delete is not supported: this server cannot check an MFA device",
-                                         Header="x-amz-mfa")  # fmt: skip
+        body: bytes,
+    ) -> ServerRequest:
+        """The request as moto is handed it (see :meth:`_moto`), with ``body``."""
         environ = dict(environ)
         path = "/" + (target.bucket or "") + ("/" + target.key if target.key is not None else "")
         wsgi_path = path.encode("utf-8").decode("latin-1")
@@ -495,7 +522,29 @@ class S3App:
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         environ.pop("HTTP_TRANSFER_ENCODING", None)
-        request = ServerRequest(environ)
+        if request.method != "GET":  # Range means nothing to a write, and moto would parse it after writing
+            environ.pop("HTTP_RANGE", None)
+            environ[addressing.RAW_HEADERS] = [
+                (name, value) for name, value in environ.get(addressing.RAW_HEADERS) or [] if name.lower() != "range"
+            ]
+        return ServerRequest(environ)
+
+    def _moto(
+        self,
+        request: Request,
+        environ: dict[str, Any],
+        target: addressing.Target,
+        copy_source: addressing.CopySource | None,
+    ) -> objects.Response:
+        """Hand the request to moto with everything it would parse again already decided: a
+        path-style path built from ``target``, a fixed Host (moto's overrides in
+        :func:`make_response_class` never read either), the canonical copy source, and the
+        body read once, at most :data:`MAX_MOTO_BODY` bytes."""
+        body = read_bounded(request, MAX_MOTO_BODY)
+        if request.headers.get("x-amz-mfa") or ("versioning" in request.args and _mfa_delete_enabled(body)):
+            raise NotImplementedByServer("MFA delete is not supported: this server cannot check an MFA device",
+                                         Header="x-amz-mfa")  # fmt: skip
+        request = self._moto_request(request, environ, target, copy_source, body)
         xml_body = set(request.args) & xmlcheck.XML_SUBRESOURCES or (
             target.key is None and request.method == "PUT" and not request.args
         )
@@ -538,6 +587,23 @@ class S3App:
         except (KeyError, ValueError, TypeError, IndexError, AssertionError) as exc:
             log.warning("malformed request %s %s", request.method, request.path, exc_info=True)
             raise InvalidRequest(f"The request is missing or has a malformed part ({type(exc).__name__})") from exc
+
+
+def streaming_operation(method: str, target: addressing.Target, args: Any, copy: bool) -> str | None:
+    """Which operation S3App serves itself, streaming, for a request (pure): ``UploadPart``,
+    ``PutObject``, ``GetObject`` (GET or HEAD), ``ListObjects``, or ``None`` (moto serves it).
+    A PUT naming only one of ``uploadId`` and ``partNumber`` is 400 InvalidArgument."""
+    bucket, key = target.bucket, target.key
+    if bucket is not None and key is not None and not (OBJECT_SUBRESOURCES & set(args)) - {"uploadId"}:
+        if method == "PUT" and not copy:
+            if ("uploadId" in args) != ("partNumber" in args):
+                raise InvalidArgument("UploadPart needs both uploadId and partNumber", ArgumentName="partNumber")
+            return "UploadPart" if "uploadId" in args else "PutObject"
+        if method in ("GET", "HEAD") and "uploadId" not in args:
+            return "GetObject"
+    if method == "GET" and bucket is not None and key is None and set(args) <= listing.LISTING_PARAMS:
+        return "ListObjects"
+    return None
 
 
 def read_bounded(request: Request, limit: int) -> bytes:
