@@ -1,8 +1,15 @@
 # moto_forge: run `make help` for the targets.
-PYTHON ?= python3
+# The first of python3.13, python3.12, python3.11, python3 that is 3.11-3.13 (or PYTHON=...).
+SUPPORTED := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+  command -v $$p >/dev/null 2>&1 && $$p -c '$(SUPPORTED)' 2>/dev/null && echo $$p && break; done)
 VENV ?= .venv
 PY := $(VENV)/bin/python
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+DATA_DIR ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install test fast test-go moto-suite lint bench serve clean
@@ -10,11 +17,21 @@ STAMP := $(VENV)/.installed
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+$(RUNTIME): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "make: moto-forge needs Python 3.11, 3.12 or 3.13, and none was found \
+	(tried python3.13, python3.12, python3.11, python3): install one, or give make PYTHON=/path/to/python" >&2; exit 1; }
+	@$(PYTHON) -c '$(SUPPORTED)' || { echo "make: $(PYTHON) is $$($(PYTHON) --version 2>&1); moto-forge needs \
+	Python 3.11, 3.12 or 3.13 (give make PYTHON=/path/to/python)" >&2; exit 1; }
+	@echo "make: installing moto-forge into $(VENV) with $$($(PYTHON) --version) (about a minute the first time)"
+	@$(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet --upgrade pip && $(PY) -m pip install --quiet -e . \
+	  || { rm -rf $(VENV); echo "make: the install failed; $(VENV) was removed, so the next make starts clean" >&2; exit 1; }
+	@touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
+	@echo "make: installing the test tools (pytest, ruff, mypy, boto3, the aws CLI, ...) into $(VENV)"
+	@$(PY) -m pip install --quiet -e '.[test]' \
+	  || { rm -rf $(VENV); echo "make: the install failed; $(VENV) was removed, so the next make starts clean" >&2; exit 1; }
+	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install moto_forge with its test tools
 
@@ -58,8 +75,8 @@ bench: $(STAMP) $(PEER_STAMP) ## benchmarks; prints tables and writes bench/resu
 	$(PY) -m bench.mock
 	$(PY) -m bench.forge
 
-serve: $(STAMP) ## run the S3 server on the embedded store
-	$(VENV)/bin/moto-forge serve
+serve: $(RUNTIME) ## run the S3 server on the embedded store (HOST=, PORT=, DATA_DIR=; installs only what serving needs)
+	$(VENV)/bin/moto-forge serve --host $(HOST) --port $(PORT) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
 
 clean: ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -9,10 +9,12 @@ import datetime
 import json
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import TextIO
+from typing import Any, BinaryIO, TextIO
 
+from moto_forge import __version__
 from moto_forge import tenants as tenant_file
 from moto_forge.bucket.maintenance import Retention, fsck, gc
 from moto_forge.bucket.service import BucketService
@@ -65,44 +67,127 @@ def cmd_car_ls(args: argparse.Namespace, out: TextIO) -> int:
 
 
 class Progress:
-    """Prints ``what: N`` to stderr at most once a second (long runs show progress)."""
+    """A long command's progress on stderr: on a terminal a tqdm bar (count, rate, and with
+    a ``total`` the share done and the time left); otherwise ``what: N`` lines, at most one
+    a second (logs stay readable).  Called with the count so far; :meth:`close` at the end."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, total: int | None = None, unit: str = "blocks", stream: TextIO | None = None) -> None:
         self.what = what
+        self.stream = stream or sys.stderr
         self._last = time.monotonic()
         self.count = 0
+        self.bar: Any = None
+        if self.stream.isatty():
+            from tqdm import tqdm
+
+            scale = unit == "B"
+            self.bar = tqdm(total=total, desc=what, unit=unit, unit_scale=scale, unit_divisor=1024 if scale else 1000,
+                            file=self.stream, leave=False, mininterval=0.2)  # fmt: skip
 
     def __call__(self, count: int) -> None:
+        if self.bar is not None:
+            self.bar.update(count - self.count)
+            self.count = count
+            return
         self.count = count
         now = time.monotonic()
         if now - self._last >= 1.0:
             self._last = now
-            print(f"{self.what}: {count}", file=sys.stderr, flush=True)
+            print(f"{self.what}: {count}", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+class CountingReader:
+    """A binary stream that counts the bytes read through it (an import's progress in bytes)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.position = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.position += len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        count: int = self.stream.readinto(buffer)  # type: ignore[attr-defined]
+        self.position += count
+        return count
+
+
+def existing_data_dir(path: str) -> str:
+    """``path``, refused (one line, exit 1) unless it is a directory: a command that reads a
+    store never creates one (a mistyped ``--data-dir`` would otherwise answer from a new,
+    empty store, and ``space info`` with a new identity)."""
+    if not os.path.isdir(path):
+        raise ForgeError(
+            f"no data directory at {path} (moto-forge serve creates one; --data-dir or "
+            "MOTO_FORGE_DATA_DIR names another)"
+        )
+    return path
+
+
+def parse_cid(text: str, what: str) -> CID:
+    """A CID given on the command line, or a one-line error naming the argument."""
+    try:
+        return CID.decode(text)
+    except ForgeError:
+        raise ForgeError(f"{what}: not a CID: {text!r}") from None
 
 
 def _service(args: argparse.Namespace) -> BucketService:
-    return BucketService.open(args.data_dir, args.registry)
+    return BucketService.open(existing_data_dir(args.data_dir), args.registry)
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    root_cid = parse_cid(args.root, "--root") if args.root else None
     service = _service(args)
     try:
-        with open(args.out, "wb") as fh:
-            root, count = export_car(
-                service, args.bucket, fh, CID.decode(args.root) if args.root else None, Progress("blocks")
-            )
+        if args.out == "-":  # the CAR on stdout; the summary goes to stderr
+            with Progress("export") as progress:
+                root, count = export_car(service, args.bucket, sys.stdout.buffer, root_cid, progress)
+            out = sys.stderr
+        else:
+            root, count = _export_to_file(service, args.bucket, args.out, root_cid)
     finally:
         service.close()
     print(f"exported {args.bucket} root {root}: {count} blocks to {args.out}", file=out)
     return 0
 
 
+def _export_to_file(service: BucketService, bucket: str, path: str, root: CID | None) -> tuple[CID, int]:
+    """Export into ``path`` through a temporary file beside it, renamed into place only once
+    complete: a failed export leaves no file (and an existing one as it was)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, partial = tempfile.mkstemp(prefix=".export-", suffix=".car.partial", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh, Progress("export") as progress:
+            result = export_car(service, bucket, fh, root, progress)
+        os.replace(partial, path)
+        return result
+    except BaseException:
+        os.unlink(partial)
+        raise
+
+
 def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
-    service = _service(args)
+    service = BucketService.open(args.data_dir, args.registry)  # a new store may start with an import
+    progress = Progress("import", os.path.getsize(args.file), "B")
     try:
         with open(args.file, "rb") as fh:
-            root = import_car(service, fh, args.bucket, Progress("blocks"))
+            reader = CountingReader(fh)
+            root = import_car(service, reader, args.bucket, lambda _blocks: progress(reader.position))  # type: ignore[arg-type]
     finally:
+        progress.close()
         service.close()
     print(f"imported {args.file} as bucket {args.bucket} at root {root}", file=out)
     return 0
@@ -123,7 +208,8 @@ def cmd_snapshots(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     try:
-        for change in diff(service, args.bucket, CID.decode(args.root_a), CID.decode(args.root_b)):
+        root_a, root_b = parse_cid(args.root_a, "ROOT_A"), parse_cid(args.root_b, "ROOT_B")
+        for change in diff(service, args.bucket, root_a, root_b):
             mark = "+" if change.old is None else "-" if change.new is None else "~"
             print(f"{mark} {change.key.decode('utf-8')}", file=out)
     finally:
@@ -134,7 +220,8 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_fsck(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     try:
-        report = fsck(service, Progress("blocks checked"))
+        with Progress("blocks checked") as progress:
+            report = fsck(service, progress)
     finally:
         service.close()
     for problem in report.problems:
@@ -147,13 +234,8 @@ def cmd_fsck(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_gc(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     try:
-        report = gc(
-            service,
-            Retention(args.keep_last, args.keep_days),
-            args.grace_seconds,
-            args.dry_run,
-            Progress("live blocks"),
-        )
+        with Progress("live blocks") as progress:
+            report = gc(service, Retention(args.keep_last, args.keep_days), args.grace_seconds, args.dry_run, progress)
     finally:
         service.close()
     verb = "would delete" if args.dry_run else "deleted"
@@ -169,7 +251,7 @@ def cmd_gc(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_space_info(args: argparse.Namespace, out: TextIO) -> int:
     from moto_forge.forge.identity import Identity
 
-    identity = Identity.load_or_create(args.data_dir)
+    identity = Identity.load_or_create(existing_data_dir(args.data_dir))
     print(f"space: {identity.space.did}", file=out)
     print(f"agent: {identity.agent.did}", file=out)
     print(f"space -> agent delegation: {identity.agent_proof.cid}", file=out)
@@ -216,14 +298,17 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
 
     if args.forge and not (args.forge_did and args.forge_key):
         raise ForgeError("--forge needs --forge-did and --forge-key")
+    if not os.path.isdir(args.data_dir):
+        print(f"moto-forge: creating data directory {args.data_dir}", file=sys.stderr, flush=True)
     credentials: dict[str, str] = {}
     tenants: list[Tenant] = []
+    tenants_path = args.tenants or tenant_file.default_path(args.data_dir)
     if not args.no_auth:
         if args.access_key or args.secret_key:
             if not (args.access_key and args.secret_key):
                 raise ForgeError("give both --access-key and --secret-key (or --no-auth to check no signatures)")
             credentials[args.access_key] = args.secret_key
-        tenants = tenant_file.load(args.tenants or tenant_file.default_path(args.data_dir))
+        tenants = tenant_file.load(tenants_path)
     serve(
         ServerConfig(
             host=args.host,
@@ -233,6 +318,8 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
             credentials=credentials,
             tenants=tuple(tenants),
             quiet=args.quiet,
+            log_format=args.log_format,
+            tenants_path=None if args.no_auth else tenants_path,
             forge_url=args.forge,
             forge_did=args.forge_did,
             forge_key=args.forge_key,
@@ -240,13 +327,56 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
             forge_timeout=args.forge_timeout,
             write_mode=args.write_mode,
             allow_reset=args.allow_reset,
+            auth_note=auth_note(args.no_auth, bool(credentials), len(tenants), tenants_path),
         )
     )
     return 0
 
 
+def auth_note(no_auth: bool, own_key: bool, tenant_count: int, tenants_path: str) -> str:
+    """Which auth mode ``serve`` runs in and why, for its start-up line (pure)."""
+    if no_auth:
+        return "signatures NOT checked, as moto (--no-auth)"
+    if not own_key and not tenant_count:
+        return f"signatures NOT checked, as moto (no --access-key, and no tenants in {tenants_path})"
+    reasons = (["--access-key"] if own_key else []) + (
+        [f"{tenant_count} tenant(s) in {tenants_path}"] if tenant_count else []
+    )
+    return f"SigV4 checked ({' and '.join(reasons)}); --no-auth serves moto-style unsigned requests again"
+
+
+DESCRIPTION = """\
+moto-forge: an S3 server for developers, built on moto, that keeps its data.
+Buckets are Merkle Search Trees and objects content-addressed blocks, stored in
+a local data directory (and on Storacha's Forge network when configured); every
+bucket's history stays readable, exportable and diffable."""
+
+EXAMPLES = """\
+examples:
+  moto-forge serve --port 5000                 S3 (and moto's other services) on :5000
+  moto-forge snapshots my-bucket               a bucket's history of roots
+  moto-forge export my-bucket --out b.car      a bucket as a CAR file"""
+
+
+def port_number(text: str) -> int:
+    """A TCP port, 1..65535 (or 0: any free port), for ``--port`` / ``MOTO_FORGE_PORT``."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is out of range (1-65535, or 0 for any free port)")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="moto-forge", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="moto-forge",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"moto-forge {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     mst = sub.add_parser("mst", help="Merkle Search Tree tools").add_subparsers(dest="mst_command", required=True)
@@ -272,7 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = store_command("export", "write a bucket as one CAR file", cmd_export)
     export.add_argument("bucket")
-    export.add_argument("--out", required=True)
+    export.add_argument("--out", required=True, help="the CAR file to write (- for stdout)")
     export.add_argument("--root", help="a root from the bucket's history (default: current)")
     imp = store_command("import", "create a bucket from an exported CAR file", cmd_import)
     imp.add_argument("file")
@@ -310,8 +440,14 @@ def build_parser() -> argparse.ArgumentParser:
         "run the server (like moto_server: S3 on the Forge store, other services from moto); data survives",
         cmd_serve,
     )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument(
+        "--host", default=os.environ.get("MOTO_FORGE_HOST", "127.0.0.1"),
+        help="address to listen on (default 127.0.0.1, env MOTO_FORGE_HOST; 0.0.0.0 for every interface)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--port", type=port_number, default=os.environ.get("MOTO_FORGE_PORT", "5000"),
+        help="port to listen on (default 5000, env MOTO_FORGE_PORT; 0 picks a free one)",
+    )  # fmt: skip
     serve.add_argument(
         "--access-key", default=os.environ.get("MOTO_FORGE_ACCESS_KEY"), help="env MOTO_FORGE_ACCESS_KEY"
     )
@@ -328,7 +464,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help=f"tenants file (default <data-dir>/{tenant_file.TENANTS_FILE}, env {tenant_file.TENANTS_ENV})",
     )
-    serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    serve.add_argument("--quiet", action="store_true", help="no access log (one line per request otherwise)")
+    serve.add_argument(
+        "--log-format", choices=["text", "json"], default=os.environ.get("MOTO_FORGE_LOG_FORMAT", "text"),
+        help="access log lines: text, or json for containers (env MOTO_FORGE_LOG_FORMAT)",
+    )  # fmt: skip
     serve.add_argument(
         "--allow-reset",
         action="store_true",
@@ -423,6 +563,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     func: Callable[[argparse.Namespace, TextIO], int] = args.func
     try:
         return func(args, out or sys.stdout)
+    except BrokenPipeError:  # the reader went away (`moto-forge space info | head -1`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
     except ForgeError as exc:
         print(f"moto-forge: {exc}", file=sys.stderr)
         return 1

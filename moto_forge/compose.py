@@ -98,4 +98,14 @@ def build_app(
         spaces[tenant.access_key] = identities[tenant.name].space.did
     if not credentials:
         return S3App(service)
-    return S3App(service, authenticator=SigV4Authenticator(credentials, config.region), tenancy=Tenancy(spaces))
+    authenticator, tenancy = SigV4Authenticator(credentials, config.region), Tenancy(spaces)
+    app = S3App(service, authenticator=authenticator, tenancy=tenancy)
+    if config.tenants_path:  # keep the keys in step with the file while running
+        from moto_forge.tenant_keys import TenantKeys
+
+        def identity_of(name: str) -> Identity:
+            return Identity.load_or_create(config.data_dir, name)
+
+        app.tenant_keys = TenantKeys(config.tenants_path, dict(config.credentials), identities, authenticator,
+                                     tenancy, app.backends, None if config.forge_url else identity_of)  # fmt: skip
+    return app

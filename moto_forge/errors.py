@@ -290,6 +290,13 @@ class EntityTooLarge(S3Error):
     status = 400
 
 
+class MalformedPolicy(S3Error):
+    """A bucket policy that is not a JSON policy document."""
+
+    code = "MalformedPolicy"
+    status = 400
+
+
 class InvalidPolicyDocument(S3Error):
     """A POST upload's policy that is not a policy document."""
 

@@ -5,12 +5,15 @@ other service from moto (:mod:`moto_forge.services`)."""
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from moto_forge.access_log import AccessLog
 from moto_forge.compose import compose
 from moto_forge.s3 import registration
 from moto_forge.s3.app import S3App
@@ -34,6 +37,9 @@ class ServerConfig:
     No credentials and no tenants = signatures are not checked."""
     region: str = "us-east-1"
     quiet: bool = False
+    """No access log (one line per request otherwise: :mod:`moto_forge.access_log`)."""
+    log_format: str = "text"
+    """The access log's lines: ``text`` or ``json``."""
     forge_url: str | None = None
     """A Forge upload service (ucanto over HTTP); every write is stored there before it commits."""
     forge_did: str | None = None
@@ -47,6 +53,12 @@ class ServerConfig:
     """Seconds any one network wait on Forge may take before the call fails (sync writes: 503)."""
     allow_reset: bool = False
     """``POST /moto-api/reset`` empties the store too (off by default: the store persists)."""
+    tenants_path: str | None = None
+    """The tenants file ``tenants`` came from: a server that checks signatures follows its
+    changes while running (moto_forge/tenant_keys.py)."""
+    auth_note: str = ""
+    """Why signatures are or are not checked, for the start-up line (the CLI says: its
+    options, the tenants file it read); empty = said from the configuration alone."""
 
 
 class _QuietHandler(KeepAliveHandler):
@@ -59,8 +71,16 @@ def make(config: ServerConfig, app: S3App | None = None) -> BaseWSGIServer:
     port 0 picks a free port: read ``server.port``)."""
     s3 = app or compose(config)
     router = ServiceRouter(s3, allow_reset=config.allow_reset, other_services=s3.authenticator is None)
-    handler = _QuietHandler if config.quiet else KeepAliveHandler
-    return make_server(config.host, config.port, router, threaded=True, request_handler=handler)
+    wsgi: Any = router if config.quiet else AccessLog(router, config.log_format)
+    return make_server(config.host, config.port, wsgi, threaded=True, request_handler=_QuietHandler)
+
+
+def _reload_tenants(app: S3App) -> None:
+    """SIGHUP: read the tenants file again (a server that checks no signatures has none to read)."""
+    if app.tenant_keys is None:
+        log.warning("SIGHUP: this server checks no signatures, so it reads no tenants file; nothing reloaded")
+        return
+    app.tenant_keys.reload()
 
 
 def serve(config: ServerConfig) -> None:
@@ -69,7 +89,10 @@ def serve(config: ServerConfig) -> None:
     app = compose(config)
     server = make(config, app)
     registration.install(app.backends)
-    if config.credentials or config.tenants:
+    signal.signal(signal.SIGHUP, lambda *_: _reload_tenants(app))
+    if config.auth_note:
+        auth = config.auth_note
+    elif config.credentials or config.tenants:
         auth = f"SigV4 checked; {len(config.tenants)} tenant(s) besides the server's own space"
     else:
         auth = "signatures NOT checked (no credentials configured)"

@@ -4,6 +4,8 @@
 
 Routing, decided from cheap signals (an S3 body is never read to decide):
 
+0. ``GET /-/health``: the server's health (no bucket can be named ``-``), answered
+   without credentials.
 1. ``/moto-api/reset``: moto's reset, plus emptying the Forge store, only when the
    server allows it (``--allow-reset``); refused (409) otherwise, since on a persistent
    store a reset destroys data.
@@ -32,12 +34,16 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from moto_forge import __version__
+from moto_forge.errors import ForgeError
+
 log = logging.getLogger("moto_forge.services")
 
 MAX_FORM_BODY = 64 << 10
 """The largest unsigned form body read to find its service (AWS query-protocol calls are small)."""
 S3_SERVICES = {"s3"}
 RESET_PATH = "/moto-api/reset"
+HEALTH_PATH = "/-/health"
 
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
@@ -100,6 +106,8 @@ class ServiceRouter:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
+        if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            return self._health(environ, start_response)
         if path.startswith("/moto-api"):
             if not self.other_services:
                 return _refuse(start_response, 403, "AccessDenied", "/moto-api/ is not served when credentials are set")
@@ -115,6 +123,21 @@ class ServiceRouter:
         if getattr(app, "service", None) in S3_SERVICES:
             return self.s3(environ, start_response)  # type: ignore[no-any-return]
         return app(environ, start_response)  # type: ignore[no-any-return]
+
+    def _health(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        """``GET /-/health``, answered without credentials (for load balancers and container
+        health checks; it tells nothing about any bucket): 200 when the registry answers,
+        503 when it does not."""
+        try:
+            self.service.registry.gc_epoch()
+            status, document = "200 OK", {"status": "ok", "version": __version__}
+        except ForgeError as exc:
+            status, document = "503 Service Unavailable", {"status": "unavailable", "error": str(exc)}
+        finally:
+            self.service.release_connection()
+        body = json.dumps(document).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
     def _reset(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "POST":

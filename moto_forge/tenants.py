@@ -75,8 +75,10 @@ def validate(tenants: Iterable[Tenant]) -> list[Tenant]:
             raise TenantFileError(f"{where}: an access_key is 16-128 of A-Z 0-9")
         if not SECRET_KEY.fullmatch(tenant.secret_key):
             raise TenantFileError(f"{where}: a secret_key is 16-128 of A-Z a-z 0-9 + / = _ -")
-        if tenant.name in names or tenant.name == DEFAULT_TENANT:
-            raise TenantFileError(f"{where}: the name is used twice or reserved")
+        if tenant.name == DEFAULT_TENANT:
+            raise TenantFileError(f"{where}: the name is reserved for the server's own space")
+        if tenant.name in names:
+            raise TenantFileError(f"{where} already exists")
         if tenant.access_key in keys:
             raise TenantFileError(f"{where}: access_key {tenant.access_key} is used twice")
         names.add(tenant.name)

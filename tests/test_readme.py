@@ -3,6 +3,7 @@
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -26,3 +27,10 @@ def test_readme_examples_run(tmp_path: Path) -> None:
             command = [sys.executable, str(path)]
         result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
         assert result.returncode == 0, f"README example {n} failed:\n{block}\n{result.stdout}\n{result.stderr}"
+
+
+def test_the_license_file_is_the_one_pyproject_names() -> None:
+    root = Path(__file__).resolve().parents[1]
+    declared = tomllib.loads((root / "pyproject.toml").read_text())["project"]["license"]
+    text = (root / "LICENSE").read_text()
+    assert declared == "Apache-2.0" and "Apache License" in text and "Version 2.0, January 2004" in text

@@ -37,7 +37,7 @@ def test_render_and_parse_round_trip() -> None:
         (tenants.render([ALICE]).replace('"alice"', '"../x"'), "a name is"),
         (tenants.render([ALICE]).replace(ALICE.access_key, "short"), "an access_key is"),
         (tenants.render([ALICE]).replace(ALICE.secret_key, "has space in it 0123456"), "a secret_key is"),
-        (raw(ALICE, Tenant("alice", BOB.access_key, BOB.secret_key)), "used twice or reserved"),
+        (raw(ALICE, Tenant("alice", BOB.access_key, BOB.secret_key)), "tenant 'alice' already exists"),
         (raw(ALICE, Tenant("carol", ALICE.access_key, "carol-secret-0123456789")), "used twice"),
         (raw(Tenant("default", "MFAKDEFAULT000000000", "default-secret-012345")), "reserved"),
     ],
@@ -55,7 +55,7 @@ def test_add_writes_0600_and_generates_keys(tmp_path: Path) -> None:
     second = tenants.add_tenant(path, "bob")
     assert second.access_key != added.access_key and second.secret_key != added.secret_key
     assert tenants.load(path) == [added, second]
-    with pytest.raises(TenantFileError, match="used twice"):
+    with pytest.raises(TenantFileError, match=r"^tenant 'alice' already exists$"):
         tenants.add_tenant(path, "alice")
     assert tenants.load(path) == [added, second]  # a refused add leaves the file as it was
     tenants.remove_tenant(path, "alice")

@@ -28,6 +28,7 @@ from moto_forge.bucket.walk import OnError, part_blocks, reachable
 from moto_forge.errors import BlockError, ForgeError, StorageError
 from moto_forge.ipld.cid import CID
 from moto_forge.mst import MST, NodeLoader
+from moto_forge.objects.body import iter_links
 from moto_forge.registry import RootRecord
 
 if TYPE_CHECKING:
@@ -56,6 +57,11 @@ class FsckReport:
     roots: int = 0
     blocks: int = 0
     problems: list[str] = field(default_factory=list)
+    damaged: set[CID] = field(default_factory=set)
+    """The blocks that failed (unreadable, or not what their CID says)."""
+    objects: list[tuple[str, str, CID]] = field(default_factory=list)
+    """``(bucket, key, block)``: the current objects a damaged block belongs to (its manifest
+    or its body), so an operator knows which S3 keys to restore."""
 
     @property
     def ok(self) -> bool:
@@ -94,6 +100,7 @@ def fsck(service: BucketService, progress: Progress | None = None) -> FsckReport
 
     def check(where: str, walk: Callable[[OnError], Iterator[CID]]) -> None:
         def on_error(cid: CID, exc: Exception) -> None:
+            report.damaged.add(cid)
             report.problems.append(f"{where}: block {cid}: {exc}")
 
         try:
@@ -118,7 +125,38 @@ def fsck(service: BucketService, progress: Progress | None = None) -> FsckReport
     for bucket in service.registry.list_buckets():
         if not report.problems and bucket.listed_root == bucket.root:
             check_listing_index(service, bucket.name, report)
+    if report.damaged:
+        attribute_damage(service, report)
     return report
+
+
+def attribute_damage(service: BucketService, report: FsckReport) -> None:
+    """Name the S3 objects (each bucket's current keys) whose manifest or body holds a
+    damaged block; a second walk, only when fsck found damage."""
+    store = service.store
+    for bucket in service.registry.list_buckets():
+        try:
+            tree = MST.load(store, load_root(store, bucket.root).objects, NodeLoader(store))
+            items = list(tree.items())
+        except ForgeError:
+            continue  # the tree itself is damaged: the problems above say where
+        for key, manifest_cid in items:
+            name = key.decode("utf-8", "replace")
+            hit = manifest_cid if manifest_cid in report.damaged else _damaged_body_block(service, manifest_cid, report)
+            if hit is not None:
+                report.objects.append((bucket.name, name, hit))
+                report.problems.append(f"bucket {bucket.name} key {name!r}: its block {hit} is damaged")
+
+
+def _damaged_body_block(service: BucketService, manifest_cid: CID, report: FsckReport) -> CID | None:
+    try:
+        manifest = service.manifest(manifest_cid)
+        for cid in iter_links(service.store, manifest.body.format, manifest.body.root):
+            if cid in report.damaged:
+                return cid
+    except ForgeError as exc:  # a damaged index node or part list on the way
+        return next((cid for cid in report.damaged if str(cid) in str(exc)), None)
+    return None
 
 
 def check_listing_index(service: BucketService, bucket: str, report: FsckReport) -> None:

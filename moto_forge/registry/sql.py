@@ -37,6 +37,10 @@ def _pooled(url: str) -> str:
     return f"{scheme}+pool{sep}{rest}" if sep and "+" not in scheme else url
 
 
+SCHEMES = frozenset({"sqlite", "postgres", "postgresql", "postgresext"})
+"""The registry databases moto_forge supports (peewee's URL schemes for them)."""
+
+
 class SqlRegistry:
     """The database under every registry table.  Thread-safe: peewee keeps a connection per thread."""
 
@@ -46,6 +50,12 @@ class SqlRegistry:
         self.url = url
         self.outbox = outbox
         """Async Forge mode: every recorded CAR also enters the outbox, in the same transaction."""
+        scheme = url.split(":", 1)[0].lower()
+        if scheme not in SCHEMES:
+            raise StorageError(
+                f"registry URL scheme {scheme!r} is not supported: use sqlite:////absolute/path.sqlite3 "
+                "(sqlite:// then the absolute path) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+            )
         try:
             if url.startswith("sqlite"):
                 pragmas = SQLITE_PRAGMAS if durable else {**SQLITE_PRAGMAS, "synchronous": "off"}

@@ -31,7 +31,10 @@ def denied(bucket: FakeBucket, bucket_name: str, key_name: str, key: ForgeKey | 
     without public read."""
     action = f"s3:{method.upper()[0]}{method.lower()[1:]}Object"
     resource = f"arn:{bucket.partition}:s3:::{bucket_name}/{key_name}"
-    permission = bucket.get_permission(action, resource)
+    try:
+        permission = bucket.get_permission(action, resource)
+    except (ValueError, KeyError, TypeError, AttributeError):  # a policy stored before policies were checked
+        permission = PermissionResult.NEUTRAL
     if permission == PermissionResult.DENIED:
         return True
     if key is None or permission == PermissionResult.PERMITTED:

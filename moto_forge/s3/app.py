@@ -34,6 +34,7 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Request
 from werkzeug.wsgi import ClosingIterator
 
+from moto_forge.access_log import OPERATION
 from moto_forge.bucket.service import BucketService
 from moto_forge.errors import (
     AccessDenied,
@@ -73,6 +74,7 @@ from moto_forge.s3.context import request_headers
 from moto_forge.s3.errors import classify, clean_xml, error_xml, request_id
 from moto_forge.s3.holders import owner_account
 from moto_forge.s3.keys import ForgeKey
+from moto_forge.s3.operations import operation_name
 from moto_forge.s3.registration import ForgeBackends, account_of_space
 from moto_forge.s3.roots import ROOT_HEADER, ROOT_QUERY, read_root, response_root
 from moto_forge.s3.tenancy import Tenancy
@@ -176,6 +178,7 @@ class S3App:
         domains: Iterable[str] = ("localhost", "s3.amazonaws.com", "s3.localhost.localstack.cloud"),
         authenticator: Any = None,
         tenancy: Tenancy | None = None,
+        tenant_keys: Any = None,
     ) -> None:
         self.service = service
         self.tenancy = tenancy
@@ -185,6 +188,9 @@ class S3App:
         self.response_class = make_response_class(self.backends)
         self.domains = tuple(domains)
         self.authenticator = authenticator
+        self.tenant_keys = tenant_keys
+        """A :class:`~moto_forge.tenant_keys.TenantKeys` keeping the keys in step with the
+        tenants file (checked at each request), or ``None``."""
 
     # ---- what a request names (decided once) -----------------------------
 
@@ -218,6 +224,8 @@ class S3App:
         principal_token = tenancy.principal.set(tenancy.UNCHECKED)
         signed_token = moto_iam.signed.set(None)
         try:
+            if self.tenant_keys is not None:
+                self.tenant_keys.check()
             response = self._handle(request, environ)
         except ForgeError as exc:
             response = self._error(exc, request, rid)
@@ -280,6 +288,9 @@ class S3App:
 
     def _handle(self, request: Request, environ: dict[str, Any]) -> objects.Response:
         target = self.target(request)
+        environ[OPERATION] = operation_name(
+            request.method, target.bucket, target.key, request.args, "x-amz-copy-source" in request.headers
+        )
         if presigned.is_presigned(request.args):
             self._use_presigned_headers(request, environ)
         bucket, key = target.bucket, target.key

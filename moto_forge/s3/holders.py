@@ -13,6 +13,7 @@ Config, DynamoDB exports) sees the stored buckets through :class:`Holders`.
 from __future__ import annotations
 
 import datetime
+import json
 import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -23,7 +24,7 @@ from moto.s3.models import FakeBucket, S3Backend, s3_backends
 
 from moto_forge.bucket.root import Config
 from moto_forge.bucket.service import BucketService
-from moto_forge.errors import BucketAlreadyOwnedByYou
+from moto_forge.errors import BucketAlreadyOwnedByYou, MalformedPolicy
 from moto_forge.registry import BucketRecord
 from moto_forge.s3 import bucket_config
 from moto_forge.s3.context import request_headers
@@ -203,6 +204,8 @@ class BucketHolders(S3Backend):
         (one write: a new root)."""
         if method == "put_bucket_tagging":
             check_tags(dict(args[0] if args else kwargs.get("tags") or {}), BUCKET_TAGS)
+        if method == "put_bucket_policy":
+            check_policy(args[0] if args else kwargs.get("policy"))
         record = self.service.find_bucket(bucket_name)
         if record is None:
             raise MissingBucket(bucket=bucket_name)
@@ -218,6 +221,18 @@ class BucketHolders(S3Backend):
         response_root.set(written.root)
         self.forget(bucket_name)
         return result
+
+
+def check_policy(policy: Any) -> None:
+    """S3's first check of a bucket policy: a JSON object with a ``Statement`` (moto stores
+    whatever it is given, and its anonymous-access check would then fail on every read)."""
+    try:
+        text = policy.decode("utf-8") if isinstance(policy, bytes) else str(policy)
+        document = json.loads(text)
+    except (UnicodeDecodeError, ValueError):
+        document = None
+    if not isinstance(document, dict) or "Statement" not in document:
+        raise MalformedPolicy("Policies must be valid JSON and the first byte must be '{'")
 
 
 def owner_account(config: Config, requester: str) -> str:

@@ -62,6 +62,11 @@ class ForgeBackends:
         self._by_account: dict[str, ForgeS3Backend] = {}
         self._lock = threading.Lock()
 
+    def add_spaces(self, spaces: tuple[str, ...]) -> None:
+        """Tenant spaces added while running (moto_forge/tenant_keys.py): their accounts."""
+        added = {account_of_space(space): space for space in spaces}
+        self._space_of = {**self._space_of, **added}
+
     def known_accounts(self) -> list[str]:
         """moto's default account and every tenant's."""
         return [DEFAULT_ACCOUNT_ID, *self._space_of]

@@ -51,8 +51,12 @@ class Tenancy:
         self.spaces = dict(spaces)
 
     def principal(self, access_key: str) -> Principal:
-        """The requester behind an authenticated access key (every such key is in ``spaces``)."""
-        return Principal(self.spaces[access_key])
+        """The requester behind an authenticated access key; a key the tenants file dropped
+        since its signature was checked (moto_forge/tenant_keys.py) is refused."""
+        spaces = self.spaces  # one mapping, even if it is replaced meanwhile
+        if access_key not in spaces:
+            raise AccessDenied("Access Denied: the access key was removed")
+        return Principal(spaces[access_key])
 
 
 def check_access(

@@ -53,6 +53,8 @@ MD5_OF_OTHER = base64.b64encode(hashlib.md5(b"other").digest()).decode()
         ("POST", f"/{BUCKET}?delete", {}, b"not xml at all", ("MalformedXML", 400)),
         ("PUT", f"/{BUCKET}/sentinel?tagging", {}, b"<Tagging><TagSet><Tag><Key>a</Key></Tag>", ("MalformedXML", 400)),
         ("PUT", "/ab", {}, b"", ("InvalidBucketName", 400)),
+        ("PUT", f"/{BUCKET}?policy", {}, b"not json", ("MalformedPolicy", 400)),
+        ("PUT", f"/{BUCKET}?policy", {}, b'{"Version": "2012-10-17"}', ("MalformedPolicy", 400)),
         ("PUT", "/Upper-Case", {}, b"", ("InvalidBucketName", 400)),
         ("PUT", "/bad..name", {}, b"", ("InvalidBucketName", 400)),
         ("PUT", f"/{BUCKET}/" + "k" * 1025, {}, b"x", ("KeyTooLongError", 400)),

@@ -118,6 +118,10 @@ def test_damaged_blobs_fail_only_their_objects_and_fsck_lists_them(tmp_path: Pat
     assert any(gone_blob.blob in line and "missing" in line for line in problems)
     damage = {str(bad), gone_blob.blob, *gone}
     assert all(any(name in line for name in damage) for line in problems), problems
+    # and the S3 objects they belong to, so an operator knows what to restore
+    assert any(line.startswith("bucket damage key 'corrupt.bin': its block ") for line in problems), problems
+    assert any(line.startswith("bucket damage key 'gone.bin': its block ") for line in problems), problems
+    assert not any("'fine.txt'" in line for line in problems)
 
 
 def fill(path: Path) -> Path:

@@ -16,6 +16,7 @@ import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+import moto_forge
 from moto_forge import tenants
 from tests.e2e.conftest import Served, start_server
 
@@ -60,6 +61,9 @@ def test_other_services_answer_beside_s3(resettable: Served) -> None:
     got = s3.get_object(Bucket="beside", Key="k")
     assert got["Body"].read() == b"in forge" and "x-forge-root" in got["ResponseMetadata"]["HTTPHeaders"]
     assert requests.get(f"{resettable.url}/moto-api/", timeout=30).status_code == 200
+    health = requests.get(f"{resettable.url}/-/health", timeout=30)
+    assert health.status_code == 200 and health.json() == {"status": "ok", "version": moto_forge.__version__}
+    assert requests.head(f"{resettable.url}/-/health", timeout=30).status_code == 200
 
 
 def test_reset_empties_s3_and_moto_when_allowed(resettable: Served) -> None:
@@ -99,6 +103,9 @@ def test_with_credentials_only_s3_is_served(tmp_path: Path) -> None:
         assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
         assert requests.post(f"{server.url}/moto-api/reset", timeout=30).status_code == 403
         assert [b["Name"] for b in aws(server, "s3", **keys).list_buckets()["Buckets"]] == ["mine"]
+        health = requests.get(f"{server.url}/-/health", timeout=30)  # no credentials needed
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+        assert b"mine" not in health.content
     finally:
         server.stop()
 

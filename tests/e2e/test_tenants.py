@@ -130,3 +130,48 @@ def test_tenant_commands(tmp_path: Path) -> None:
     assert entry.access_key in listed and "did:key:z" in listed and entry.secret_key not in listed
     cli("remove", "carol")
     assert tenants.load(str(tmp_path / "tenants.toml")) == []
+
+
+def test_tenant_changes_apply_while_the_server_runs(tenanted: tuple[Served, dict[str, tenants.Tenant]]) -> None:
+    """``tenant remove`` stops the key at the next request, ``tenant add`` works at once,
+    a broken file keeps the keys in use, and SIGHUP reloads instead of killing the server."""
+    import signal
+    import time
+
+    server, people = tenanted
+    path = os.path.join(server.data_dir, "tenants.toml")
+    alice = as_user(server.url, people["alice"].access_key, people["alice"].secret_key)
+    alice.create_bucket(Bucket="alice-live")
+    tenants.remove_tenant(path, "alice")
+    assert error_of(alice.list_objects_v2, Bucket="alice-live") == ("InvalidAccessKeyId", 403)
+    carol = tenants.add_tenant(path, "carol")
+    as_carol = as_user(server.url, carol.access_key, carol.secret_key)
+    as_carol.create_bucket(Bucket="carol-live")
+    assert [b["Name"] for b in as_carol.list_buckets()["Buckets"]] == ["carol-live"]
+    assert error_of(as_carol.list_objects_v2, Bucket="alice-live") == ("AccessDenied", 403)
+
+    good = Path(path).read_text()
+    Path(path).write_text("[[tenant\n")  # a broken file is not applied: the keys in use stay
+    assert as_carol.list_objects_v2(Bucket="carol-live")["KeyCount"] == 0
+    Path(path).write_text(good)
+
+    server.process.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    assert server.process.poll() is None  # still serving
+    assert as_carol.list_objects_v2(Bucket="carol-live")["KeyCount"] == 0
+    own = as_user(server.url, OWN_ACCESS, OWN_SECRET)
+    assert own.list_buckets()["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def test_sighup_does_not_stop_a_server_without_keys(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    server = start_server(str(tmp_path))
+    try:
+        server.process.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        assert server.process.poll() is None
+        assert requests.get(f"{server.url}/-/health", timeout=30).status_code == 200
+    finally:
+        server.stop()

@@ -1,5 +1,6 @@
 """Registry conformance: the same tests on SQLite and on a real PostgreSQL server."""
 
+import re
 import threading
 import time
 
@@ -265,3 +266,9 @@ def test_unreachable_database_is_a_storage_error() -> None:
     with pytest.raises(StorageError) as info:
         Registry("postgresql://nobody:secret@127.0.0.1:1/none")
     assert "secret" not in str(info.value)  # the URL is shown without credentials
+
+
+@pytest.mark.parametrize("url", ["mysql://user@host/db", "sqlite3:///x.db", "redis://localhost"])
+def test_an_unsupported_registry_url_is_one_clear_error(url: str) -> None:
+    with pytest.raises(StorageError, match=re.escape("is not supported: use sqlite:////absolute/path.sqlite3 ")):
+        Registry(url)

@@ -1,0 +1,99 @@
+"""The package as users get it: ``python -m build`` makes a wheel and an sdist, the wheel
+installs into a clean virtualenv (its dependencies from PyPI) and that install serves S3."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import tarfile
+import time
+import zipfile
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+
+from moto_forge import __version__
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_the_built_wheel_installs_into_a_clean_venv_and_serves(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    built = subprocess.run([sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)],
+                           capture_output=True, text=True, timeout=900)  # fmt: skip
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
+    wheel = next(dist.glob("moto_forge-*.whl"))
+    sdist = next(dist.glob("moto_forge-*.tar.gz"))
+    with zipfile.ZipFile(wheel) as wheel_zip:
+        names = wheel_zip.namelist()
+    assert "moto_forge/cli.py" in names and not any(name.startswith("tests/") for name in names)
+    assert any(name.endswith("licenses/LICENSE") or name.endswith("/LICENSE") for name in names)
+    with tarfile.open(sdist) as sdist_tar:
+        assert any(name.endswith("/LICENSE") for name in sdist_tar.getnames())
+
+    venv = tmp_path / "venv"
+    clean = {name: value for name, value in os.environ.items() if name not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300, env=clean)
+    install = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", str(wheel)],
+                             capture_output=True, text=True, timeout=1200, env=clean)  # fmt: skip
+    assert install.returncode == 0, install.stderr[-3000:]
+    cli = str(venv / "bin" / "moto-forge")
+    version = subprocess.run([cli, "--version"], capture_output=True, text=True, timeout=120, env=clean)
+    assert version.stdout.strip() == f"moto-forge {__version__}"
+
+    port = free_port()
+    command = [cli, "serve", "--port", str(port), "--data-dir", str(tmp_path / "data"), "--quiet"]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path, env=clean)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if requests.get(f"{url}/-/health", timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, "the installed server did not start"
+            time.sleep(0.2)
+        s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")  # fmt: skip
+        s3.create_bucket(Bucket="from-the-wheel")
+        s3.put_object(Bucket="from-the-wheel", Key="k", Body=b"installed")
+        assert s3.get_object(Bucket="from-the-wheel", Key="k")["Body"].read() == b"installed"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_the_dockerfile_copies_what_exists_and_sets_what_the_cli_reads() -> None:
+    """The top-level Dockerfile is not built here (no Docker daemon): what it copies must
+    exist, and every MOTO_FORGE_* it sets must be a setting ``serve`` reads."""
+    from moto_forge.cli import build_parser
+
+    text = (ROOT / "Dockerfile").read_text()
+    for line in text.splitlines():
+        if line.startswith("COPY "):
+            for source in line.split()[1:-1]:
+                assert (ROOT / source).exists(), source
+    names = set(re.findall(r"(MOTO_FORGE_[A-Z_]+)=", text))
+    assert names == {"MOTO_FORGE_DATA_DIR", "MOTO_FORGE_HOST", "MOTO_FORGE_PORT", "MOTO_FORGE_LOG_FORMAT"}
+    settings = {"MOTO_FORGE_DATA_DIR": "/data", "MOTO_FORGE_HOST": "0.0.0.0", "MOTO_FORGE_PORT": "5000",
+                "MOTO_FORGE_LOG_FORMAT": "json"}  # fmt: skip
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in settings.items():
+            env.setenv(name, value)
+        args = build_parser().parse_args(["serve"])
+    assert (args.data_dir, args.host, args.port, args.log_format) == ("/data", "0.0.0.0", 5000, "json")
+    assert "/-/health" in text and 'CMD ["serve"]' in text
