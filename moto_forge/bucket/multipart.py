@@ -120,10 +120,14 @@ class MultipartUploads:
         body: Readable,
         checksummers: Sequence[Checksummer] = (),
         validate: Callable[[ChunkedBody], None] | None = None,
+        upload: UploadRecord | None = None,
     ) -> PartRecord:
-        """Store one part in a CAR of its own (root = the part's ``fixed-v1`` index)."""
+        """Store one part in a CAR of its own (root = the part's ``fixed-v1`` index).
+        ``upload``: the upload as the caller already read it (:meth:`get`), else read here."""
         check_part_number(part_number, upload_id)
-        algorithm = upload_algorithm(self.get(bucket, upload_id).meta)
+        if upload is None or upload.upload_id != upload_id or upload.bucket != bucket:
+            upload = self.get(bucket, upload_id)
+        algorithm = upload_algorithm(upload.meta)
         if algorithm and all(c.algorithm != algorithm for c in checksummers):
             checksummers = [*checksummers, checksums.Checksum(algorithm)]  # S3 computes the upload's own
         space = self.service.head_bucket(bucket).space

@@ -232,6 +232,7 @@ def upload_part(
                               ArgumentName="partNumber") from exc  # fmt: skip
     checks = upload_checks(request)
     reader = body_reader(request, verify_chunk)
+    upload = service.multipart.get(bucket, upload_id)  # read once: the part's checksum and the response headers
     part = service.multipart.upload_part(
         bucket,
         upload_id,
@@ -239,11 +240,11 @@ def upload_part(
         reader,
         checksummers=checks.hashers,
         validate=validator(checks, reader, _declared_length(request, reader)),
+        upload=upload,
     )
     headers = {"ETag": f'"{part.etag}"', **_checksum_headers(checks)}
     if not checks.hashers and part.checksums:  # the upload's own algorithm, computed here
         headers.update({f"x-amz-checksum-{algo}": value for algo, value in part.checksums.items()})
-    upload = service.multipart.get(bucket, upload_id)  # parts are >= 5 MiB: one more small read
     headers.update(attributes.write_headers(upload.meta.get("attributes") or {}))
     return Response(200, headers)
 
