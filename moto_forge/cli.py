@@ -19,7 +19,12 @@ from moto_forge import tenants as tenant_file
 from moto_forge.bucket.maintenance import Retention, fsck, gc
 from moto_forge.bucket.service import BucketService
 from moto_forge.bucket.snapshots import diff, export_car, history, import_car
-from moto_forge.config import default_data_dir, default_registry_url, forge_settings_from_env
+from moto_forge.config import (
+    default_data_dir,
+    default_registry_url,
+    forge_settings_from_env,
+    legacy_bucket_names_from_env,
+)
 from moto_forge.errors import ForgeError
 from moto_forge.ipld.blocks import MemoryBlocks
 from moto_forge.ipld.car import CarReader
@@ -327,6 +332,8 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
             forge_timeout=args.forge_timeout,
             write_mode=args.write_mode,
             allow_reset=args.allow_reset,
+            legacy_bucket_names=args.legacy_bucket_names,
+            console=not args.no_console,
             auth_note=auth_note(args.no_auth, bool(credentials), len(tenants), tenants_path),
         )
     )
@@ -473,6 +480,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-reset",
         action="store_true",
         help="let POST /moto-api/reset empty the store too (off: this server keeps its data; reset answers 409)",
+    )
+    serve.add_argument(
+        "--no-console",
+        action="store_true",
+        help="do not serve the web console at /-/console (it is on by default, behind the same credentials as S3)",
+    )
+    serve.add_argument(
+        "--legacy-bucket-names",
+        action="store_true",
+        default=legacy_bucket_names_from_env(),
+        help="allow new bucket names with '_' and upper case, as S3's legacy us-east-1 rules and moto do "
+        "(path style only; env MOTO_FORGE_LEGACY_BUCKET_NAMES=1)",
     )
     env = forge_settings_from_env()
     serve.add_argument(

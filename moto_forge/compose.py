@@ -45,7 +45,8 @@ def open_service(
     when ``config.forge_url`` is set.  ``durable=False``: never fsynced (a throwaway store).
     ``identities``: :func:`tenant_identities` of ``config``, if already loaded."""
     if not config.forge_url:
-        return BucketService(*open_stores(config.data_dir, config.registry_url, durable=durable))
+        return BucketService(*open_stores(config.data_dir, config.registry_url, durable=durable),
+                             legacy_bucket_names=config.legacy_bucket_names)  # fmt: skip
     from moto_forge.forge.outbox import OutboxShipper
     from moto_forge.forge.retrieval import ForgeRetriever
 
@@ -57,7 +58,8 @@ def open_service(
     tenants = list((identities if identities is not None else tenant_identities(config)).values())
     publisher = forge_publisher(config, blobs, tenants)
     shipper = OutboxShipper(registry, publisher) if asynchronous else None
-    service = BucketService(registry, blobs, publish=None if asynchronous else publisher.publish, shipper=shipper)
+    service = BucketService(registry, blobs, publish=None if asynchronous else publisher.publish, shipper=shipper,
+                            legacy_bucket_names=config.legacy_bucket_names)  # fmt: skip
     if shipper is not None:
         shipper.start()
     return service

@@ -8,6 +8,8 @@ selects another registry, e.g. ``postgresql://user:pw@host:5432/db``.
 Forge: ``MOTO_FORGE_UPLOAD_URL``, ``MOTO_FORGE_UPLOAD_DID``,
 ``MOTO_FORGE_UPLOAD_KEY``, ``MOTO_FORGE_CLAIMS_URL``, ``MOTO_FORGE_WRITE_MODE``,
 ``MOTO_FORGE_TIMEOUT`` (the ``--forge*`` and ``--write-mode`` options of ``serve``).
+``MOTO_FORGE_LEGACY_BUCKET_NAMES=1``: buckets may be made with S3's legacy names
+(``_`` and upper case, as moto allows; ``serve --legacy-bucket-names``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import os
 
 DATA_DIR_ENV = "MOTO_FORGE_DATA_DIR"
+LEGACY_BUCKET_NAMES_ENV = "MOTO_FORGE_LEGACY_BUCKET_NAMES"
 REGISTRY_ENV = "MOTO_FORGE_REGISTRY"
 
 FORGE_ENV = {
@@ -31,6 +34,12 @@ FORGE_ENV = {
 def forge_settings_from_env() -> dict[str, str]:
     """The Forge settings set in the environment (``ServerConfig`` field -> value)."""
     return {field: os.environ[name] for field, name in FORGE_ENV.items() if os.environ.get(name)}
+
+
+def legacy_bucket_names_from_env() -> bool:
+    """Whether ``MOTO_FORGE_LEGACY_BUCKET_NAMES`` asks for S3's legacy bucket names
+    (``1``, ``true``, ``yes``, ``on``; see :mod:`moto_forge.bucket.names`)."""
+    return os.environ.get(LEGACY_BUCKET_NAMES_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def default_data_dir() -> str:

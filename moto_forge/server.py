@@ -15,6 +15,9 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from moto_forge.access_log import AccessLog
 from moto_forge.compose import compose
+from moto_forge.config import legacy_bucket_names_from_env
+from moto_forge.console import ConsoleApp
+from moto_forge.console.app import ForgeInfo
 from moto_forge.s3 import registration
 from moto_forge.s3.app import S3App
 from moto_forge.services import ServiceRouter
@@ -56,6 +59,11 @@ class ServerConfig:
     tenants_path: str | None = None
     """The tenants file ``tenants`` came from: a server that checks signatures follows its
     changes while running (moto_forge/tenant_keys.py)."""
+    console: bool = True
+    """Serve the web console at ``/-/console`` (``serve --no-console``: off)."""
+    legacy_bucket_names: bool = field(default_factory=legacy_bucket_names_from_env)
+    """New buckets may have names only S3's legacy rules allow (``_``, upper case), as moto's
+    do (default: ``MOTO_FORGE_LEGACY_BUCKET_NAMES``; :mod:`moto_forge.bucket.names`)."""
     auth_note: str = ""
     """Why signatures are or are not checked, for the start-up line (the CLI says: its
     options, the tenants file it read); empty = said from the configuration alone."""
@@ -70,9 +78,19 @@ def make(config: ServerConfig, app: S3App | None = None) -> BaseWSGIServer:
     """A bound, threaded server for every service on one port (:mod:`moto_forge.services`;
     port 0 picks a free port: read ``server.port``)."""
     s3 = app or compose(config)
-    router = ServiceRouter(s3, allow_reset=config.allow_reset, other_services=s3.authenticator is None)
+    console = make_console(config, s3) if config.console else None
+    router = ServiceRouter(s3, allow_reset=config.allow_reset, other_services=s3.authenticator is None, console=console)
     wsgi: Any = router if config.quiet else AccessLog(router, config.log_format)
     return make_server(config.host, config.port, wsgi, threaded=True, request_handler=_QuietHandler)
+
+
+def make_console(config: ServerConfig, s3: S3App) -> ConsoleApp:
+    """The web console beside ``s3`` (moto_forge/console/), told where the data goes."""
+    from moto_forge.forge.identity import Identity
+
+    space = Identity.load_or_create(config.data_dir).space.did
+    forge = ForgeInfo(config.forge_url, config.write_mode, space)
+    return ConsoleApp(s3, forge, config.region)
 
 
 def _reload_tenants(app: S3App) -> None:
@@ -96,8 +114,9 @@ def serve(config: ServerConfig) -> None:
         auth = f"SigV4 checked; {len(config.tenants)} tenant(s) besides the server's own space"
     else:
         auth = "signatures NOT checked (no credentials configured)"
+    console = f"; web console http://{config.host}:{server.port}/-/console/" if config.console else ""
     print(
-        f"moto-forge serving S3 on http://{config.host}:{server.port} (data {config.data_dir}; {auth})",
+        f"moto-forge serving S3 on http://{config.host}:{server.port} (data {config.data_dir}; {auth}){console}",
         file=sys.stderr,
         flush=True,
     )

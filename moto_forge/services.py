@@ -5,7 +5,8 @@
 Routing, decided from cheap signals (an S3 body is never read to decide):
 
 0. ``GET /-/health``: the server's health (no bucket can be named ``-``), answered
-   without credentials.
+   without credentials; ``/-/console/...``: the web console (:mod:`moto_forge.console`),
+   when the server has one.
 1. ``/moto-api/reset``: moto's reset, plus emptying the Forge store, only when the
    server allows it (``--allow-reset``); refused (409) otherwise, since on a persistent
    store a reset destroys data.
@@ -44,6 +45,7 @@ MAX_FORM_BODY = 64 << 10
 S3_SERVICES = {"s3"}
 RESET_PATH = "/moto-api/reset"
 HEALTH_PATH = "/-/health"
+CONSOLE_PATH = "/-/console"
 
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
@@ -83,8 +85,11 @@ def is_s3(environ: dict[str, Any]) -> bool | None:
 class ServiceRouter:
     """The WSGI application of ``moto-forge serve`` (see the module doc)."""
 
-    def __init__(self, s3: Any, *, allow_reset: bool = False, other_services: bool = True) -> None:
+    def __init__(
+        self, s3: Any, *, allow_reset: bool = False, other_services: bool = True, console: WsgiApp | None = None
+    ) -> None:
         self.s3 = s3
+        self.console = console
         self.allow_reset = allow_reset
         self.other_services = other_services
         self._dispatcher: Any = None
@@ -108,6 +113,8 @@ class ServiceRouter:
         path = environ.get("PATH_INFO") or "/"
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             return self._health(environ, start_response)
+        if self.console is not None and (path == CONSOLE_PATH or path.startswith(CONSOLE_PATH + "/")):
+            return self.console(environ, start_response)
         if path.startswith("/moto-api"):
             if not self.other_services:
                 return _refuse(start_response, 403, "AccessDenied", "/moto-api/ is not served when credentials are set")

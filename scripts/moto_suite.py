@@ -16,6 +16,11 @@ rewrites the list from this run (new entries get the failure's first line as
 their reason, existing reasons are kept).  ``--against moto_server`` runs the same
 suite against moto's own server (or plain ``mock_aws``), for the baseline count
 (no list is checked).
+
+moto_forge runs with ``MOTO_FORGE_LEGACY_BUCKET_NAMES=1``, as a moto user switching
+would: moto's tests name buckets ``log_bucket`` or ``MyBucket``, which S3's legacy
+rules allow and its current ones refuse (moto_forge's default; see
+``moto_forge/bucket/names.py``).
 """
 
 from __future__ import annotations
@@ -89,7 +94,7 @@ def start(against: str, data_dir: str, port: int) -> subprocess.Popen[bytes]:
         command = [sys.executable, "-m", "moto.server", "-p", str(port)]
     else:
         command = [sys.executable, "-m", "moto_forge.cli", "serve", "--port", str(port), "--data-dir", data_dir,
-                   "--quiet", "--allow-reset"]  # fmt: skip
+                   "--quiet", "--allow-reset", "--legacy-bucket-names"]  # fmt: skip
     log = open(os.path.join(data_dir, "server.log"), "wb")  # noqa: SIM115 - the child keeps it
     process = subprocess.Popen(command, stdout=log, stderr=log, cwd=ROOT)
     deadline = time.monotonic() + 60
@@ -183,6 +188,8 @@ def run_suite(suite: Path, mode: str, against: str, data_dir: str) -> tuple[dict
     }  # fmt: skip
     for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
         env.pop(name, None)
+    if against == "moto_forge":
+        env["MOTO_FORGE_LEGACY_BUCKET_NAMES"] = "1"  # moto's tests use its permissive bucket names
     server = None
     options = ["-p", "no:moto_forge"]
     if mode == "server":

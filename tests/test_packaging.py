@@ -72,6 +72,9 @@ def test_the_built_wheel_installs_into_a_clean_venv_and_serves(tmp_path: Path) -
         s3.create_bucket(Bucket="from-the-wheel")
         s3.put_object(Bucket="from-the-wheel", Key="k", Body=b"installed")
         assert s3.get_object(Bucket="from-the-wheel", Key="k")["Body"].read() == b"installed"
+        console = requests.get(f"{url}/-/console/", timeout=10)  # templates and assets ship in the wheel
+        assert console.status_code == 200 and "from-the-wheel" in console.text
+        assert requests.get(f"{url}/-/console/static/console.js", timeout=10).status_code == 200
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -97,3 +100,56 @@ def test_the_dockerfile_copies_what_exists_and_sets_what_the_cli_reads() -> None
         args = build_parser().parse_args(["serve"])
     assert (args.data_dir, args.host, args.port, args.log_format) == ("/data", "0.0.0.0", 5000, "json")
     assert "/-/health" in text and 'CMD ["serve"]' in text
+
+
+@pytest.mark.slow
+def test_make_serve_on_a_fresh_copy_installs_only_the_runtime_and_answers(tmp_path: Path) -> None:
+    """The README's first command on a fresh checkout: ``make serve PORT= DATA_DIR=`` makes its
+    own ``.venv`` with the runtime only (no test tools), says what it is doing, and serves
+    (``/-/health``, S3, the console)."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True,
+                            check=True, timeout=60)  # fmt: skip
+    copy = tmp_path / "checkout"
+    for name in filter(None, listed.stdout.decode().split("\0")):
+        source = ROOT / name
+        if source.is_file() and not name.startswith(("tests/forge/peer/node_modules", ".venv")):
+            target = copy / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+            target.chmod(source.stat().st_mode)
+    assert not (copy / ".venv").exists()
+    port = free_port()
+    clean = {
+        name: value for name, value in os.environ.items() if name not in ("PYTHONPATH", "VIRTUAL_ENV", "MAKEFLAGS")
+    }
+    log = (tmp_path / "make-serve.log").open("wb")
+    make = subprocess.Popen(["make", "serve", f"PORT={port}", f"DATA_DIR={tmp_path / 'data'}"], cwd=copy,
+                            stdout=log, stderr=subprocess.STDOUT, env=clean, start_new_session=True)  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 900
+        while True:
+            try:
+                if requests.get(f"{url}/-/health", timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            output = (tmp_path / "make-serve.log").read_text(errors="replace")
+            assert make.poll() is None and time.monotonic() < deadline, output[-3000:]
+            time.sleep(0.5)
+        s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")  # fmt: skip
+        s3.create_bucket(Bucket="fresh-clone")
+        s3.put_object(Bucket="fresh-clone", Key="k", Body=b"served")
+        assert s3.get_object(Bucket="fresh-clone", Key="k")["Body"].read() == b"served"
+        assert "fresh-clone" in requests.get(f"{url}/-/console/", timeout=10).text
+    finally:
+        os.killpg(make.pid, 15)
+        make.wait(timeout=60)
+        log.close()
+    output = (tmp_path / "make-serve.log").read_text(errors="replace")
+    assert "make: installing moto-forge into .venv" in output and "test tools" not in output
+    venv_python = str(copy / ".venv" / "bin" / "python")
+    runtime_only = subprocess.run([venv_python, "-c", "import pytest"], capture_output=True, timeout=60)
+    assert runtime_only.returncode != 0, "make serve installed the test tools too"
+    assert (tmp_path / "data" / "registry.sqlite3").exists()

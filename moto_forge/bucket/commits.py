@@ -49,6 +49,8 @@ class CommitRequest:
     listing: ListingChanges | None = None
     shared: SharedBlocks | None = None
     """Blocks the write references outside its CAR and the bucket's tree (registry.py, the gc fence)."""
+    actor: str | None = None
+    """Who made the write (:mod:`moto_forge.bucket.actor`), for the history."""
     outcome: Any = field(default=None)
     """``None`` until decided; then the write's result or the exception it failed with."""
 

@@ -275,6 +275,14 @@ class Reads(ServiceState):
         for key, cid in tree.items(start, inclusive=inclusive):
             yield key, listing_entry(cid, self.manifest(cid))
 
+    def bucket_totals(self, bucket: str) -> tuple[int, int]:
+        """``(objects, bytes)`` of the bucket's current keys (from the listing index, rebuilt
+        first if it is stale; a write racing the count may or may not be in it)."""
+        record = self.head_bucket(bucket)
+        if record.listed_root != record.root:
+            self.rebuild_listing(bucket)
+        return self.registry.listing_totals(bucket)
+
     def rebuild_listing(self, bucket: str) -> int:
         """Rebuild the bucket's listing index from its current MST (one manifest read per
         key); return the number of keys.  A write racing it just leaves it stale again."""

@@ -27,6 +27,7 @@ import os
 from collections.abc import Callable
 
 from moto_forge.blocks import LocalBlobStore, PendingCar
+from moto_forge.bucket.actor import current_actor
 from moto_forge.bucket.commits import MAX_EPOCH_RETRIES
 from moto_forge.bucket.multipart import MultipartUploads
 from moto_forge.bucket.names import check_bucket_name
@@ -88,7 +89,7 @@ class BucketService(Writes):
     def create_bucket(self, name: str, space: str | None = None, config: Config | None = None) -> BucketRecord:
         """Create a bucket owned by ``space`` (``None``: the server's own space), without
         objects and with configuration document ``config`` (none if empty)."""
-        check_bucket_name(name)
+        check_bucket_name(name, legacy=self.legacy_bucket_names)
         for _ in range(MAX_EPOCH_RETRIES):
             shared = SharedBlocks(self.registry.gc_epoch())  # the root's row may be an older blob's
             with PendingCar(self.blobs) as pending:
@@ -104,7 +105,8 @@ class BucketService(Writes):
                 shared = dataclasses.replace(shared, cids=tuple(cid for cid, _ in blocks))
                 try:
                     self.registry.add_blobs(stored.records, space, placed=shared.epoch)
-                    created = self.registry.create_bucket(name, root, empty=True, space=space, shared=shared)
+                    created = self.registry.create_bucket(name, root, empty=True, space=space, shared=shared,
+                                                      actor=current_actor.get())  # fmt: skip
                 except GcEpochChanged:  # BlobsSwept too: the next round places the files again
                     continue
             if not created:

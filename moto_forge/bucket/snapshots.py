@@ -59,7 +59,7 @@ def import_car(service: BucketService, stream: BinaryIO, bucket: str, progress: 
     every block the root reaches must be present (else nothing is created and
     the stored blob is left for ``gc``).
     """
-    check_bucket_name(bucket)
+    check_bucket_name(bucket, legacy=service.legacy_bucket_names)
     if service.registry.get_bucket(bucket) is not None:
         raise BucketAlreadyOwnedByYou("The bucket already exists", BucketName=bucket)
     reader = CarReader(stream)

@@ -45,9 +45,13 @@ class ServiceState:
         clock: Callable[[], float] | None = None,
         publish: Callable[[StoredCar, str | None], None] | None = None,
         shipper: Any = None,
+        legacy_bucket_names: bool = False,
     ) -> None:
         """The Forge layer, when there is one, comes in here (moto_forge/compose.py builds it):
-        ``publish`` for sync mode, ``shipper`` for async mode (``registry.outbox`` set)."""
+        ``publish`` for sync mode, ``shipper`` for async mode (``registry.outbox`` set).
+        ``legacy_bucket_names``: new buckets may have names S3's legacy rules allow
+        (:mod:`moto_forge.bucket.names`)."""
+        self.legacy_bucket_names = legacy_bucket_names
         self.publish = publish
         """Called with every stored CAR and the space it belongs to (``None``: the server's own)
         before the registry records it (Forge sync mode)."""

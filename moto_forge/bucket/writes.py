@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from moto_forge.blocks import PendingCar, StoredCar
 from moto_forge.blocks.blobstore import disk_full
+from moto_forge.bucket.actor import current_actor
 from moto_forge.bucket.commits import MAX_EPOCH_RETRIES, CommitRequest
 from moto_forge.bucket.conditions import check_conditions, check_key, listing_entry
 from moto_forge.bucket.reads import Reads
@@ -125,7 +126,8 @@ class Writes(Reads):
         """
         car = pending or PendingCar(self.blobs)
         try:
-            request = CommitRequest(operation, mutate, car, car.mark(), consume_upload, listing, shared)
+            request = CommitRequest(operation, mutate, car, car.mark(), consume_upload, listing, shared,
+                                    current_actor.get())  # fmt: skip
             result: WriteResult = self._queue(bucket).run(request, lambda batch: self._decide(bucket, batch))
             return result
         finally:
@@ -200,6 +202,7 @@ class Writes(Reads):
                         request.consume_upload,
                         request.listing,
                         request.shared,
+                        request.actor,
                     )
                     for (request, _, new_root), car in zip(changed, stored, strict=True)
                 ]

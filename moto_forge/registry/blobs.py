@@ -64,6 +64,22 @@ class BlobTables(SqlRegistry):
                 for r in m.Blob.select().order_by(m.Blob.created)
             ]
 
+    def cars_of_roots(self, roots: Iterable[CID]) -> dict[CID, list[BlobRecord]]:
+        """The data CARs stored for each of ``roots`` (the write that produced the root),
+        without their block locations; a root with none recorded (gc'd, or made by an
+        import or a bucket creation) is absent."""
+        wanted = {str(root): root for root in roots}
+        found: dict[CID, list[BlobRecord]] = {}
+        m = self.models
+        names = list(wanted)
+        with self._errors("read blobs of roots"):
+            for start in range(0, len(names), 500):
+                rows = m.Blob.select().where((m.Blob.kind == "car") & m.Blob.root.in_(names[start : start + 500]))
+                for r in rows:
+                    root = wanted[r.root]
+                    found.setdefault(root, []).append(BlobRecord(r.multihash, r.size, r.kind, root))
+        return found
+
     def blocks_in(self, multihash: str) -> list[CID]:
         m = self.models
         with self._errors("list blocks"):

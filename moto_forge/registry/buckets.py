@@ -31,6 +31,7 @@ class BucketTables(BlobTables):
         empty: bool = False,
         space: str | None = None,
         shared: SharedBlocks | None = None,
+        actor: str | None = None,
     ) -> bool:
         """Create a bucket at ``root`` (history seq 0) owned by ``space``; ``False`` if it exists.
         ``empty`` says ``root`` is the empty tree, so the (empty) listing index is current.
@@ -45,7 +46,8 @@ class BucketTables(BlobTables):
             m.Bucket.create(name=name, root=str(root), seq=0, created=now, listed_root=listed, space=space)
             m.ListingEntry.delete().where(m.ListingEntry.bucket == name).execute()
             m.RootHistory.delete().where(m.RootHistory.bucket == name).execute()
-            m.RootHistory.create(bucket=name, seq=0, root=str(root), time=now, operation=operation)
+            m.RootHistory.create(bucket=name, seq=0, root=str(root), time=now, operation=operation,
+                                 actor=actor[:200] if actor is not None else None)  # fmt: skip
         return True
 
     def get_bucket(self, name: str) -> BucketRecord | None:
@@ -144,9 +146,10 @@ class BucketTables(BlobTables):
             for n, step in enumerate(steps):
                 if listing_current and step.listing is not None:
                     listing_index.apply_changes(self.db, name, step.listing)
-                history.append((name, first + n, str(step.root), now, step.operation[:200]))
+                actor = step.actor[:200] if step.actor is not None else None
+                history.append((name, first + n, str(step.root), now, step.operation[:200], actor))
                 blobs.extend((blob, step.root) for blob in step.blobs)
-            self._insert("root_history", "bucket, seq, root, time, operation", history)
+            self._insert("root_history", "bucket, seq, root, time, operation, actor", history)
             self._record_blobs(blobs, now, name, space)
         return [first + n for n in range(len(steps))]
 
@@ -157,6 +160,16 @@ class BucketTables(BlobTables):
         ``listed_root`` equals the bucket's root: check :meth:`get_bucket` first)."""
         with self._errors("read the listing index"):
             yield from listing_index.iter_entries(self.db, name, start, inclusive)
+
+    def listing_totals(self, name: str) -> tuple[int, int]:
+        """``(keys, bytes)`` of the bucket's listing index (current only if ``listed_root``
+        equals the bucket's root, as :meth:`listing_entries`)."""
+        p = self.db.param
+        with self._errors("count the listing index"):
+            row = self.db.execute_sql(
+                f"SELECT COUNT(*), COALESCE(SUM(size), 0) FROM listing_entry WHERE bucket = {p}", (name,)
+            ).fetchone()
+        return int(row[0]), int(row[1])
 
     def rebuild_listing(self, name: str, root: CID, entries: list[ListingEntry]) -> bool:
         """Make ``entries`` the bucket's listing index as of ``root``; ``False`` (nothing
@@ -187,7 +200,7 @@ class BucketTables(BlobTables):
         m = self.models
         with self._errors("read history"):
             rows = m.RootHistory.select().where(m.RootHistory.bucket == name).order_by(m.RootHistory.seq)
-            return [RootRecord(r.seq, CID.decode(r.root), r.time, r.operation) for r in rows]
+            return [RootRecord(r.seq, CID.decode(r.root), r.time, r.operation, r.actor) for r in rows]
 
     def has_root(self, name: str, root: CID) -> bool:
         m = self.models

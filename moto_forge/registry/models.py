@@ -63,6 +63,8 @@ def define_models(db: peewee.Database) -> Models:
         root = peewee.CharField(max_length=100)
         time = peewee.DoubleField()
         operation = peewee.CharField(max_length=200)
+        actor = peewee.CharField(max_length=200, null=True)
+        """Who made the write (v8; ``moto_forge/bucket/actor.py``)."""
 
         class Meta:
             indexes = ((("bucket", "seq"), True), (("bucket", "root"), False))

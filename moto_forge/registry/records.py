@@ -29,6 +29,9 @@ class RootRecord:
     root: CID
     time: float
     operation: str
+    actor: str | None = None
+    """Who made the write (``moto_forge/bucket/actor.py``); ``None``: not recorded (a local
+    command, or a root recorded before registry v8)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,8 @@ class RootStep:
     shared: SharedBlocks | None = None
     """What this step references beyond its CAR and the tree before it: it commits only if
     no gc sweep ran since, or those blocks are all still located (the gc fence)."""
+    actor: str | None = None
+    """Who made the write, for the history row."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,8 +166,9 @@ def query_pairs(raw_query: str) -> list[tuple[str, str | None]]:
     return pairs
 
 
-def parse_copy_source(value: str) -> CopySource:
-    """The source an ``x-amz-copy-source`` value names (see the module contract)."""
+def parse_copy_source(value: str, *, legacy_names: bool = False) -> CopySource:
+    """The source an ``x-amz-copy-source`` value names (see the module contract);
+    ``legacy_names``: its bucket may have a name only S3's legacy rules allow."""
 
     def refuse(why: str) -> InvalidArgument:
         return InvalidArgument(f"Invalid copy source {value[:200]!r}: {why}", ArgumentName="x-amz-copy-source")
@@ -192,7 +193,7 @@ def parse_copy_source(value: str) -> CopySource:
     if not slash or not key:
         raise refuse("it must name a bucket and a key")
     try:
-        check_bucket_name(bucket)
+        check_bucket_name(bucket, legacy=legacy_names)
     except InvalidBucketName as exc:
         raise refuse(exc.message) from exc
     return CopySource(bucket, key, version_id)

@@ -35,6 +35,7 @@ from werkzeug.wrappers import Request
 from werkzeug.wsgi import ClosingIterator
 
 from moto_forge.access_log import OPERATION
+from moto_forge.bucket.actor import current_actor
 from moto_forge.bucket.service import BucketService
 from moto_forge.errors import (
     AccessDenied,
@@ -51,6 +52,7 @@ from moto_forge.errors import (
 )
 from moto_forge.ipld.cid import CID
 from moto_forge.s3 import (
+    actor_label,
     addressing,
     anonymous,
     cors,
@@ -223,6 +225,7 @@ class S3App:
         target_token = request_target.set(None)
         principal_token = tenancy.principal.set(tenancy.UNCHECKED)
         signed_token = moto_iam.signed.set(None)
+        actor_token = current_actor.set(None if self.authenticator is not None else actor_label.claimed(environ))
         try:
             if self.tenant_keys is not None:
                 self.tenant_keys.check()
@@ -252,6 +255,7 @@ class S3App:
             request_target.reset(target_token)
             tenancy.principal.reset(principal_token)
             moto_iam.signed.reset(signed_token)
+            current_actor.reset(actor_token)
         headers = {k: v for k, v in response.headers.items() if k.lower() != "x-amzn-requestid"}
         headers["x-amz-request-id"] = rid
         headers["x-amzn-RequestId"] = rid  # moto's name for it: tests written against moto read this one
@@ -305,7 +309,8 @@ class S3App:
             request_target.set(RequestTarget(target))
             return self._form_upload(request, bucket)
         copy_header = request.headers.get("x-amz-copy-source")
-        copy_source = addressing.parse_copy_source(copy_header) if copy_header is not None else None
+        copy_source = (addressing.parse_copy_source(copy_header, legacy_names=self.service.legacy_bucket_names)
+                       if copy_header is not None else None)  # fmt: skip
         if copy_source is not None and (key is None or method != "PUT"):
             raise InvalidArgument("x-amz-copy-source is only for CopyObject and UploadPartCopy",
                                   ArgumentName="x-amz-copy-source")  # fmt: skip
@@ -315,6 +320,7 @@ class S3App:
         verify_chunk = None
         if self.authenticator is not None:
             auth = self.authenticator.authenticate(request, bucket if target.virtual_host else None)
+            current_actor.set(actor_label.verified(auth.access_key))
             verify_chunk = auth.verify_chunk
             if self.tenancy is not None:
                 who = self.tenancy.principal(auth.access_key)
@@ -412,6 +418,7 @@ class S3App:
         try:
             if self.authenticator is not None:  # without credentials nothing is checked, as moto
                 auth = self.authenticator.authenticate_form(fields)
+                current_actor.set(actor_label.verified(auth.access_key))
                 if self.tenancy is not None:
                     who = self.tenancy.principal(auth.access_key)
                     tenancy.principal.set(who)

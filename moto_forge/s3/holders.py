@@ -121,10 +121,20 @@ class BucketHolders(S3Backend):
             cached = self._cache.get(bucket_name)
         if cached is not None and cached[0] == version:
             return cached[1]
-        holder = self._build(bucket_name, record.created, self.service.config_of(node))
+        return self._keep(bucket_name, version, self._build(bucket_name, record.created, self.service.config_of(node)))
+
+    def _keep(self, name: str, version: tuple[float, Any], fresh: FakeBucket) -> FakeBucket:
+        """Cache ``fresh`` as the holder of ``name`` at ``version`` (creation time, configuration
+        CID).  A cached holder of the same bucket (same creation time) takes ``fresh``'s state
+        in place, so a holder moto's code (or a test) kept sees the new configuration, as
+        moto's own buckets change in place."""
         with self._cache_lock:
-            self._cache[bucket_name] = (version, holder)
-        return holder
+            cached = self._cache.get(name)
+            if cached is not None and cached[0][0] == version[0] and type(cached[1]) is type(fresh):
+                cached[1].__dict__.update(fresh.__dict__)
+                fresh = cached[1]
+            self._cache[name] = (version, fresh)
+        return fresh
 
     def head_bucket(self, bucket_name: str) -> FakeBucket:
         return self.get_bucket(bucket_name)
@@ -219,7 +229,7 @@ class BucketHolders(S3Backend):
             bucket_name, operation, lambda config: bucket_config.updated(config, method, entry)
         )
         response_root.set(written.root)
-        self.forget(bucket_name)
+        self._keep(bucket_name, (record.created, self.service.bucket_root(written.root).config), holder)
         return result
 
 

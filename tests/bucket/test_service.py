@@ -4,6 +4,7 @@ import hashlib
 import io
 import os
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -59,6 +60,30 @@ def test_bucket_lifecycle(service: BucketService) -> None:
 def test_invalid_bucket_names(service: BucketService, name: str) -> None:
     with pytest.raises(InvalidBucketName):
         service.create_bucket(name)
+
+
+@pytest.mark.parametrize("name", ["log_bucket", "MyBucket", "Mixed_Case.name-1"])
+def test_legacy_bucket_names_only_when_asked(tmp_path: Path, name: str) -> None:
+    strict = BucketService.open(str(tmp_path / "strict"), durable=False)
+    legacy = BucketService.open(str(tmp_path / "legacy"), durable=False, legacy_bucket_names=True)
+    try:
+        with pytest.raises(InvalidBucketName):
+            strict.create_bucket(name)
+        legacy.create_bucket(name)
+        assert [record.name for record in legacy.list_buckets()] == [name]
+    finally:
+        strict.close()
+        legacy.close()
+
+
+@pytest.mark.parametrize("name", ["ab", "_abc", "-abc", "a b", "a/b", "a" * 64, "A..b", "xn--Abc"])
+def test_legacy_rules_still_refuse_what_they_refuse(tmp_path: Path, name: str) -> None:
+    legacy = BucketService.open(str(tmp_path), durable=False, legacy_bucket_names=True)
+    try:
+        with pytest.raises(InvalidBucketName):
+            legacy.create_bucket(name)
+    finally:
+        legacy.close()
 
 
 def test_put_get_ranges_and_metadata(service: BucketService) -> None:

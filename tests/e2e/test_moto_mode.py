@@ -143,3 +143,31 @@ def test_access_logging_and_tagging_api_see_the_stored_state(tmp_path: Path) -> 
         assert untagged.value.response["Error"]["Code"] == "NoSuchTagSet"
     finally:
         server.stop()
+
+
+def test_legacy_bucket_names_when_asked(tmp_path: Path) -> None:
+    """``--legacy-bucket-names`` (what moto's own suite runs with): ``_`` and upper case in new
+    bucket names, path style, copies between such buckets; without it they are refused."""
+    (tmp_path / "strict").mkdir()
+    (tmp_path / "legacy").mkdir()
+    strict = start_server(str(tmp_path / "strict"))
+    try:
+        with pytest.raises(ClientError) as refused:
+            aws(strict, "s3").create_bucket(Bucket="log_bucket")
+        assert refused.value.response["Error"]["Code"] == "InvalidBucketName"
+    finally:
+        strict.stop()
+    server = start_server(str(tmp_path / "legacy"), "--legacy-bucket-names")
+    try:
+        s3 = aws(server, "s3")
+        s3.create_bucket(Bucket="log_bucket")
+        s3.create_bucket(Bucket="MyBucket")
+        s3.put_object(Bucket="log_bucket", Key="k", Body=b"legacy")
+        s3.copy_object(Bucket="MyBucket", Key="copy", CopySource={"Bucket": "log_bucket", "Key": "k"})
+        assert s3.get_object(Bucket="MyBucket", Key="copy")["Body"].read() == b"legacy"
+        assert sorted(b["Name"] for b in s3.list_buckets()["Buckets"]) == ["MyBucket", "log_bucket"]
+        with pytest.raises(ClientError) as still_refused:
+            s3.create_bucket(Bucket="_leading")
+        assert still_refused.value.response["Error"]["Code"] == "InvalidBucketName"
+    finally:
+        server.stop()

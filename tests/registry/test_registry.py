@@ -46,7 +46,7 @@ def test_a_version_3_database_gains_the_outbox_space_column(registry: Registry, 
     registry.models.SchemaVersion.update(version=3).execute()
     registry.close()
     upgraded = Registry(registry_url)
-    assert current_version(upgraded.models) == SCHEMA_VERSION == 7
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 8
     assert "space" in {c.name for c in upgraded.db.get_columns("outbox")}
     entry = upgraded.outbox_next()
     assert entry is not None and entry.car == "c" and entry.space is None
@@ -74,7 +74,7 @@ def test_a_version_6_database_gains_completed_uploads(registry: Registry, regist
     registry.models.SchemaVersion.update(version=6).execute()
     registry.close()
     upgraded = Registry(registry_url)
-    assert current_version(upgraded.models) == SCHEMA_VERSION == 7
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 8
     manifest = CID.compute(DAG_CBOR, b"manifest")
     now = time.time()
     old = CompletedUploadRecord("old", "b", "k", "digest", manifest, None, now - COMPLETED_UPLOAD_SECONDS - 10)
@@ -98,7 +98,7 @@ def test_a_version_5_database_gains_the_listing_storage_class(registry: Registry
     registry.models.SchemaVersion.update(version=5).execute()
     registry.close()
     upgraded = Registry(registry_url)
-    assert current_version(upgraded.models) == SCHEMA_VERSION == 7
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 8
     assert [entry.storage for _, entry in upgraded.listing_entries("b")] == [None]
     upgraded.close()
 
@@ -272,3 +272,18 @@ def test_unreachable_database_is_a_storage_error() -> None:
 def test_an_unsupported_registry_url_is_one_clear_error(url: str) -> None:
     with pytest.raises(StorageError, match=re.escape("is not supported: use sqlite:////absolute/path.sqlite3 ")):
         Registry(url)
+
+
+def test_a_version_7_database_gains_the_history_actor(registry: Registry, registry_url: str) -> None:
+    """v8: root_history gains ``actor``; rows recorded before it have none, new rows keep theirs."""
+    registry.create_bucket("b", cid(0))
+    registry.db.execute_sql("ALTER TABLE root_history DROP COLUMN actor")
+    registry.models.SchemaVersion.update(version=7).execute()
+    registry.close()
+    upgraded = Registry(registry_url)
+    assert current_version(upgraded.models) == SCHEMA_VERSION
+    assert [r.actor for r in upgraded.history("b")] == [None]
+    upgraded.swap_roots("b", cid(0), [RootStep(cid(1), "PutObject", actor="key:AKIDEXAMPLE")])
+    recorded = [(r.operation, r.actor) for r in upgraded.history("b")]
+    assert recorded == [("CreateBucket", None), ("PutObject", "key:AKIDEXAMPLE")]
+    upgraded.close()
