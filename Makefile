@@ -12,7 +12,7 @@ PORT ?= 5000
 DATA_DIR ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install test fast test-go moto-suite lint bench serve clean
+.PHONY: help install test fast test-go moto-suite lint bench bench-peers serve clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -74,6 +74,10 @@ bench: $(STAMP) $(PEER_STAMP) ## benchmarks; prints tables and writes bench/resu
 	$(PY) -m bench.s3
 	$(PY) -m bench.mock
 	$(PY) -m bench.forge
+	$(PY) -m bench.peers
+
+bench-peers: $(STAMP) ## moto_forge against moto_server, versitygw and MinIO, from the Go load generator (bench/peers.py)
+	$(PY) -m bench.peers
 
 serve: $(RUNTIME) ## run the S3 server on the embedded store (HOST=, PORT=, DATA_DIR=; installs only what serving needs)
 	$(VENV)/bin/moto-forge serve --host $(HOST) --port $(PORT) $(if $(DATA_DIR),--data-dir $(DATA_DIR))

@@ -30,6 +30,7 @@ from moto_forge.ipld.blocks import MemoryBlocks
 from moto_forge.ipld.car import CarReader
 from moto_forge.ipld.cid import CID, CODEC_NAMES
 from moto_forge.mst import MST
+from moto_forge.progress import Progress
 from moto_forge.tenants import Tenant
 
 
@@ -71,46 +72,6 @@ def cmd_car_ls(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-class Progress:
-    """A long command's progress on stderr: on a terminal a tqdm bar (count, rate, and with
-    a ``total`` the share done and the time left); otherwise ``what: N`` lines, at most one
-    a second (logs stay readable).  Called with the count so far; :meth:`close` at the end."""
-
-    def __init__(self, what: str, total: int | None = None, unit: str = "blocks", stream: TextIO | None = None) -> None:
-        self.what = what
-        self.stream = stream or sys.stderr
-        self._last = time.monotonic()
-        self.count = 0
-        self.bar: Any = None
-        if self.stream.isatty():
-            from tqdm import tqdm
-
-            scale = unit == "B"
-            self.bar = tqdm(total=total, desc=what, unit=unit, unit_scale=scale, unit_divisor=1024 if scale else 1000,
-                            file=self.stream, leave=False, mininterval=0.2)  # fmt: skip
-
-    def __call__(self, count: int) -> None:
-        if self.bar is not None:
-            self.bar.update(count - self.count)
-            self.count = count
-            return
-        self.count = count
-        now = time.monotonic()
-        if now - self._last >= 1.0:
-            self._last = now
-            print(f"{self.what}: {count}", file=self.stream, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-    def __enter__(self) -> Progress:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
-
 class CountingReader:
     """A binary stream that counts the bytes read through it (an import's progress in bytes)."""
 
@@ -127,6 +88,17 @@ class CountingReader:
         count: int = self.stream.readinto(buffer)  # type: ignore[attr-defined]
         self.position += count
         return count
+
+    def seekable(self) -> bool:
+        return self.stream.seekable()
+
+    def tell(self) -> int:
+        return self.stream.tell()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """Seek the stream (an import read again after a gc race); the count follows it."""
+        self.position = self.stream.seek(offset, whence)
+        return self.position
 
 
 def existing_data_dir(path: str) -> str:
@@ -149,8 +121,10 @@ def parse_cid(text: str, what: str) -> CID:
         raise ForgeError(f"{what}: not a CID: {text!r}") from None
 
 
-def _service(args: argparse.Namespace) -> BucketService:
-    return BucketService.open(existing_data_dir(args.data_dir), args.registry)
+def _service(args: argparse.Namespace, *, read_only: bool = True) -> BucketService:
+    """The store of ``args.data_dir`` (which must exist); opened read-only unless the
+    command writes (then it may migrate the registry first)."""
+    return BucketService.open(existing_data_dir(args.data_dir), args.registry, read_only=read_only)
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
@@ -171,7 +145,12 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 
 def _export_to_file(service: BucketService, bucket: str, path: str, root: CID | None) -> tuple[CID, int]:
     """Export into ``path`` through a temporary file beside it, renamed into place only once
-    complete: a failed export leaves no file (and an existing one as it was)."""
+    complete: a failed export leaves no file (and an existing one as it was).  A path that
+    is not a regular file (``/dev/null``, a FIFO, a terminal) is written directly: renaming
+    over it would replace the device or pipe with a file."""
+    if os.path.exists(path) and not os.path.isfile(path):
+        with open(path, "wb") as fh, Progress("export") as progress:
+            return export_car(service, bucket, fh, root, progress)
     directory = os.path.dirname(os.path.abspath(path))
     fd, partial = tempfile.mkstemp(prefix=".export-", suffix=".car.partial", dir=directory)
     try:
@@ -237,7 +216,7 @@ def cmd_fsck(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_gc(args: argparse.Namespace, out: TextIO) -> int:
-    service = _service(args)
+    service = _service(args, read_only=False)
     try:
         with Progress("live blocks") as progress:
             report = gc(service, Retention(args.keep_last, args.keep_days), args.grace_seconds, args.dry_run, progress)
@@ -298,6 +277,25 @@ def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def worker_count(value: str, *, checked: bool) -> int:
+    """``--workers``: ``auto`` is one per core when signatures are checked (S3 is then the only
+    service), else 1; a number above 1 without signature checks is refused."""
+    if value == "auto":
+        return (os.cpu_count() or 1) if checked else 1
+    try:
+        count = int(value)
+    except ValueError:
+        raise ForgeError(f"--workers {value!r}: give a number of processes, or auto") from None
+    if not 1 <= count <= 256:
+        raise ForgeError(f"--workers {count}: give 1 to 256 processes")
+    if count > 1 and not checked:
+        raise ForgeError(
+            f"--workers {count} needs signatures checked (--access-key/--secret-key or tenants): without them this "
+            "server also serves moto's other services, whose state lives in one process"
+        )
+    return count
+
+
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     from moto_forge.server import ServerConfig, serve
 
@@ -314,6 +312,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
                 raise ForgeError("give both --access-key and --secret-key (or --no-auth to check no signatures)")
             credentials[args.access_key] = args.secret_key
         tenants = tenant_file.load(tenants_path)
+    workers = worker_count(args.workers, checked=bool(credentials or tenants))
     serve(
         ServerConfig(
             host=args.host,
@@ -334,6 +333,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
             allow_reset=args.allow_reset,
             legacy_bucket_names=args.legacy_bucket_names,
             console=not args.no_console,
+            workers=workers,
             auth_note=auth_note(args.no_auth, bool(credentials), len(tenants), tenants_path),
         )
     )
@@ -480,6 +480,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-reset",
         action="store_true",
         help="let POST /moto-api/reset empty the store too (off: this server keeps its data; reset answers 409)",
+    )
+    serve.add_argument(
+        "--workers",
+        default=os.environ.get("MOTO_FORGE_WORKERS", "auto"),
+        help="worker processes on the port (default auto: one per core when signatures are checked, "
+        "else 1, since moto's other services, served only then, live in one process; env MOTO_FORGE_WORKERS)",
     )
     serve.add_argument(
         "--no-console",

@@ -49,6 +49,7 @@ def open_service(
                              legacy_bucket_names=config.legacy_bucket_names)  # fmt: skip
     from moto_forge.forge.outbox import OutboxShipper
     from moto_forge.forge.retrieval import ForgeRetriever
+    from moto_forge.progress import Progress
 
     claims = config.forge_claims or config.forge_url.rstrip("/") + "/claims"
     fetch = ForgeRetriever(claims, timeout=float(config.forge_timeout)).fetch
@@ -57,7 +58,7 @@ def open_service(
                                   outbox=asynchronous)  # fmt: skip
     tenants = list((identities if identities is not None else tenant_identities(config)).values())
     publisher = forge_publisher(config, blobs, tenants)
-    shipper = OutboxShipper(registry, publisher) if asynchronous else None
+    shipper = OutboxShipper(registry, publisher, Progress) if asynchronous and config.ship_outbox else None
     service = BucketService(registry, blobs, publish=None if asynchronous else publisher.publish, shipper=shipper,
                             legacy_bucket_names=config.legacy_bucket_names)  # fmt: skip
     if shipper is not None:

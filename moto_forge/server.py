@@ -4,8 +4,11 @@ other service from moto (:mod:`moto_forge.services`)."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
 import signal
+import socket
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -13,11 +16,13 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from moto_forge import workers
 from moto_forge.access_log import AccessLog
-from moto_forge.compose import compose
+from moto_forge.compose import compose, tenant_identities
 from moto_forge.config import legacy_bucket_names_from_env
 from moto_forge.console import ConsoleApp
 from moto_forge.console.app import ForgeInfo
+from moto_forge.forge.identity import Identity
 from moto_forge.s3 import registration
 from moto_forge.s3.app import S3App
 from moto_forge.services import ServiceRouter
@@ -61,6 +66,11 @@ class ServerConfig:
     changes while running (moto_forge/tenant_keys.py)."""
     console: bool = True
     """Serve the web console at ``/-/console`` (``serve --no-console``: off)."""
+    workers: int = 1
+    """Worker processes on one listening socket (:mod:`moto_forge.workers`); more than one
+    only where moto's other services are not served (they keep their state in one process)."""
+    ship_outbox: bool = True
+    """Run the Forge outbox shipper (async mode) in this process (with workers: the first only)."""
     legacy_bucket_names: bool = field(default_factory=legacy_bucket_names_from_env)
     """New buckets may have names only S3's legacy rules allow (``_``, upper case), as moto's
     do (default: ``MOTO_FORGE_LEGACY_BUCKET_NAMES``; :mod:`moto_forge.bucket.names`)."""
@@ -74,23 +84,23 @@ class _QuietHandler(KeepAliveHandler):
         pass
 
 
-def make(config: ServerConfig, app: S3App | None = None) -> BaseWSGIServer:
+def make(config: ServerConfig, app: S3App | None = None, fd: int | None = None) -> BaseWSGIServer:
     """A bound, threaded server for every service on one port (:mod:`moto_forge.services`;
-    port 0 picks a free port: read ``server.port``)."""
+    port 0 picks a free port: read ``server.port``); ``fd``: serve on that listening socket."""
     s3 = app or compose(config)
     console = make_console(config, s3) if config.console else None
     router = ServiceRouter(s3, allow_reset=config.allow_reset, other_services=s3.authenticator is None, console=console)
     wsgi: Any = router if config.quiet else AccessLog(router, config.log_format)
-    return make_server(config.host, config.port, wsgi, threaded=True, request_handler=_QuietHandler)
+    return make_server(config.host, config.port, wsgi, threaded=True, request_handler=_QuietHandler, fd=fd)
 
 
 def make_console(config: ServerConfig, s3: S3App) -> ConsoleApp:
     """The web console beside ``s3`` (moto_forge/console/), told where the data goes."""
-    from moto_forge.forge.identity import Identity
-
-    space = Identity.load_or_create(config.data_dir).space.did
-    forge = ForgeInfo(config.forge_url, config.write_mode, space)
-    return ConsoleApp(s3, forge, config.region)
+    identity = Identity.load_or_create(config.data_dir)
+    forge = ForgeInfo(config.forge_url, config.write_mode, identity.space.did)
+    # one session key for every worker and restart: derived from the server's agent key
+    key = hashlib.sha256(b"moto-forge console sessions\n" + identity.agent.encode().encode()).digest()
+    return ConsoleApp(s3, forge, config.region, session_key=key)
 
 
 def _reload_tenants(app: S3App) -> None:
@@ -101,25 +111,47 @@ def _reload_tenants(app: S3App) -> None:
     app.tenant_keys.reload()
 
 
-def serve(config: ServerConfig) -> None:
-    """Run until interrupted, with the Forge backend installed as moto's S3 backend (the
-    process is the server: moto's other services on this port read and write the same S3)."""
-    app = compose(config)
-    server = make(config, app)
-    registration.install(app.backends)
-    signal.signal(signal.SIGHUP, lambda *_: _reload_tenants(app))
+def _banner(config: ServerConfig, port: int) -> str:
     if config.auth_note:
         auth = config.auth_note
     elif config.credentials or config.tenants:
         auth = f"SigV4 checked; {len(config.tenants)} tenant(s) besides the server's own space"
     else:
         auth = "signatures NOT checked (no credentials configured)"
-    console = f"; web console http://{config.host}:{server.port}/-/console/" if config.console else ""
-    print(
-        f"moto-forge serving S3 on http://{config.host}:{server.port} (data {config.data_dir}; {auth}){console}",
-        file=sys.stderr,
-        flush=True,
-    )
+    workers = f"; {config.workers} workers" if config.workers > 1 else ""
+    console = f"; web console http://{config.host}:{port}/-/console/" if config.console else ""
+    return f"moto-forge serving S3 on http://{config.host}:{port} (data {config.data_dir}; {auth}{workers}){console}"
+
+
+def serve(config: ServerConfig) -> None:
+    """Run until interrupted, with the Forge backend installed as moto's S3 backend (the
+    process is the server: moto's other services on this port read and write the same S3);
+    with ``config.workers`` > 1, as that many worker processes (:mod:`moto_forge.workers`)."""
+    if config.workers > 1:
+        Identity.load_or_create(config.data_dir)  # made once, here, before the workers read them
+        tenant_identities(config)
+        sock = workers.listen(config.host, config.port)
+        port = sock.getsockname()[1]
+        print(_banner(config, port), file=sys.stderr, flush=True)
+
+        def run_worker(index: int, listening: socket.socket) -> None:
+            own = dataclasses.replace(config, ship_outbox=index == 0)
+            _serve_one(own, listening.fileno())
+
+        workers.supervise(sock, config.workers, run_worker)
+        return
+    _serve_one(config, None, banner=True)
+
+
+def _serve_one(config: ServerConfig, fd: int | None, banner: bool = False) -> None:
+    app = compose(config)
+    server = make(config, app, fd)
+    if fd is not None:
+        server.socket.setblocking(False)  # workers race for each connection (moto_forge/workers.py)
+    registration.install(app.backends)
+    signal.signal(signal.SIGHUP, lambda *_: _reload_tenants(app))
+    if banner:
+        print(_banner(config, server.port), file=sys.stderr, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

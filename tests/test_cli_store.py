@@ -4,6 +4,7 @@ import io
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from moto_forge.bucket.service import BucketService
@@ -91,6 +92,97 @@ def test_fsck_finds_exactly_the_damage_and_gc_collects(tmp_path: Path) -> None:
 
 
 def test_store_commands_report_errors_in_one_line(tmp_path: Path) -> None:
+    empty = run("snapshots", "nope", "--data-dir", str(tmp_path))
+    assert empty.returncode == 1
+    assert empty.stderr.strip() == f"moto-forge: no moto_forge store in {tmp_path}: it has no registry.sqlite3"
+    BucketService.open(str(tmp_path)).close()
     result = run("snapshots", "nope", "--data-dir", str(tmp_path))
     assert result.returncode == 1
     assert result.stderr.strip() == "moto-forge: The specified bucket does not exist"
+
+
+def run_on_read_only_mount(folder: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``moto-forge ARGS`` with ``folder`` mounted read-only (a private mount namespace:
+    ``unshare -m`` with a read-only bind mount over it, as a copy on read-only media)."""
+    command = " ".join(["exec", sys.executable, "-m", "moto_forge.cli", *(f"'{a}'" for a in args)])
+    script = f"mount --bind '{folder}' '{folder}' && mount -o remount,ro,bind '{folder}' && cd / && {command}"
+    pythonpath = os.pathsep.join([str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")])
+    return subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": pythonpath})  # fmt: skip
+
+
+def test_read_commands_work_on_a_read_only_copy(tmp_path: Path) -> None:
+    """status, snapshots, diff, fsck, export and space info read a data dir on a read-only
+    filesystem (nothing made, migrated or written; a stale listing index is read around);
+    gc, which writes, says which path is not writable."""
+    data = str(tmp_path / "data")
+    roots, service = make_bucket(data)
+    service.registry.db.execute_sql("UPDATE bucket SET listed_root = NULL")  # a stale listing index
+    service.close()
+    assert run("space", "info", "--data-dir", data).returncode == 0  # made while writable
+    before = sorted(str(p.relative_to(data)) + str(p.stat().st_mtime_ns) for p in Path(data).rglob("*"))
+
+    status = run_on_read_only_mount(str(tmp_path), "status", "--data-dir", data)
+    assert status.returncode == 0 and f"photos\troot {roots[-1]}" in status.stdout, status.stderr
+    snaps = run_on_read_only_mount(str(tmp_path), "snapshots", "photos", "--data-dir", data)
+    assert snaps.returncode == 0 and snaps.stdout.count("\n") == len(roots) + 1, snaps.stderr
+    changes = run_on_read_only_mount(str(tmp_path), "diff", "photos", roots[1], roots[-1], "--data-dir", data)
+    assert changes.stdout.splitlines() == ["- p0.jpg", "+ p2.jpg", "+ p3.jpg", "+ p4.jpg"], changes.stderr
+    checked = run_on_read_only_mount(str(tmp_path), "fsck", "--data-dir", data)
+    assert checked.returncode == 0 and ": ok" in checked.stdout, checked.stdout + checked.stderr
+    space = run_on_read_only_mount(str(tmp_path), "space", "info", "--data-dir", data)
+    assert space.returncode == 0 and space.stdout.startswith("space: did:key:"), space.stderr
+    with tempfile.TemporaryDirectory() as elsewhere:  # outside the read-only mount
+        car = os.path.join(elsewhere, "photos.car")
+        exported = run_on_read_only_mount(str(tmp_path), "export", "photos", "--out", car, "--data-dir", data)
+        assert exported.returncode == 0 and f"root {roots[-1]}" in exported.stdout, exported.stderr
+        assert run("car", "verify", car).returncode == 0
+
+    collected = run_on_read_only_mount(str(tmp_path), "gc", "--data-dir", data)
+    assert collected.returncode != 0
+    assert f"{data}/registry.sqlite3 is not writable" in collected.stderr, collected.stderr
+    assert "Traceback" not in collected.stderr
+    after = sorted(str(p.relative_to(data)) + str(p.stat().st_mtime_ns) for p in Path(data).rglob("*"))
+    assert after == before
+
+
+def test_import_into_the_store_it_came_from_stores_no_second_copy(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    roots, service = make_bucket(data)
+    service.close()
+    car = str(tmp_path / "photos.car")
+    assert run("export", "photos", "--out", car, "--data-dir", data).returncode == 0
+    blob_bytes = sum(p.stat().st_size for p in Path(data, "blobs").rglob("*") if p.is_file())
+    imported = run("import", car, "photos-copy", "--data-dir", data)
+    assert imported.returncode == 0 and roots[-1] in imported.stdout, imported.stderr
+    assert sum(p.stat().st_size for p in Path(data, "blobs").rglob("*") if p.is_file()) == blob_bytes
+    assert list(Path(data, "tmp").iterdir()) == []
+    collected = run("gc", "--dry-run", "--grace-seconds", "0", "--data-dir", data)
+    assert "would delete 0 blobs" in collected.stdout, collected.stdout
+    service = BucketService.open(data)
+    assert service.list_objects("photos-copy").entries == service.list_objects("photos").entries
+    service.close()
+
+
+def test_export_into_a_pipe_writes_to_it_and_leaves_it_a_pipe(tmp_path: Path) -> None:
+    """``--out`` naming something that is not a regular file (a FIFO here; /dev/null alike) is
+    written to, never replaced by a file renamed over it."""
+    import stat
+    import threading
+
+    data = str(tmp_path / "data")
+    roots, service = make_bucket(data)
+    service.close()
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    exported = run("export", "photos", "--out", str(fifo), "--data-dir", data)
+    reader.join(timeout=60)
+    assert exported.returncode == 0, exported.stderr
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    car = tmp_path / "received.car"
+    car.write_bytes(received[0])
+    verified = run("car", "verify", str(car))
+    assert verified.returncode == 0 and f"roots: {roots[-1]}" in verified.stdout

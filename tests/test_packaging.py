@@ -11,6 +11,7 @@ import sys
 import tarfile
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import boto3
@@ -26,6 +27,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float, why: Callable[[], str]) -> None:
+    """Wait until ``url`` answers ``/-/health`` while ``process`` runs (else fail with ``why()``)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if requests.get(f"{url}/-/health", timeout=5).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        assert process.poll() is None and time.monotonic() < deadline, why()
+        time.sleep(0.3)
 
 
 @pytest.mark.slow
@@ -58,15 +72,7 @@ def test_the_built_wheel_installs_into_a_clean_venv_and_serves(tmp_path: Path) -
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path, env=clean)
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if requests.get(f"{url}/-/health", timeout=5).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, "the installed server did not start"
-            time.sleep(0.2)
+        wait_healthy(url, server, 120, lambda: "the installed server did not start")
         s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
                           aws_secret_access_key="testing")  # fmt: skip
         s3.create_bucket(Bucket="from-the-wheel")
@@ -127,16 +133,7 @@ def test_make_serve_on_a_fresh_copy_installs_only_the_runtime_and_answers(tmp_pa
                             stdout=log, stderr=subprocess.STDOUT, env=clean, start_new_session=True)  # fmt: skip
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 900
-        while True:
-            try:
-                if requests.get(f"{url}/-/health", timeout=5).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            output = (tmp_path / "make-serve.log").read_text(errors="replace")
-            assert make.poll() is None and time.monotonic() < deadline, output[-3000:]
-            time.sleep(0.5)
+        wait_healthy(url, make, 900, lambda: (tmp_path / "make-serve.log").read_text(errors="replace")[-3000:])
         s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
                           aws_secret_access_key="testing")  # fmt: skip
         s3.create_bucket(Bucket="fresh-clone")

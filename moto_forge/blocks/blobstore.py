@@ -32,6 +32,9 @@ from moto_forge.errors import StorageError
 class BlobStore(Protocol):
     """Durable storage of whole blobs (see the module contract)."""
 
+    fetched: set[str]
+    """Blobs brought back from the network by this process (their blocks are hash-checked)."""
+
     def new_temp(self) -> tuple[int, str]: ...
     def put_file(self, path: str, name: str, *, durable: bool = True) -> None: ...
     def link_file(self, path: str, name: str, *, durable: bool = True) -> None: ...
@@ -118,8 +121,17 @@ class LocalBlobStore:
 
     MAX_OPEN_FILES = 64
 
-    def __init__(self, root: str, fetch_missing: Callable[[str], bytes] | None = None, *, durable: bool = True) -> None:
+    def __init__(
+        self,
+        root: str,
+        fetch_missing: Callable[[str], bytes] | None = None,
+        *,
+        durable: bool = True,
+        read_only: bool = False,
+    ) -> None:
+        """``read_only``: only reads (no folder is made; nothing is written to the store)."""
         self.durable = durable
+        self.read_only = read_only
         """False: nothing is ever fsynced (a throwaway store, e.g. ``mock_forge``'s temporary
         directory, where a power loss loses nothing anyone keeps)."""
         self.fetch_missing = fetch_missing
@@ -127,10 +139,14 @@ class LocalBlobStore:
         self.root = os.path.abspath(root)
         self.blob_dir = os.path.join(self.root, "blobs")
         self.tmp_dir = os.path.join(self.root, "tmp")
-        os.makedirs(self.blob_dir, exist_ok=True)
-        os.makedirs(self.tmp_dir, exist_ok=True)
+        if not read_only:
+            os.makedirs(self.blob_dir, exist_ok=True)
+            os.makedirs(self.tmp_dir, exist_ok=True)
         self._fds: OrderedDict[str, int] = OrderedDict()
         self._lock = threading.Lock()
+        self.fetched: set[str] = set()
+        """Blobs this process brought back from Forge (or any network): their blocks are
+        checked against their CIDs on every read (``blocks/blockstore.py``)."""
         self._folders: set[str] = set()
         """Blob folders known to exist."""
 
@@ -287,6 +303,7 @@ class LocalBlobStore:
         """Bring a missing blob back (the fetcher verifies it against its name) and keep it."""
         assert self.fetch_missing is not None
         data = self.fetch_missing(name)
+        self.fetched.add(name)
         fd, path = self.new_temp()
         try:
             write_all(fd, data)

@@ -1,9 +1,24 @@
-"""Verified block reads: registry location -> blob bytes -> hash check -> cache.
+"""Checked block reads: registry location -> blob bytes -> check -> cache.
 
-:class:`BlockStore` is the :class:`BlockSource` every read goes through.
-It never returns bytes that do not hash to the CID asked for: a corrupted
-block raises :class:`BlockHashMismatchError`, an unlocatable or unreadable
-one :class:`MissingBlockError`, both naming the CID.
+:class:`BlockStore` is the :class:`BlockSource` every read goes through.  What it
+checks, exactly:
+
+- A block this server wrote has its CRC32C in the registry (``block.crc``, taken from the
+  very bytes hashed into its CID when the write made it): a read from a blob on local
+  disk checks those bytes against it (hardware CRC32C, tens of GB/s, where SHA-256
+  manages one or two), so a large GET is bounded by memory, not by hashing.  The CRC
+  catches what damages files at rest (bit rot, torn or overwritten sectors, a wrong
+  offset), not a forger who rewrites the file and the registry row alike.
+- Every other block is checked against its CID's SHA-256: a location recorded without a
+  CRC (before registry v9), and every block of a blob fetched from Forge or any network
+  by this process (``BlobStore.fetched``; the fetcher also checks the whole blob against
+  its name).
+- ``hash_local=True`` (:meth:`verifying_cids`, what ``fsck`` reads through) checks every
+  block against its CID, whatever the registry holds.
+
+It never returns bytes that fail their check: a corrupted block raises
+:class:`BlockHashMismatchError`, an unlocatable or unreadable one
+:class:`MissingBlockError`, both naming the CID.
 """
 
 from __future__ import annotations
@@ -13,8 +28,10 @@ from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from awscrt.checksums import crc32c
+
 from moto_forge.blocks.blobstore import BlobStore
-from moto_forge.errors import MissingBlockError, StorageError
+from moto_forge.errors import BlockHashMismatchError, MissingBlockError, StorageError
 from moto_forge.ipld.cid import CID, DAG_CBOR, IDENTITY
 from moto_forge.registry import BlockLocation, Registry
 
@@ -32,9 +49,12 @@ hashing alone was the bound of a large GET (two: ~10% faster on 2 cores)."""
 class BlockStore:
     """Reads blocks by CID through the registry and a blob store, verifying each."""
 
-    def __init__(self, registry: Registry, blobs: BlobStore, cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+    def __init__(
+        self, registry: Registry, blobs: BlobStore, cache_bytes: int = DEFAULT_CACHE_BYTES, *, hash_local: bool = False
+    ) -> None:
         self.registry = registry
         self.blobs = blobs
+        self.hash_local = hash_local
         self._cache: OrderedDict[CID, bytes] = OrderedDict()
         self._cache_bytes = 0
         self._cache_limit = cache_bytes
@@ -96,15 +116,23 @@ class BlockStore:
         return location
 
     def read_located(self, location: BlockLocation) -> bytes:
-        """The block at ``location``, verified against its CID (no cache, no registry: safe
+        """The block at ``location``, checked (the module doc; no cache, no registry: safe
         on any thread, e.g. to read ahead of a body being sent)."""
         cid = location.cid
         try:
             data = self.blobs.read(location.blob, location.offset, location.length)
         except StorageError as exc:
             raise MissingBlockError(cid, f"blob {location.blob} ({exc})") from exc
-        cid.verify(data)
+        if location.crc is None or self.hash_local or location.blob in self.blobs.fetched:
+            cid.verify(data)
+        elif crc32c(data) != location.crc:
+            raise BlockHashMismatchError(cid, f"its bytes in blob {location.blob} fail the CRC32C taken when written")
         return data
+
+    def verifying_cids(self) -> BlockStore:
+        """A store over the same registry and blobs that checks every block against its CID
+        and caches nothing (``fsck``)."""
+        return BlockStore(self.registry, self.blobs, cache_bytes=0, hash_local=True)
 
     def _remember(self, cid: CID, data: bytes) -> None:
         with self._lock:

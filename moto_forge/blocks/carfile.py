@@ -21,6 +21,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from awscrt.checksums import crc32c
+
 from moto_forge.blocks.blobstore import BlobStore, start_writeback, write_all
 from moto_forge.blocks.index import ShardIndex, encode_index
 from moto_forge.errors import StorageError
@@ -169,7 +171,7 @@ class PendingCar:
         except OSError as exc:
             raise StorageError(f"cannot write block {cid} to a temporary CAR: {exc.strerror}") from exc
         self._seen.add(cid)
-        self.locations.append(BlockLocation(cid, "", offset, length))
+        self.locations.append(BlockLocation(cid, "", offset, length, crc32c(data)))
         position = self._writer.position
         if position - self._written_back >= WRITEBACK_BYTES:
             self._file.flush()
@@ -249,7 +251,7 @@ class PendingCar:
             self._linked = True
         except OSError as exc:
             raise StorageError(f"cannot store the CAR for root {root}: {exc.strerror}") from exc
-        locations = [BlockLocation(loc.cid, name, loc.offset, loc.length) for loc in self.locations]
+        locations = [BlockLocation(loc.cid, name, loc.offset, loc.length, loc.crc) for loc in self.locations]
         car = BlobRecord(name, self._writer.position, "car", root, locations)
         index = self._store_index(root, car_cid, locations)
         if sync:

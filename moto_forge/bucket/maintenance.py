@@ -84,8 +84,7 @@ def fsck(service: BucketService, progress: Progress | None = None) -> FsckReport
     A fresh node loader and block reads straight from disk: nothing cached.
     """
     report = FsckReport()
-    store = service.store
-    store.clear_cache()
+    store = service.store.verifying_cids()  # every block against its CID, not the CRC32C
     loader = NodeLoader(store)
     seen: set[CID] = set()
 

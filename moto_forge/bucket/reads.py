@@ -254,7 +254,7 @@ class Reads(ServiceState):
         is stale); an older ``root`` from its MST and manifests.
         """
         record = self.head_bucket(bucket)
-        if root is None or root == record.root:
+        if (root is None or root == record.root) and (record.listed_root == record.root or not self.registry.read_only):
             if record.listed_root != record.root:
                 self.rebuild_listing(bucket)
             page = list_page(
@@ -262,9 +262,9 @@ class Reads(ServiceState):
             )
             page.root = record.root
             return page
-        tree = self.tree(bucket, root)
+        tree = self.tree(bucket, root)  # an older root, or a stale index a read-only registry cannot rebuild
         page = list_page(lambda s, inc: self.entries_of_tree(tree, s, inc), prefix, delimiter, start_after, max_keys)
-        page.root = root
+        page.root = root or record.root
         return page
 
     def entries_of_tree(
@@ -280,6 +280,9 @@ class Reads(ServiceState):
         first if it is stale; a write racing the count may or may not be in it)."""
         record = self.head_bucket(bucket)
         if record.listed_root != record.root:
+            if self.registry.read_only:
+                entries = [entry for _, entry in self.entries_of_tree(self.tree(bucket))]
+                return len(entries), sum(entry.size for entry in entries)
             self.rebuild_listing(bucket)
         return self.registry.listing_totals(bucket)
 

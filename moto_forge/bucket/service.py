@@ -56,11 +56,17 @@ def open_stores(
     durable: bool = True,
     fetch: Callable[[str], bytes] | None = None,
     outbox: bool = False,
+    read_only: bool = False,
 ) -> tuple[Registry, LocalBlobStore]:
     """The registry (SQLite in ``data_dir`` unless ``registry_url``) and the blob store in
     ``data_dir`` (made if missing, its disk reserve kept).  ``durable=False``: nothing is
     fsynced (a throwaway store: ``mock_forge``'s temporary dir); ``fetch`` reads blobs not
-    on disk through from Forge; ``outbox``: writes queue for Forge (async mode)."""
+    on disk through from Forge; ``outbox``: writes queue for Forge (async mode).
+    ``read_only``: open both to read only (nothing is made, migrated or written: commands
+    that only read, on a data dir they may not be able to write)."""
+    if read_only:
+        registry = Registry(registry_url or default_url(data_dir), read_only=True)
+        return registry, LocalBlobStore(data_dir, fetch, durable=durable, read_only=True)
     os.makedirs(data_dir, exist_ok=True)
     registry = Registry(registry_url or default_url(data_dir), durable=durable, outbox=outbox)
     blobs = LocalBlobStore(data_dir, fetch, durable=durable)
@@ -81,10 +87,17 @@ class BucketService(Writes):
 
     @classmethod
     def open(
-        cls, data_dir: str, registry_url: str | None = None, *, durable: bool = True, **options: object
+        cls,
+        data_dir: str,
+        registry_url: str | None = None,
+        *,
+        durable: bool = True,
+        read_only: bool = False,
+        **options: object,
     ) -> BucketService:
         """The service over :func:`open_stores` of ``data_dir`` (no Forge layer)."""
-        return cls(*open_stores(data_dir, registry_url, durable=durable), **options)  # type: ignore[arg-type]
+        stores = open_stores(data_dir, registry_url, durable=durable, read_only=read_only)
+        return cls(*stores, **options)  # type: ignore[arg-type]
 
     def create_bucket(self, name: str, space: str | None = None, config: Config | None = None) -> BucketRecord:
         """Create a bucket owned by ``space`` (``None``: the server's own space), without

@@ -7,9 +7,16 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
 from moto_forge.blocks import PendingCar
+from moto_forge.bucket.commits import MAX_EPOCH_RETRIES
 from moto_forge.bucket.names import check_bucket_name
 from moto_forge.bucket.walk import reachable
-from moto_forge.errors import BucketAlreadyOwnedByYou, CarHeaderError
+from moto_forge.errors import (
+    BlobsSwept,
+    BucketAlreadyOwnedByYou,
+    CarHeaderError,
+    GcEpochChanged,
+    MissingBlockError,
+)
 from moto_forge.ipld.car import CarReader, CarWriter
 from moto_forge.ipld.cid import CID
 from moto_forge.mst import Change, NodeLoader
@@ -55,11 +62,31 @@ def import_car(service: BucketService, stream: BinaryIO, bucket: str, progress: 
     """Create ``bucket`` from a CAR whose single root is a bucket root (or, from a store older
     than bucket roots, an objects MST root).
 
-    The CAR is verified block by block while it is copied into a blob; then
-    every block the root reaches must be present (else nothing is created and
-    the stored blob is left for ``gc``).
+    The CAR is verified block by block while the blocks the store does not hold yet
+    are copied into one blob (a block already stored is not stored twice: importing a
+    bucket's export into the same store takes no second copy); then every block the
+    root reaches must be present (else nothing is created and the stored blob is left
+    for ``gc``).  A block already stored may be taken by a gc sweep meanwhile: the
+    bucket is created under the gc fence (``shared``), so such an import is refused
+    rather than create a bucket missing blocks, and a seekable ``stream`` is read again
+    from its start (up to ``MAX_EPOCH_RETRIES`` times; then ``GcEpochChanged`` or
+    ``BlobsSwept``: retry the import).
     """
     check_bucket_name(bucket, legacy=service.legacy_bucket_names)
+    start = stream.tell() if stream.seekable() else None
+    for attempt in range(MAX_EPOCH_RETRIES):
+        if attempt and start is not None:
+            stream.seek(start)
+        try:
+            return _import_once(service, stream, bucket, progress)
+        except (GcEpochChanged, BlobsSwept):
+            if start is None or attempt == MAX_EPOCH_RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _import_once(service: BucketService, stream: BinaryIO, bucket: str, progress: Progress | None) -> CID:
+    """One attempt of :func:`import_car` (a sweep that raced it: ``GcEpochChanged`` / ``BlobsSwept``)."""
     if service.registry.get_bucket(bucket) is not None:
         raise BucketAlreadyOwnedByYou("The bucket already exists", BucketName=bucket)
     reader = CarReader(stream)
@@ -68,14 +95,23 @@ def import_car(service: BucketService, stream: BinaryIO, bucket: str, progress: 
     root = reader.roots[0]
     epoch = service.registry.gc_epoch()  # a sweep before the bucket exists may take its blobs
     with PendingCar(service.blobs) as car:
+        new_blocks = 0
         for count, block in enumerate(reader, 1):
-            car.add(block.cid, block.data)
+            if service.registry.locate(block.cid) is None:  # the store keeps one copy of a block
+                car.add(block.cid, block.data)
+                new_blocks += 1
             if progress is not None:
                 progress(count)
-        stored = service.finish(car, root)
-    service.registry.add_blobs(stored.records, placed=epoch)  # BlobsSwept: a sweep ran; import again
+        if new_blocks:
+            stored = service.finish(car, root)
+            service.registry.add_blobs(stored.records, placed=epoch)  # BlobsSwept: a sweep ran; import again
     loader = NodeLoader(service.store)
-    cids = tuple(reachable(service.store, loader, root, set()))  # every block read and verified
+    try:
+        cids = tuple(reachable(service.store, loader, root, set()))  # every block read and verified
+    except MissingBlockError:
+        if service.registry.gc_epoch() != epoch:  # a sweep took a block the import counted on
+            raise GcEpochChanged() from None
+        raise  # the CAR does not hold every block its root reaches
     shared = SharedBlocks(epoch, cids)
     if not service.registry.create_bucket(bucket, root, operation="Import", shared=shared):
         raise BucketAlreadyOwnedByYou("The bucket already exists", BucketName=bucket)

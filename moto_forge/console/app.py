@@ -91,12 +91,15 @@ class ConsoleApp:
     """The console (see the module doc).  ``s3`` is the S3 app it sits beside: its bucket
     service, authenticator, tenancy and tenants file are the console's too."""
 
-    def __init__(self, s3: Any, forge: ForgeInfo, region: str = "us-east-1") -> None:
+    def __init__(self, s3: Any, forge: ForgeInfo, region: str = "us-east-1", session_key: bytes | None = None) -> None:
+        """``session_key``: what session cookies are signed with (default: drawn now, so
+        sessions end with the process; ``serve`` derives one from the server's identity, so
+        every worker accepts them and they outlive a restart)."""
         self.s3 = s3
         self.service = s3.service
         self.forge = forge
         self.region = region
-        self.sessions = Sessions()
+        self.sessions = Sessions(session_key)
         self.templates = Environment(
             loader=FileSystemLoader(os.path.join(HERE, "templates")), autoescape=select_autoescape(default=True)
         )

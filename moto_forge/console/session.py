@@ -1,9 +1,10 @@
 """Console sessions: a signed cookie naming the access key that logged in (pure).
 
-A session is ``<access key>.<expiry>.<mac>`` where ``mac`` is HMAC-SHA256, under a key
-the server draws at start, of the access key, the expiry and a digest of the secret key
-the user logged in with.  So a session ends when it expires, when the server restarts,
-and when the key is removed or its secret changes (the secret's digest no longer
+A session is ``<access key>.<expiry>.<mac>`` where ``mac`` is HMAC-SHA256, under the
+console's session key (``serve`` derives it from the server's agent key, so every worker
+process accepts a session and it outlives a restart), of the access key, the expiry and a digest of the secret key
+the user logged in with.  So a session ends when it expires, and when the key is
+removed or its secret changes (the secret's digest no longer
 matches): the console asks for the current secret on every request.  The CSRF token of
 a session is another MAC of the same cookie: a form or API call carries it, and a page
 on another origin cannot read it.

@@ -12,6 +12,7 @@ to the one shared agent).  The space delegates everything on itself to the agent
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 
 from moto_forge.tenants import NAME as TENANT_NAME
@@ -25,13 +26,21 @@ AGENT_PROOF = "space-to-agent.car"
 
 
 def _write_private(path: str, data: bytes) -> None:
-    fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Create ``path`` (0600) holding ``data``, durably, unless it exists: several processes
+    starting at once (``serve --workers``) all end up with the one file the first made."""
+    temp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.write(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.replace(path + ".tmp", path)
+    try:
+        os.link(temp, path)  # atomic, and refuses to replace: whoever linked first wins
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(temp)
 
 
 def _load_key(path: str) -> Signer:
@@ -56,6 +65,12 @@ class Identity:
             raise ValueError(f"tenant name {tenant!r} is not 1-64 of A-Z a-z 0-9 _ -")
         root = os.path.join(data_dir, "identity")
         folder = root if tenant is None else os.path.join(root, "tenants", tenant)
+        made = [os.path.join(root, AGENT_KEY), os.path.join(folder, SPACE_KEY), os.path.join(folder, AGENT_PROOF)]
+        if all(os.path.exists(path) for path in made) and not os.access(folder, os.W_OK):
+            # a data dir this user may only read (a read-only copy): load, change nothing
+            with open(made[2], "rb") as fh:
+                proof, _ = extract(fh.read())
+            return cls(_load_key(made[1]), _load_key(made[0]), proof)
         folders = [root] if tenant is None else [root, os.path.join(root, "tenants"), folder]
         for path in folders:
             os.makedirs(path, mode=0o700, exist_ok=True)

@@ -8,12 +8,19 @@ before its parts), retrying a failing entry forever with exponential backoff
 (0.5 s doubling to 60 s).  A bucket's ``forge_root`` advances only when the
 entry that produced that root has shipped, and with it every older one.
 Reads are served locally, so they never miss an acknowledged write.
+
+A server that starts with a backlog (it was offline from Forge, or stopped with writes
+queued) shows its catch-up: ``progress`` (``serve`` passes
+:class:`moto_forge.progress.Progress`) is made with the backlog's size and told each
+entry shipped, until the backlog it started with is through.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from typing import Any
 
 from moto_forge.errors import ForgeError
 from moto_forge.forge.publisher import ForgePublisher
@@ -26,10 +33,15 @@ MAX_BACKOFF_SECONDS = 60.0
 IDLE_POLL_SECONDS = 1.0
 
 
+ProgressFactory = Callable[[str, int, str], Any]
+"""``(what, total, unit)`` -> a callable taking the count so far, with ``close()``."""
+
+
 class OutboxShipper:
-    def __init__(self, registry: Registry, publisher: ForgePublisher) -> None:
+    def __init__(self, registry: Registry, publisher: ForgePublisher, progress: ProgressFactory | None = None) -> None:
         self.registry = registry
         self.publisher = publisher
+        self.progress = progress
         self.wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="forge-outbox", daemon=True)
@@ -57,12 +69,33 @@ class OutboxShipper:
         self.registry.outbox_done(entry)
         return True
 
+    def _catch_up(self) -> tuple[Any, int]:
+        """The progress of the backlog found at start (``None`` without one) and its size."""
+        if self.progress is None:
+            return None, 0
+        try:
+            backlog = sum(self.registry.outbox_summary().values())
+        except ForgeError:
+            return None, 0
+        if not backlog:
+            return None, 0
+        log.info("outbox: %d write(s) to ship to Forge", backlog)
+        return self.progress("catching up with Forge", backlog, "writes"), backlog
+
     def _run(self) -> None:
         backoff = MIN_BACKOFF_SECONDS
+        bar, backlog = self._catch_up()
+        shipped = 0
         while not self._stop.is_set():
             try:
                 if self.ship_one():
                     backoff = MIN_BACKOFF_SECONDS
+                    if bar is not None:
+                        shipped += 1
+                        bar(shipped)
+                        if shipped >= backlog:
+                            bar.close()
+                            bar = None
                     continue
                 pending = self.registry.outbox_next() is not None
             except ForgeError as exc:  # the registry itself failing: wait and try again
@@ -71,3 +104,5 @@ class OutboxShipper:
             self.wake.wait(backoff if pending else IDLE_POLL_SECONDS)
             self.wake.clear()
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS) if pending else MIN_BACKOFF_SECONDS
+        if bar is not None:
+            bar.close()

@@ -36,10 +36,10 @@ class BlobTables(SqlRegistry):
             blob_rows.append(
                 (blob.multihash, blob.size, blob.kind, str(blob.root) if blob.root else None, blob.shard, now)
             )
-            block_rows.extend((bytes(loc.cid), loc.blob, loc.offset, loc.length) for loc in blob.locations)
+            block_rows.extend((bytes(loc.cid), loc.blob, loc.offset, loc.length, loc.crc) for loc in blob.locations)
         self._insert("outbox", f"bucket, root, car, {self._quote('index')}, created, attempts, space", outbox_rows)
         self._insert("blob", "multihash, size, kind, root, shard, created", blob_rows, ignore=True)
-        self._insert("block", 'cid, blob, "offset", length', block_rows, ignore=True)
+        self._insert("block", 'cid, blob, "offset", length, crc', block_rows, ignore=True)
 
     def add_blobs(self, blobs: Iterable[BlobRecord], space: str | None = None, placed: int | None = None) -> None:
         """Record blobs of ``space`` outside any root swap (new buckets, imports); ``placed``:
@@ -51,10 +51,10 @@ class BlobTables(SqlRegistry):
     def locate(self, cid: CID) -> BlockLocation | None:
         """Where ``cid``'s bytes are (the hot path of every read: one indexed lookup, raw SQL)."""
         p = self.db.param
-        sql = f'SELECT blob, "offset", length FROM block WHERE cid = {p}'
+        sql = f'SELECT blob, "offset", length, crc FROM block WHERE cid = {p}'
         with self._errors("locate block"):
             row = self.db.execute_sql(sql, (bytes(cid),)).fetchone()
-        return BlockLocation(cid, row[0], int(row[1]), int(row[2])) if row else None
+        return BlockLocation(cid, row[0], int(row[1]), int(row[2]), row[3]) if row else None
 
     def list_blobs(self) -> list[BlobRecord]:
         m = self.models

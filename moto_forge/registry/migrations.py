@@ -52,9 +52,14 @@ def _v8_history_actor(db: peewee.Database, m: Models) -> None:
         db.execute_sql("ALTER TABLE root_history ADD COLUMN actor VARCHAR(200)")
 
 
+def _v9_block_crc(db: peewee.Database, m: Models) -> None:
+    if "crc" not in {c.name for c in db.get_columns("block")}:  # v1 made from older models
+        db.execute_sql("ALTER TABLE block ADD COLUMN crc BIGINT")
+
+
 MIGRATIONS: list[Callable[[peewee.Database, Models], None]] = [
     _v1_initial, _v2_outbox, _v3_listing_index, _v4_outbox_space, _v5_gc_state, _v6_listing_storage,
-    _v7_completed_upload, _v8_history_actor,
+    _v7_completed_upload, _v8_history_actor, _v9_block_crc,
 ]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -87,6 +87,8 @@ def define_models(db: peewee.Database) -> Models:
         blob = peewee.CharField(max_length=100, index=True)
         offset = peewee.BigIntegerField()
         length = peewee.IntegerField()
+        crc = peewee.BigIntegerField(null=True)
+        """CRC32C of the bytes, taken when they were written (v9; see ``blocks/blockstore.py``)."""
 
     class Upload(BaseModel):
         """A multipart upload in progress; ``meta`` is the JSON of the future object's metadata."""

@@ -40,6 +40,9 @@ class BlockLocation:
     blob: str
     offset: int
     length: int
+    crc: int | None = None
+    """CRC32C of the block's bytes, computed when this server wrote them (v9; ``None``: a
+    location recorded before, whose reads are checked by the CID's hash)."""
 
 
 @dataclass(frozen=True, slots=True)

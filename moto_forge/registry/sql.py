@@ -5,6 +5,8 @@ transaction passes first (see :mod:`moto_forge.registry.registry`)."""
 from __future__ import annotations
 
 import contextlib
+import os
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -13,7 +15,7 @@ from playhouse.db_url import connect
 
 from moto_forge.errors import BlobsSwept, GcEpochChanged, StorageError
 from moto_forge.ipld.cid import CID
-from moto_forge.registry.migrations import migrate
+from moto_forge.registry.migrations import SCHEMA_VERSION, current_version, migrate
 from moto_forge.registry.models import define_models
 from moto_forge.registry.records import (
     SharedBlocks,
@@ -37,6 +39,42 @@ def _pooled(url: str) -> str:
     return f"{scheme}+pool{sep}{rest}" if sep and "+" not in scheme else url
 
 
+def _sqlite_path(url: str) -> str:
+    """The file a ``sqlite:///PATH`` URL names (``sqlite:////abs`` -> ``/abs``)."""
+    return url.split("://", 1)[1][1:]
+
+
+def _read_only_sqlite(url: str) -> peewee.Database:
+    """A read-only connection to the SQLite file ``url`` names (``mode=ro``); where its
+    directory cannot be written, so SQLite cannot make the WAL's shared-memory file, the file
+    is opened ``immutable`` (no locks: meant for a copy nobody writes)."""
+    from playhouse.pool import PooledSqliteDatabase
+
+    path = _sqlite_path(url)
+    if not os.path.exists(path):
+        folder, name = os.path.split(path)
+        raise StorageError(f"no moto_forge store in {folder}: it has no {name}")
+    quoted = urllib.parse.quote(path)
+    shm = path + "-shm"
+    can_share = os.access(os.path.dirname(path) or ".", os.W_OK) or os.access(shm, os.W_OK)
+    uri = f"file:{quoted}?mode=ro" if can_share else f"file:{quoted}?immutable=1"
+    pragmas = {"busy_timeout": 60_000, "query_only": 1}
+    return PooledSqliteDatabase(uri, uri=True, pragmas=pragmas, check_same_thread=False, **POOL)
+
+
+def _writable_hint(url: str) -> str:
+    """Why a SQLite registry cannot be migrated, when its file or folder is not writable."""
+    if not url.startswith("sqlite"):
+        return ""
+    path = _sqlite_path(url)
+    folder = os.path.dirname(path) or "."
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        return f" ({path} is not writable by this user)"
+    if not os.access(folder, os.W_OK):
+        return f" (its folder {folder} is not writable by this user: SQLite needs to make files beside it)"
+    return ""
+
+
 SCHEMES = frozenset({"sqlite", "postgres", "postgresql", "postgresext"})
 """The registry databases moto_forge supports (peewee's URL schemes for them)."""
 
@@ -44,10 +82,14 @@ SCHEMES = frozenset({"sqlite", "postgres", "postgresql", "postgresext"})
 class SqlRegistry:
     """The database under every registry table.  Thread-safe: peewee keeps a connection per thread."""
 
-    def __init__(self, url: str, *, durable: bool = True, outbox: bool = False) -> None:
+    def __init__(self, url: str, *, durable: bool = True, outbox: bool = False, read_only: bool = False) -> None:
         """``durable=False`` (SQLite only): commits are not fsynced (``synchronous=off``), for a
-        throwaway store such as ``mock_forge``'s temporary directory.  ``outbox``: see below."""
+        throwaway store such as ``mock_forge``'s temporary directory.  ``outbox``: see below.
+        ``read_only``: nothing is written, not even a migration (the schema must be current):
+        commands that only read, which then work on a data dir they cannot write (a copy
+        on a read-only disk, another user's files) and never change a live server's."""
         self.url = url
+        self.read_only = read_only
         self.outbox = outbox
         """Async Forge mode: every recorded CAR also enters the outbox, in the same transaction."""
         scheme = url.split(":", 1)[0].lower()
@@ -56,20 +98,41 @@ class SqlRegistry:
                 f"registry URL scheme {scheme!r} is not supported: use sqlite:////absolute/path.sqlite3 "
                 "(sqlite:// then the absolute path) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
             )
+        if read_only and url.startswith("sqlite"):
+            self.db: peewee.Database = _read_only_sqlite(url)
+            self._sqlite = True
+            self.models = define_models(self.db)
+            self._check_current()
+            return
         try:
             if url.startswith("sqlite"):
                 pragmas = SQLITE_PRAGMAS if durable else {**SQLITE_PRAGMAS, "synchronous": "off"}
-                self.db: peewee.Database = connect(_pooled(url), pragmas=pragmas, check_same_thread=False, **POOL)
+                self.db = connect(_pooled(url), pragmas=pragmas, check_same_thread=False, **POOL)
             else:
                 self.db = connect(_pooled(url), **POOL)
         except (peewee.PeeweeException, ValueError, RuntimeError) as exc:
             raise StorageError(f"cannot open registry {self._safe_url()}: {exc}") from exc
         self._sqlite = isinstance(self.db, peewee.SqliteDatabase)
         self.models = define_models(self.db)
+        if read_only:
+            self._check_current()
+            return
         try:
             migrate(self.db, self.models, self._write)
         except peewee.PeeweeException as exc:
-            raise StorageError(f"cannot migrate registry {self._safe_url()}: {exc}") from exc
+            raise StorageError(f"cannot migrate registry {self._safe_url()}: {exc}{_writable_hint(url)}") from exc
+
+    def _check_current(self) -> None:
+        """A read-only registry must already be at this version's schema (nothing migrates it)."""
+        try:
+            version = current_version(self.models)
+        except peewee.PeeweeException as exc:
+            raise StorageError(f"cannot read registry {self._safe_url()}: {exc}") from exc
+        if version != SCHEMA_VERSION:
+            raise StorageError(
+                f"registry {self._safe_url()} is at schema version {version}, this moto_forge reads {SCHEMA_VERSION}: "
+                "open it once with a command that writes (moto-forge serve) where it is writable"
+            )
 
     def _safe_url(self) -> str:
         return self.url.split("@")[-1] if "@" in self.url else self.url

@@ -63,3 +63,47 @@ def test_get_many_reads_ahead_in_order_and_still_verifies(registry_url: str, tmp
         for data in store.get_many(cids):
             got.append(data)
     assert mismatch.value.cid == cids[5] and got == [data for _, data in chunks[:5]]
+
+
+def test_local_blocks_are_checked_by_their_crc_and_fsck_reads_check_cids(registry_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A written block's CRC32C is recorded and checks local reads; a location without one,
+    a blob fetched over the network and ``verifying_cids()`` check the CID's hash instead:
+    a forged registry CRC that matches rewritten bytes fools only the CRC path."""
+    from awscrt.checksums import crc32c
+
+    from moto_forge.registry import BlobRecord, BlockLocation
+
+    blobs = LocalBlobStore(str(tmp_path / "blobs"))
+    registry = Registry(registry_url)
+    data = b"bytes with a crc"
+    cid = CID.compute(RAW, data)
+    with PendingCar(blobs) as car:
+        car.add(cid, data)
+        stored = car.finish(CID.compute(DAG_CBOR, b"\xa0"))
+    registry.add_blobs(stored.records)
+    loc = registry.locate(cid)
+    assert loc is not None and loc.crc == crc32c(data)
+    store = BlockStore(registry, blobs)
+    assert store.get(cid) == data
+
+    with open(blobs.path(loc.blob), "r+b") as fh:  # bit rot: the CRC catches it
+        fh.seek(loc.offset)
+        fh.write(b"B")
+    with pytest.raises(BlockHashMismatchError, match="CRC32C"):
+        BlockStore(registry, blobs).get(cid)
+
+    forged = b"Bytes with a crc"  # what the file now holds; a row whose CRC matches it
+    registry.db.execute_sql("UPDATE block SET crc = ?" if registry.db.param == "?" else "UPDATE block SET crc = %s",
+                            (crc32c(forged),))  # fmt: skip
+    assert BlockStore(registry, blobs).get(cid) == forged  # the CRC path is not a signature
+    with pytest.raises(BlockHashMismatchError):
+        BlockStore(registry, blobs).verifying_cids().get(cid)  # fsck's reads: the CID decides
+    blobs.fetched.add(loc.blob)  # as if fetched from Forge by this process
+    with pytest.raises(BlockHashMismatchError):
+        BlockStore(registry, blobs).get(cid)
+    blobs.fetched.clear()
+    registry.db.execute_sql("UPDATE block SET crc = NULL")  # a location from before v9
+    with pytest.raises(BlockHashMismatchError):
+        BlockStore(registry, blobs).get(cid)
+    assert BlockLocation(cid, loc.blob, loc.offset, loc.length) == registry.locate(cid)
+    assert isinstance(stored.car, BlobRecord)

@@ -1,6 +1,6 @@
 """gc beside live writers (registry.py's gc fence): gc runs in a loop on a service of its
 own (its own registry connections, as ``moto-forge gc`` beside a server) while writers,
-overwriters, deleters, copiers and multipart uploads run; afterwards every acknowledged
+overwriters, deleters, copiers, multipart uploads and imports run; afterwards every acknowledged
 object reads back with its bytes and fsck finds nothing wrong.  Bodies come from a small
 pool, so chunks of new writes repeat chunks of deleted ones (a block row that points at
 a blob gc is about to delete)."""
@@ -18,7 +18,8 @@ import pytest
 
 from moto_forge.bucket.maintenance import Retention, fsck, gc
 from moto_forge.bucket.service import BucketService
-from moto_forge.errors import NoSuchKey
+from moto_forge.bucket.snapshots import export_car, import_car
+from moto_forge.errors import BlobsSwept, GcEpochChanged, NoSuchKey
 
 pytestmark = pytest.mark.slow
 
@@ -33,6 +34,15 @@ def test_gc_in_a_loop_beside_writers_loses_no_acknowledged_write(registry_url: s
     collector = BucketService.open(data, registry_url, chunk_size=1024)
     service.create_bucket("bkt")
     service.create_bucket("src")
+    service.create_bucket("seed")  # exported once, its objects deleted: imports reuse its blocks or bring them
+    seeded = {f"s-{n}": body + b"seed" for n, body in enumerate(BODIES)}
+    for key, body in seeded.items():
+        service.put_object("seed", key, io.BytesIO(body))
+    seed_car = io.BytesIO()
+    export_car(service, "seed", seed_car)
+    for key in seeded:
+        service.delete_object("seed", key)
+    imported: list[str] = []
     acked: dict[str, bytes | None] = {}  # key -> its last acknowledged body (None: deleted)
     lock = threading.Lock()
     stop = threading.Event()
@@ -94,8 +104,19 @@ def test_gc_in_a_loop_beside_writers_loses_no_acknowledged_write(registry_url: s
         service.multipart.complete("bkt", upload, etags)
         ack(key, b"".join(parts))
 
+    def importer(rng: random.Random, n: int) -> None:
+        """Imports of one CAR whose blocks the store may still hold (not stored again) or
+        a sweep may be taking: a bucket is created with every block, or the import fails."""
+        try:
+            import_car(service, io.BytesIO(seed_car.getvalue()), f"imp-{n}")
+        except (GcEpochChanged, BlobsSwept):
+            return  # a sweep took blocks the import counted on: refused, nothing created
+        with lock:
+            imported.append(f"imp-{n}")
+        time.sleep(0.05)
+
     def collect() -> None:
-        while not stop.is_set():
+        while not stop.wait(0.01):  # sweeps back to back, a breath apart
             try:
                 reports.append(gc(collector, Retention(keep_last=1, keep_days=0), grace_seconds=60))
             except BaseException as exc:
@@ -103,7 +124,7 @@ def test_gc_in_a_loop_beside_writers_loses_no_acknowledged_write(registry_url: s
                 return
 
     service.multipart.min_part_size = 1
-    threads = [run(f.__name__, f) for f in (writer, overwriter, deleter, copier, uploader)]
+    threads = [run(f.__name__, f) for f in (writer, overwriter, deleter, copier, uploader, importer)]
     gc_thread = threading.Thread(target=collect, name="gc")
     gc_thread.start()
     time.sleep(RUN_SECONDS)
@@ -126,6 +147,11 @@ def test_gc_in_a_loop_beside_writers_loses_no_acknowledged_write(registry_url: s
             assert b"".join(fresh.read_body(manifest)) == body, key
         listed = {key for key, _ in fresh.tree("bkt").items()}
         assert listed == {k.encode() for k, body in acked.items() if body is not None}
+        assert imported, "some imports succeeded beside gc"
+        for bucket in imported:
+            for key, body in seeded.items():
+                manifest, _ = fresh.head_object(bucket, key)
+                assert b"".join(fresh.read_body(manifest)) == body, (bucket, key)
         report = fsck(fresh)
         assert report.ok, report.problems
     finally:

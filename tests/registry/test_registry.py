@@ -46,7 +46,7 @@ def test_a_version_3_database_gains_the_outbox_space_column(registry: Registry, 
     registry.models.SchemaVersion.update(version=3).execute()
     registry.close()
     upgraded = Registry(registry_url)
-    assert current_version(upgraded.models) == SCHEMA_VERSION == 8
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 9
     assert "space" in {c.name for c in upgraded.db.get_columns("outbox")}
     entry = upgraded.outbox_next()
     assert entry is not None and entry.car == "c" and entry.space is None
@@ -74,7 +74,7 @@ def test_a_version_6_database_gains_completed_uploads(registry: Registry, regist
     registry.models.SchemaVersion.update(version=6).execute()
     registry.close()
     upgraded = Registry(registry_url)
-    assert current_version(upgraded.models) == SCHEMA_VERSION == 8
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 9
     manifest = CID.compute(DAG_CBOR, b"manifest")
     now = time.time()
     old = CompletedUploadRecord("old", "b", "k", "digest", manifest, None, now - COMPLETED_UPLOAD_SECONDS - 10)
@@ -98,7 +98,7 @@ def test_a_version_5_database_gains_the_listing_storage_class(registry: Registry
     registry.models.SchemaVersion.update(version=5).execute()
     registry.close()
     upgraded = Registry(registry_url)
-    assert current_version(upgraded.models) == SCHEMA_VERSION == 8
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 9
     assert [entry.storage for _, entry in upgraded.listing_entries("b")] == [None]
     upgraded.close()
 
@@ -286,4 +286,20 @@ def test_a_version_7_database_gains_the_history_actor(registry: Registry, regist
     upgraded.swap_roots("b", cid(0), [RootStep(cid(1), "PutObject", actor="key:AKIDEXAMPLE")])
     recorded = [(r.operation, r.actor) for r in upgraded.history("b")]
     assert recorded == [("CreateBucket", None), ("PutObject", "key:AKIDEXAMPLE")]
+    upgraded.close()
+
+
+def test_a_version_8_database_gains_block_crcs(registry: Registry, registry_url: str) -> None:
+    """v9: ``block.crc``; locations recorded before have none (their reads hash the CID)."""
+    old = BlockLocation(cid(1), "blob-a", 0, 10)
+    registry.add_blobs([BlobRecord("blob-a", 10, "car", None, [old])])
+    registry.db.execute_sql("ALTER TABLE block DROP COLUMN crc")
+    registry.models.SchemaVersion.update(version=8).execute()
+    registry.close()
+    upgraded = Registry(registry_url)
+    assert current_version(upgraded.models) == SCHEMA_VERSION
+    assert upgraded.locate(cid(1)) == old
+    new = BlockLocation(cid(2), "blob-b", 0, 10, 0xDEADBEEF)
+    upgraded.add_blobs([BlobRecord("blob-b", 10, "car", None, [new])])
+    assert upgraded.locate(cid(2)) == new
     upgraded.close()
