@@ -77,6 +77,24 @@ func body(key string, size int) []byte {
 	return data
 }
 
+// bodiesOf is the body of each of the first n keys of prefix, made on all cores.
+func bodiesOf(prefix string, n, size int) [][]byte {
+	bodies := make([][]byte, n)
+	var wg sync.WaitGroup
+	workers := 8
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				bodies[i] = body(key(prefix, i), size)
+			}
+		}(w)
+	}
+	wg.Wait()
+	return bodies
+}
+
 func (r *runner) put(ctx context.Context, key string, data []byte) bool {
 	_, err := r.client.PutObject(ctx, &s3.PutObjectInput{
 		Bucket: &r.bucket, Key: aws.String(key), Body: bytes.NewReader(data), ContentLength: aws.Int64(int64(len(data))),
@@ -94,14 +112,29 @@ func (r *runner) get(ctx context.Context, key string, want []byte) bool {
 		r.fail(fmt.Errorf("GET %s: %w", key, err))
 		return false
 	}
-	got, err := io.ReadAll(out.Body)
-	out.Body.Close()
-	if err != nil {
-		r.fail(fmt.Errorf("GET %s body: %w", key, err))
-		return false
+	defer out.Body.Close()
+	// Compared as it arrives, through one reused buffer: the client stays cheap for large bodies.
+	buf := make([]byte, 1<<20)
+	off := 0
+	for {
+		n, err := out.Body.Read(buf)
+		if n > 0 {
+			if off+n > len(want) || !bytes.Equal(buf[:n], want[off:off+n]) {
+				r.fail(fmt.Errorf("GET %s: the bytes at %d differ from the %d written", key, off, len(want)))
+				return false
+			}
+			off += n
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			r.fail(fmt.Errorf("GET %s body: %w", key, err))
+			return false
+		}
 	}
-	if !bytes.Equal(got, want) {
-		r.fail(fmt.Errorf("GET %s: %d bytes differ from the %d written", key, len(got), len(want)))
+	if off != len(want) {
+		r.fail(fmt.Errorf("GET %s: %d bytes, %d were written", key, off, len(want)))
 		return false
 	}
 	return true
@@ -196,21 +229,21 @@ func main() {
 	var took time.Duration
 	switch *workload {
 	case "seed", "put":
+		bodies := bodiesOf(*prefix, *count, *size) // made before the clock starts
 		ops, moved, took = r.parallel(*clients, *count, func(i int) int64 {
-			data := body(key(*prefix, i), *size)
-			if !r.put(ctx, key(*prefix, i), data) {
+			if !r.put(ctx, key(*prefix, i), bodies[i]) {
 				return -1
 			}
-			return int64(len(data))
+			return int64(len(bodies[i]))
 		})
 	case "get":
+		space := *keys
+		if space <= 0 {
+			space = *count
+		}
+		bodies := bodiesOf(*prefix, space, *size) // what each key was written with, made before the clock starts
 		ops, moved, took = r.parallel(*clients, *count, func(i int) int64 {
-			space := *keys
-			if space <= 0 {
-				space = *count
-			}
-			k := key(*prefix, i%space)
-			if !r.get(ctx, k, body(k, *size)) {
+			if !r.get(ctx, key(*prefix, i%space), bodies[i%space]) {
 				return -1
 			}
 			return int64(*size)
@@ -252,6 +285,10 @@ func main() {
 		// 60% GET / 30% PUT / 10% DELETE of 4-16 KiB objects over a working set of count keys, for duration.
 		var mu sync.Mutex
 		live := map[int][]byte{}
+		pool := make([][]byte, 64) // bodies come from a pool made before the clock starts
+		for n := range pool {
+			pool[n] = body(fmt.Sprintf("%s#pool%d", *prefix, n), 16*1024)
+		}
 		deadline := time.Now().Add(*duration)
 		var done, total atomic.Int64
 		var wg sync.WaitGroup
@@ -276,7 +313,7 @@ func main() {
 						ok = r.get(ctx, k, want)
 						n = int64(len(want))
 					case roll < 90 || !exists:
-						data := body(fmt.Sprintf("%s#%d", k, rng.Int()), 4096+rng.Intn(12*1024+1))
+						data := pool[rng.Intn(len(pool))][:4096+rng.Intn(12*1024+1)]
 						ok = r.put(ctx, k, data)
 						if ok {
 							mu.Lock()
