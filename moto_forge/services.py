@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from moto_forge import __version__
+from moto_forge.console.app import CONSOLE_PATH
 from moto_forge.errors import ForgeError
 
 log = logging.getLogger("moto_forge.services")
@@ -45,7 +46,6 @@ MAX_FORM_BODY = 64 << 10
 S3_SERVICES = {"s3"}
 RESET_PATH = "/moto-api/reset"
 HEALTH_PATH = "/-/health"
-CONSOLE_PATH = "/-/console"
 
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 

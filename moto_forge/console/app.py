@@ -186,11 +186,15 @@ class ConsoleApp:
         if self.open:
             return Viewer(UNCHECKED, "console", "console", OPEN_SESSION)
         cookie = request.cookies.get(COOKIE)
-        access_key = self.sessions.access_key(cookie, self._secret_of)
-        if access_key is None or cookie is None:
-            return None
-        secret = self._secret_of(access_key)
-        if secret is None:
+        looked_up: dict[str, str | None] = {}
+
+        def secret_of(key: str) -> str | None:
+            looked_up[key] = self._secret_of(key)
+            return looked_up[key]
+
+        access_key = self.sessions.access_key(cookie, secret_of)
+        secret = looked_up.get(access_key) if access_key is not None else None
+        if access_key is None or cookie is None or secret is None:
             return None
         principal = self.s3.tenancy.principal(access_key) if self.s3.tenancy is not None else UNCHECKED
         return Viewer(principal, access_key, secret, cookie)

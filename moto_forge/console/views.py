@@ -17,7 +17,7 @@ from moto_forge.bucket.service import BucketService
 from moto_forge.bucket.snapshots import diff, history
 from moto_forge.ipld.cid import CID
 from moto_forge.objects import spans
-from moto_forge.registry import BucketRecord, RootRecord
+from moto_forge.registry import BucketRecord, ListingEntry, RootRecord
 
 PAGE_KEYS = 200
 """Keys (and folders) shown per page of a folder."""
@@ -139,9 +139,8 @@ def folder(
     return view
 
 
-def _row(key: str, prefix: str, entry: object) -> KeyRow:
-    size, etag, created, manifest = (getattr(entry, name) for name in ("size", "etag", "created", "manifest"))
-    return KeyRow(key, key[len(prefix) :], int(size), str(etag), when(created), str(manifest))
+def _row(key: str, prefix: str, entry: ListingEntry) -> KeyRow:
+    return KeyRow(key, key[len(prefix) :], entry.size, entry.etag, when(entry.created), entry.manifest)
 
 
 @dataclass(frozen=True)

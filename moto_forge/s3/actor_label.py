@@ -4,8 +4,7 @@ credentials: ``key:<id>`` once a signature is checked, else what the client clai
 from __future__ import annotations
 
 import re
-import urllib.parse
-from typing import Any
+from collections.abc import Mapping
 
 _SIGV4 = re.compile(r"Credential=([^/,\s]+)/")
 _SIGV2 = re.compile(r"^AWS ([^:\s]+):")
@@ -16,13 +15,12 @@ def verified(access_key: str) -> str:
     return f"key:{access_key}"
 
 
-def claimed(environ: dict[str, Any]) -> str:
+def claimed(authorization: str, args: Mapping[str, str]) -> str:
     """The label of a request whose signature nobody checks: ``claimed:<access key>`` as the
-    request names it (SigV4 or SigV2, header or query), else ``anonymous``."""
-    auth = environ.get("HTTP_AUTHORIZATION") or ""
-    found = _SIGV4.search(auth) or _SIGV2.match(auth)
+    request names it (SigV4 or SigV2: its ``Authorization`` header, else the query ``args``
+    the request already parsed), else ``anonymous``."""
+    found = _SIGV4.search(authorization) or _SIGV2.match(authorization)
     if found is not None:
         return f"claimed:{found.group(1)[:128]}"
-    query = urllib.parse.parse_qs(environ.get("QUERY_STRING") or "")
-    credential = (query.get("X-Amz-Credential") or [""])[0].split("/")[0] or (query.get("AWSAccessKeyId") or [""])[0]
+    credential = args.get("X-Amz-Credential", "").split("/")[0] or args.get("AWSAccessKeyId", "")
     return f"claimed:{credential[:128]}" if credential else "anonymous"

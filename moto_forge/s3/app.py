@@ -225,7 +225,10 @@ class S3App:
         target_token = request_target.set(None)
         principal_token = tenancy.principal.set(tenancy.UNCHECKED)
         signed_token = moto_iam.signed.set(None)
-        actor_token = current_actor.set(None if self.authenticator is not None else actor_label.claimed(environ))
+        actor_token = current_actor.set(
+            None if self.authenticator is not None
+            else actor_label.claimed(request.headers.get("Authorization", ""), request.args)
+        )  # fmt: skip
         try:
             if self.tenant_keys is not None:
                 self.tenant_keys.check()
