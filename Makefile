@@ -75,6 +75,12 @@ bench: $(STAMP) $(PEER_STAMP) ## benchmarks; prints tables and writes bench/resu
 	$(PY) -m bench.mock
 	$(PY) -m bench.forge
 	$(PY) -m bench.peers
+	$(PY) -m bench.profile
+	@scripts/ensure-test-deps
+	$(PY) -m bench.instances
+
+bench-profile: $(STAMP) ## where a small PUT and GET spend their time (py-spy over one serve worker)
+	$(PY) -m bench.profile
 
 bench-peers: $(STAMP) ## moto_forge against moto_server, versitygw and MinIO, from the Go load generator (bench/peers.py)
 	$(PY) -m bench.peers

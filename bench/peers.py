@@ -50,8 +50,8 @@ LIST_KEYS = 2000 if QUICK else 20_000
 MIXED_SECONDS = 5 if QUICK else 20
 
 DURABILITY = {
-    "moto_forge": "a write is acknowledged once its CAR is fsynced (syncfs) and the registry commit is fsynced "
-    "(SQLite synchronous=FULL)",
+    "moto_forge": "a write is acknowledged once it is durable: a small one (<= 256 KiB) rides in the registry "
+    "commit (SQLite synchronous=FULL: one fsync), a larger one's CAR is synced (syncfs) before that commit",
     "moto_server": "in memory: nothing is written to disk",
     "versitygw": "posix backend defaults: data written to a temporary file and renamed into place; see the "
     "fsync count below",

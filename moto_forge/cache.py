@@ -1,6 +1,7 @@
 """A bounded, thread-safe LRU map for immutable, content-addressed values (decoded MST
 nodes, object manifests): a value cached under a CID was verified against it when read,
-and nothing can change it afterwards, so a hit is as good as a verified read."""
+and nothing can change it afterwards, so a hit is as good as a verified read.  (Also
+where a blob's Forge locations are remembered, with their age: ``forge/retrieval.py``.)"""
 
 from __future__ import annotations
 
@@ -45,3 +46,8 @@ class BoundedCache(Generic[K, V]):
                 self._entries[key] = value
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
+
+    def pop(self, key: K) -> V | None:
+        """Forget ``key``; its value, if it had one."""
+        with self._lock:
+            return self._entries.pop(key, None)

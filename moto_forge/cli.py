@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO, TextIO
 
-from moto_forge import __version__
+from moto_forge import __version__, cli_forge
 from moto_forge import tenants as tenant_file
 from moto_forge.bucket.maintenance import Retention, fsck, gc
 from moto_forge.bucket.service import BucketService
@@ -232,17 +232,6 @@ def cmd_gc(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def cmd_space_info(args: argparse.Namespace, out: TextIO) -> int:
-    from moto_forge.forge.identity import Identity
-
-    identity = Identity.load_or_create(existing_data_dir(args.data_dir))
-    print(f"space: {identity.space.did}", file=out)
-    print(f"agent: {identity.agent.did}", file=out)
-    print(f"space -> agent delegation: {identity.agent_proof.cid}", file=out)
-    print("forge: provision this space with your account, then `moto-forge serve --forge URL ...`", file=out)
-    return 0
-
-
 def cmd_space_delegate(args: argparse.Namespace, out: TextIO) -> int:
     from moto_forge.forge.identity import Identity
     from moto_forge.ucan.archive import archive
@@ -299,8 +288,12 @@ def worker_count(value: str, *, checked: bool) -> int:
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     from moto_forge.server import ServerConfig, serve
 
-    if args.forge and not (args.forge_did and args.forge_key):
-        raise ForgeError("--forge needs --forge-did and --forge-key")
+    if args.forge_no_cache and (not args.forge or args.write_mode != "sync"):
+        raise ForgeError(
+            "--forge-no-cache needs --forge and --write-mode sync (an instance without a cache holds no writes)"
+        )
+    if args.forge and not args.forge_did:
+        raise ForgeError("--forge needs --forge-did (the upload service's did:web, or its did:key)")
     if not os.path.isdir(args.data_dir):
         print(f"moto-forge: creating data directory {args.data_dir}", file=sys.stderr, flush=True)
     credentials: dict[str, str] = {}
@@ -327,6 +320,9 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
             forge_url=args.forge,
             forge_did=args.forge_did,
             forge_key=args.forge_key,
+            forge_did_document=args.forge_did_document,
+            forge_space=args.forge_space,
+            forge_no_cache=args.forge_no_cache,
             forge_claims=args.forge_claims,
             forge_timeout=args.forge_timeout,
             write_mode=args.write_mode,
@@ -431,9 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
     space = sub.add_parser("space", help="moto_forge's did:key space").add_subparsers(
         dest="space_command", required=True
     )
-    info = space.add_parser("info", help="print the space and agent DIDs")
-    info.add_argument("--data-dir", default=default_data_dir())
-    info.set_defaults(func=cmd_space_info)
+    cli_forge.add_commands(sub, space)
     dlg = space.add_parser("delegate", help="write a delegation CAR (ucanto archive) from the space")
     dlg.add_argument("--data-dir", default=default_data_dir())
     dlg.add_argument("--audience", required=True, help="the DID receiving the capabilities")
@@ -500,27 +494,24 @@ def build_parser() -> argparse.ArgumentParser:
         "(path style only; env MOTO_FORGE_LEGACY_BUCKET_NAMES=1)",
     )
     env = forge_settings_from_env()
-    serve.add_argument(
-        "--forge", default=env.get("forge_url"), help="Forge upload service URL (env MOTO_FORGE_UPLOAD_URL)"
-    )
-    serve.add_argument(
-        "--forge-did", default=env.get("forge_did"), help="the upload service's DID (env MOTO_FORGE_UPLOAD_DID)"
-    )
-    serve.add_argument(
-        "--forge-key",
-        default=env.get("forge_key"),
-        help="the did:key its receipts are signed with (env MOTO_FORGE_UPLOAD_KEY)",
-    )
+    cli_forge.add_connection_args(serve, required=False)
     serve.add_argument(
         "--forge-claims",
         default=env.get("forge_claims"),
         help="the indexer's GET /claims URL (default: <--forge>/claims)",
     )
     serve.add_argument(
-        "--forge-timeout",
-        type=float,
-        default=float(env.get("forge_timeout", "30")),
-        help="seconds any one network wait on Forge may take (default 30; env MOTO_FORGE_TIMEOUT)",
+        "--forge-no-cache",
+        action="store_true",
+        default=os.environ.get("MOTO_FORGE_NO_CACHE", "") not in ("", "0"),
+        help="keep no blocks in the data dir: every read from Forge, checked (sync writes only; env "
+        "MOTO_FORGE_NO_CACHE=1)",
+    )
+    serve.add_argument(
+        "--forge-space",
+        default=env.get("forge_space"),
+        help="the space the server's own buckets go to (env MOTO_FORGE_SPACE; default: its generated space; "
+        "another must be imported first: moto-forge space import)",
     )
     serve.add_argument(
         "--write-mode",

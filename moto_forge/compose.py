@@ -52,10 +52,15 @@ def open_service(
     from moto_forge.progress import Progress
 
     claims = config.forge_claims or config.forge_url.rstrip("/") + "/claims"
-    fetch = ForgeRetriever(claims, timeout=float(config.forge_timeout)).fetch
+    retriever = ForgeRetriever(claims, timeout=float(config.forge_timeout))
     asynchronous = config.write_mode == "async"
-    registry, blobs = open_stores(config.data_dir, config.registry_url, durable=durable, fetch=fetch,
-                                  outbox=asynchronous)  # fmt: skip
+    if config.forge_no_cache and asynchronous:
+        raise ValueError("--forge-no-cache needs --write-mode sync: an instance without a cache cannot hold writes")
+    registry, blobs = open_stores(
+        config.data_dir, config.registry_url, durable=durable, outbox=asynchronous,
+        fetch=None if config.forge_no_cache else retriever.fetch,
+        read_range=retriever.read_range if config.forge_no_cache else None,
+    )  # fmt: skip
     tenants = list((identities if identities is not None else tenant_identities(config)).values())
     publisher = forge_publisher(config, blobs, tenants)
     shipper = OutboxShipper(registry, publisher, Progress) if asynchronous and config.ship_outbox else None
@@ -68,17 +73,19 @@ def open_service(
 
 def forge_publisher(config: ServerConfig, blobs: LocalBlobStore, tenants: list[Identity]) -> Any:
     """The publisher that stores each CAR and its index in the space that owns it."""
-    from moto_forge.forge.connection import Connection, http_transport
+    from moto_forge.forge.connection import open_connection
+    from moto_forge.forge.grants import load_imported
     from moto_forge.forge.publisher import ForgePublisher
-    from moto_forge.ucan.principal import Verifier
 
-    if not (config.forge_did and config.forge_key):
-        raise ValueError("--forge needs --forge-did and --forge-key")
+    if not config.forge_did:
+        raise ValueError("--forge needs --forge-did")
     identity = Identity.load_or_create(config.data_dir)
-    transport = http_transport(config.forge_url or "", float(config.forge_timeout))
-    connection = Connection(identity.agent, config.forge_did, transport, Verifier.parse(config.forge_key),
-                            float(config.forge_timeout))  # fmt: skip
-    return ForgePublisher(connection, identity, blobs.path, tenants)
+    connection = open_connection(identity.agent, config.forge_url or "", config.forge_did, config.forge_key,
+                                 config.forge_did_document, float(config.forge_timeout))  # fmt: skip
+    own = None
+    if config.forge_space and config.forge_space != identity.space.did:
+        own = load_imported(config.data_dir, config.forge_space, identity.agent.did)
+    return ForgePublisher(connection, identity, blobs.path, tenants, own)
 
 
 def build_app(

@@ -24,6 +24,8 @@ FORGE_ENV = {
     "forge_url": "MOTO_FORGE_UPLOAD_URL",
     "forge_did": "MOTO_FORGE_UPLOAD_DID",
     "forge_key": "MOTO_FORGE_UPLOAD_KEY",
+    "forge_did_document": "MOTO_FORGE_UPLOAD_DID_DOCUMENT",
+    "forge_space": "MOTO_FORGE_SPACE",
     "forge_claims": "MOTO_FORGE_CLAIMS_URL",
     "write_mode": "MOTO_FORGE_WRITE_MODE",
     "forge_timeout": "MOTO_FORGE_TIMEOUT",

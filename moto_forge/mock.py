@@ -143,7 +143,8 @@ class ForgeMock(MockAWS):
         config: dict[str, Any] | None = None,
         **forge: str,
     ) -> None:
-        """``forge`` takes ``forge_url``, ``forge_did``, ``forge_key``, ``forge_claims``, ``write_mode``
+        """``forge`` takes ``forge_url``, ``forge_did``, ``forge_key``, ``forge_did_document``,
+        ``forge_claims``, ``write_mode``
         (default: the ``MOTO_FORGE_UPLOAD_*`` environment, as ``moto-forge serve``)."""
         super().__init__(config)  # type: ignore[arg-type]
         self._aws = MockAWS(config)  # type: ignore[arg-type]

@@ -51,6 +51,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--forge-did", default=env.get("forge_did"), help="its DID (env MOTO_FORGE_UPLOAD_DID)")
     group.addoption("--forge-key", default=env.get("forge_key"), help="its receipt key (env MOTO_FORGE_UPLOAD_KEY)")
+    group.addoption("--forge-did-document", default=env.get("forge_did_document"), help="its did:web document URL")
     group.addoption("--forge-claims", default=env.get("forge_claims"), help="indexer GET /claims URL")
     group.addoption("--forge-write-mode", default=env.get("write_mode", "sync"), choices=["sync", "async"])
 
@@ -91,7 +92,8 @@ def forge_data_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
 def forge_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Forge settings for forge_server (empty: the embedded store only)."""
     options = {"forge_url": "--forge-url", "forge_did": "--forge-did", "forge_key": "--forge-key",
-               "forge_claims": "--forge-claims", "write_mode": "--forge-write-mode"}  # fmt: skip
+               "forge_claims": "--forge-claims", "write_mode": "--forge-write-mode",
+               "forge_did_document": "--forge-did-document"}  # fmt: skip
     settings = {field: request.config.getoption(option) for field, option in options.items()}
     return {k: v for k, v in settings.items() if v} if settings["forge_url"] else {}
 

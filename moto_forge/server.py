@@ -56,7 +56,16 @@ class ServerConfig:
     forge_claims: str | None = None
     """The indexer's GET /claims URL (default: <forge_url>/claims)."""
     forge_key: str | None = None
-    """The did:key the service signs its receipts with (what its did:web resolves to)."""
+    """The did:key the service signs its receipts with (default: what its did:web resolves
+    to, :mod:`moto_forge.forge.didweb`)."""
+    forge_did_document: str | None = None
+    """Where to read the service's did:web document (default: the did:web's own URL)."""
+    forge_no_cache: bool = False
+    """Keep no blocks: drop each write's files once it committed, read every block from Forge
+    (ranged, checked against its CID): ``moto_forge/blocks/uncached.py``."""
+    forge_space: str | None = None
+    """The space the server's own buckets go to in Forge (default: its generated space; another
+    must have been imported: ``moto-forge space import``)."""
     forge_timeout: float = 30.0
     """Seconds any one network wait on Forge may take before the call fails (sync writes: 503)."""
     allow_reset: bool = False
@@ -150,6 +159,7 @@ def _serve_one(config: ServerConfig, fd: int | None, banner: bool = False) -> No
         server.socket.setblocking(False)  # workers race for each connection (moto_forge/workers.py)
     registration.install(app.backends)
     signal.signal(signal.SIGHUP, lambda *_: _reload_tenants(app))
+    signal.signal(signal.SIGTERM, _interrupt)  # stop as Ctrl-C does: the store is closed cleanly
     if banner:
         print(_banner(config, server.port), file=sys.stderr, flush=True)
     try:
@@ -159,6 +169,12 @@ def _serve_one(config: ServerConfig, fd: int | None, banner: bool = False) -> No
     finally:
         registration.uninstall(app.backends)
         server.server_close()
+        app.service.close()  # flushes the blob journal, stops the outbox shipper
+
+
+def _interrupt(*_: object) -> None:
+    """SIGTERM: stop serving, as SIGINT does (then :func:`_serve_one` closes the store)."""
+    raise KeyboardInterrupt
 
 
 class ServerThread:

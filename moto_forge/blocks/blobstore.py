@@ -19,11 +19,13 @@ import ctypes
 import ctypes.util
 import errno
 import filecmp
+import functools
 import os
+import secrets
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from moto_forge.errors import StorageError
@@ -34,6 +36,8 @@ class BlobStore(Protocol):
 
     fetched: set[str]
     """Blobs brought back from the network by this process (their blocks are hash-checked)."""
+    remote: bool
+    """Every read comes from the network (``blocks/uncached.py``): every block is hash-checked."""
 
     def new_temp(self) -> tuple[int, str]: ...
     def put_file(self, path: str, name: str, *, durable: bool = True) -> None: ...
@@ -43,6 +47,7 @@ class BlobStore(Protocol):
     def exists(self, name: str) -> bool: ...
     def size(self, name: str) -> int: ...
     def delete(self, name: str) -> None: ...
+    def drop(self, names: Iterable[str]) -> None: ...
     def names(self) -> Iterator[str]: ...
 
 
@@ -90,6 +95,9 @@ def fsync_path(path: str) -> None:
         os.close(fd)
 
 
+STORE_ID = "store-id"
+"""The file naming a data dir to the registry (:attr:`LocalBlobStore.store_id`)."""
+
 RESERVE_BYTES = 4 << 20
 """Space kept aside in ``<root>/reserve`` so that deletes and gc, which each write a
 little (a new MST path, registry pages), still run on a full disk: deleting is how
@@ -120,6 +128,7 @@ class LocalBlobStore:
     """
 
     MAX_OPEN_FILES = 64
+    remote = False
 
     def __init__(
         self,
@@ -149,6 +158,31 @@ class LocalBlobStore:
         checked against their CIDs on every read (``blocks/blockstore.py``)."""
         self._folders: set[str] = set()
         """Blob folders known to exist."""
+
+    @functools.cached_property
+    def store_id(self) -> str:
+        """This data dir's identity (``<root>/store-id``, 32 hex digits made on first use):
+        what the registry knows it by when several data dirs share one registry."""
+        path = os.path.join(self.root, STORE_ID)
+        if not os.path.exists(path) and not self.read_only:
+            temp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+            with open(temp, "w", encoding="ascii") as fh:
+                fh.write(secrets.token_hex(16) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                os.link(temp, path)  # the first of several starting processes wins
+            except FileExistsError:
+                pass
+            finally:
+                os.unlink(temp)
+            if self.durable:
+                fsync_path(self.root)
+        try:
+            with open(path, encoding="ascii") as fh:
+                return fh.read().strip()
+        except FileNotFoundError:
+            return ""  # a read-only copy made before store ids: it claims nothing
 
     @property
     def reserve_path(self) -> str:
@@ -286,7 +320,7 @@ class LocalBlobStore:
         except FileNotFoundError as exc:
             if self.fetch_missing is None:
                 raise StorageError(f"blob {name} is missing") from exc
-            self._fetch(name)
+            self.fetch(name)
             data = os.pread(self._fd(name), length, offset)
         except OSError as exc:
             # The cached fd may have been closed by a concurrent eviction; retry once.
@@ -299,9 +333,11 @@ class LocalBlobStore:
             raise StorageError(f"blob {name} is truncated: wanted {length} bytes at {offset}, got {len(data)}")
         return data
 
-    def _fetch(self, name: str) -> None:
-        """Bring a missing blob back (the fetcher verifies it against its name) and keep it."""
-        assert self.fetch_missing is not None
+    def fetch(self, name: str) -> None:
+        """Bring a missing blob back through ``fetch_missing`` (the fetcher verifies it against
+        its name) and keep it; :class:`StorageError` if there is no such source."""
+        if self.fetch_missing is None:
+            raise StorageError(f"blob {name} is missing and there is no Forge to fetch it from")
         data = self.fetch_missing(name)
         self.fetched.add(name)
         fd, path = self.new_temp()
@@ -332,6 +368,10 @@ class LocalBlobStore:
         self._forget(name)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path(name))
+
+    def drop(self, names: Iterable[str]) -> None:
+        """A committed blob's local file is no longer needed: kept here (a cache of Forge,
+        or the only copy); :class:`~moto_forge.blocks.uncached.UncachedBlobStore` deletes it."""
 
     def names(self) -> Iterator[str]:
         for folder in sorted(os.listdir(self.blob_dir)):

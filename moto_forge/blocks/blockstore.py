@@ -10,9 +10,10 @@ checks, exactly:
   catches what damages files at rest (bit rot, torn or overwritten sectors, a wrong
   offset), not a forger who rewrites the file and the registry row alike.
 - Every other block is checked against its CID's SHA-256: a location recorded without a
-  CRC (before registry v9), and every block of a blob fetched from Forge or any network
+  CRC (before registry v9), every block of a blob fetched from Forge or any network
   by this process (``BlobStore.fetched``; the fetcher also checks the whole blob against
-  its name).
+  its name), and every block of a store whose reads all come from Forge
+  (``BlobStore.remote``: ``blocks/uncached.py``, ranged reads of a blob).
 - ``hash_local=True`` (:meth:`verifying_cids`, what ``fsck`` reads through) checks every
   block against its CID, whatever the registry holds.
 
@@ -123,7 +124,7 @@ class BlockStore:
             data = self.blobs.read(location.blob, location.offset, location.length)
         except StorageError as exc:
             raise MissingBlockError(cid, f"blob {location.blob} ({exc})") from exc
-        if location.crc is None or self.hash_local or location.blob in self.blobs.fetched:
+        if location.crc is None or self.hash_local or self.blobs.remote or location.blob in self.blobs.fetched:
             cid.verify(data)
         elif crc32c(data) != location.crc:
             raise BlockHashMismatchError(cid, f"its bytes in blob {location.blob} fail the CRC32C taken when written")

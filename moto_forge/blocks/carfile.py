@@ -140,6 +140,9 @@ class StoredCar:
 
     car: BlobRecord
     index: BlobRecord
+    contents: tuple[tuple[str, bytes], ...] | None = None
+    """Both blobs' ``(name, bytes)`` when :meth:`PendingCar.finish` was asked to keep them
+    (a small write, for the blob journal: ``moto_forge/blocks/journal.py``)."""
 
     @property
     def records(self) -> list[BlobRecord]:
@@ -230,10 +233,12 @@ class PendingCar:
         self._linked = False
         self._written_back = 0
 
-    def finish(self, root: CID, *, sync: bool = True) -> StoredCar:
+    def finish(self, root: CID, *, sync: bool = True, keep_up_to: int = 0) -> StoredCar:
         """Store the CAR (hashed as it grew) and its index for ``root`` as blobs, then
         make both durable with one :meth:`BlobStore.sync` (unless ``sync`` is false: a group
-        commit syncs many writes' blobs at once, and must before recording them).
+        commit syncs many writes' blobs at once, or journals them, and must do one or the
+        other before recording them).  When the two blobs together are at most
+        ``keep_up_to`` bytes, the result's ``contents`` holds their bytes.
 
         After this returns both blobs are durable; recording them in the
         registry is the caller's (atomic) next step.  The temporary file stays
@@ -253,12 +258,20 @@ class PendingCar:
             raise StorageError(f"cannot store the CAR for root {root}: {exc.strerror}") from exc
         locations = [BlockLocation(loc.cid, name, loc.offset, loc.length, loc.crc) for loc in self.locations]
         car = BlobRecord(name, self._writer.position, "car", root, locations)
-        index = self._store_index(root, car_cid, locations)
+        index, index_data = self._store_index(root, car_cid, locations)
         if sync:
             self._blobs.sync([car.multihash, index.multihash])
-        return StoredCar(car, index)
+        if car.size + index.size > keep_up_to:
+            return StoredCar(car, index)
+        try:
+            car_data = os.pread(self._fd, car.size, 0)
+        except OSError as exc:
+            raise StorageError(f"cannot read back the CAR for root {root}: {exc.strerror}") from exc
+        if len(car_data) != car.size:
+            raise StorageError(f"the CAR for root {root} is {len(car_data)} bytes, not {car.size}")
+        return StoredCar(car, index, ((car.multihash, car_data), (index.multihash, index_data)))
 
-    def _store_index(self, root: CID, car_cid: CID, locations: list[BlockLocation]) -> BlobRecord:
+    def _store_index(self, root: CID, car_cid: CID, locations: list[BlockLocation]) -> tuple[BlobRecord, bytes]:
         shard = ShardIndex(car_cid.multihash, {loc.cid.multihash: (loc.offset, loc.length) for loc in locations})
         _, data = encode_index(root, [shard])
         fd, path = self._blobs.new_temp()
@@ -274,7 +287,7 @@ class PendingCar:
         index_cid = CID.compute(CAR, data)
         name = multihash_string(index_cid)
         self._blobs.put_file(path, name, durable=False)
-        return BlobRecord(name, len(data), "index", root, [], shard=multihash_string(car_cid))
+        return BlobRecord(name, len(data), "index", root, [], shard=multihash_string(car_cid)), data
 
     def discard(self) -> None:
         """Drop the temporary file (the write failed or lost for good)."""

@@ -80,19 +80,23 @@ class GcReport:
 def fsck(service: BucketService, progress: Progress | None = None) -> FsckReport:
     """Verify every block of every root in every bucket's history and of uploads in progress.
 
-    Also checks that every blob the registry records exists with its size.
-    A fresh node loader and block reads straight from disk: nothing cached.
+    Also checks that every blob the registry records exists with its size (with Forge:
+    a blob missing here is fetched from Forge, verified and kept, as a read would; this
+    data dir may be one instance's cache).  A fresh node loader and block reads straight
+    from disk: nothing cached.
     """
     report = FsckReport()
     store = service.store.verifying_cids()  # every block against its CID, not the CRC32C
     loader = NodeLoader(store)
     seen: set[CID] = set()
 
-    for blob in service.registry.list_blobs():
+    for blob in [] if service.blobs.remote else service.registry.list_blobs():  # remote: the walk reads all
         try:
+            if not service.blobs.exists(blob.multihash) and service.blobs.fetch_missing is not None:
+                service.blobs.fetch(blob.multihash)
             size = service.blobs.size(blob.multihash)
-        except StorageError:
-            report.problems.append(f"blob {blob.multihash} ({blob.kind}) is missing from the blob store")
+        except ForgeError as exc:
+            report.problems.append(f"blob {blob.multihash} ({blob.kind}) is missing from the blob store ({exc})")
             continue
         if size != blob.size:
             report.problems.append(f"blob {blob.multihash} has {size} bytes, the registry says {blob.size}")

@@ -149,6 +149,7 @@ class MultipartUploads:
                         raise no_such_upload(upload_id)
                 except BlobsSwept:
                     continue
+                self.service.blobs.drop(record.multihash for record in stored.records)
                 return part
             raise GcEpochChanged()
 

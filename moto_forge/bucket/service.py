@@ -27,6 +27,8 @@ import os
 from collections.abc import Callable
 
 from moto_forge.blocks import LocalBlobStore, PendingCar
+from moto_forge.blocks.journal import replay_journal
+from moto_forge.blocks.uncached import UncachedBlobStore
 from moto_forge.bucket.actor import current_actor
 from moto_forge.bucket.commits import MAX_EPOCH_RETRIES
 from moto_forge.bucket.multipart import MultipartUploads
@@ -37,6 +39,7 @@ from moto_forge.errors import (
     BucketAlreadyOwnedByYou,
     BucketNotEmpty,
     GcEpochChanged,
+    StorageError,
 )
 from moto_forge.mst import MST
 from moto_forge.registry import (
@@ -57,20 +60,39 @@ def open_stores(
     fetch: Callable[[str], bytes] | None = None,
     outbox: bool = False,
     read_only: bool = False,
+    read_range: Callable[[str, int, int], bytes] | None = None,
 ) -> tuple[Registry, LocalBlobStore]:
     """The registry (SQLite in ``data_dir`` unless ``registry_url``) and the blob store in
     ``data_dir`` (made if missing, its disk reserve kept).  ``durable=False``: nothing is
     fsynced (a throwaway store: ``mock_forge``'s temporary dir); ``fetch`` reads blobs not
     on disk through from Forge; ``outbox``: writes queue for Forge (async mode).
     ``read_only``: open both to read only (nothing is made, migrated or written: commands
-    that only read, on a data dir they may not be able to write)."""
+    that only read, on a data dir they may not be able to write).  A writable store
+    replays the registry's blob journal first (:mod:`moto_forge.blocks.journal`).
+    ``read_range``: keep no blobs, read every one from Forge (``blocks/uncached.py``).
+    Without ``fetch`` or ``read_range`` (no Forge) the data dir must be the registry's one embedded store
+    (:meth:`Registry.claim_embedded`; :class:`StorageError` naming both otherwise)."""
     if read_only:
-        registry = Registry(registry_url or default_url(data_dir), read_only=True)
-        return registry, LocalBlobStore(data_dir, fetch, durable=durable, read_only=True)
+        reader = LocalBlobStore(data_dir, fetch, durable=durable, read_only=True)
+        return Registry(registry_url or default_url(data_dir), read_only=True, store_id=reader.store_id), reader
     os.makedirs(data_dir, exist_ok=True)
-    registry = Registry(registry_url or default_url(data_dir), durable=durable, outbox=outbox)
-    blobs = LocalBlobStore(data_dir, fetch, durable=durable)
+    if read_range is not None:
+        blobs: LocalBlobStore = UncachedBlobStore(data_dir, read_range, durable=durable)
+    else:
+        blobs = LocalBlobStore(data_dir, fetch, durable=durable)
+    url = registry_url or default_url(data_dir)
+    registry = Registry(url, durable=durable, outbox=outbox, store_id=blobs.store_id)
+    if fetch is None and read_range is None:  # no Forge: every blob must be in this one data dir
+        other = registry.claim_embedded(blobs.store_id)
+        if other is not None:
+            registry.close()
+            raise StorageError(
+                f"the registry {registry.safe_url} already keeps the blobs of another data dir (store {other}), "
+                f"not {data_dir} (store {blobs.store_id}): without Forge one registry serves one data dir; "
+                "several instances on one registry need --forge (each data dir is then a cache of Forge)"
+            )
     blobs.keep_reserve()
+    replay_journal(registry, blobs)
     return registry, blobs
 
 
@@ -122,6 +144,7 @@ class BucketService(Writes):
                                                       actor=current_actor.get())  # fmt: skip
                 except GcEpochChanged:  # BlobsSwept too: the next round places the files again
                     continue
+                self.blobs.drop(record.multihash for record in stored.records)
             if not created:
                 raise BucketAlreadyOwnedByYou(
                     "Your previous request to create the named bucket succeeded and you already own it.",

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from moto_forge.blocks import BlockStore, LocalBlobStore, StoredCar
+from moto_forge.blocks.journal import JournalFlusher
 from moto_forge.bucket.commits import CommitQueue
 from moto_forge.bucket.root import BucketRoot, Config
 from moto_forge.bucket.versions import Version
@@ -43,7 +44,7 @@ class ServiceState:
         *,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         clock: Callable[[], float] | None = None,
-        publish: Callable[[StoredCar, str | None], None] | None = None,
+        publish: Callable[[StoredCar, str | None, CID | None], None] | None = None,
         shipper: Any = None,
         legacy_bucket_names: bool = False,
     ) -> None:
@@ -53,12 +54,16 @@ class ServiceState:
         (:mod:`moto_forge.bucket.names`)."""
         self.legacy_bucket_names = legacy_bucket_names
         self.publish = publish
-        """Called with every stored CAR and the space it belongs to (``None``: the server's own)
-        before the registry records it (Forge sync mode)."""
+        """Called with every stored CAR, the space it belongs to (``None``: the server's own)
+        and the bucket root it commits (``None``: a multipart part, a new bucket) before the
+        registry records it (Forge sync mode)."""
         self.shipper = shipper
         """The Forge outbox shipper (async mode): woken after each commit, stopped on close."""
         self.registry = registry
         self.blobs = blobs
+        self.journal_flusher = JournalFlusher(registry, blobs) if registry.journaling else None
+        """Syncs the blob store and trims the registry's blob journal after small writes
+        (:mod:`moto_forge.blocks.journal`); stopped (after a last flush) on close."""
         self.store = BlockStore(registry, blobs)
         self.loader = NodeLoader(self.store)
         self._manifests: BoundedCache[CID, ObjectManifest] = BoundedCache(MANIFEST_CACHE_SIZE)
@@ -80,6 +85,8 @@ class ServiceState:
     def close(self) -> None:
         if self.shipper is not None:
             self.shipper.stop()
+        if self.journal_flusher is not None:
+            self.journal_flusher.stop()
         self.blobs.close()
         self.registry.close()
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from moto_forge.blocks import PendingCar, StoredCar
 from moto_forge.blocks.blobstore import disk_full
+from moto_forge.blocks.journal import JOURNAL_LIMIT, journal_of
 from moto_forge.bucket.actor import current_actor
 from moto_forge.bucket.commits import MAX_EPOCH_RETRIES, CommitRequest
 from moto_forge.bucket.conditions import check_conditions, check_key, listing_entry
@@ -96,7 +97,7 @@ class Writes(Reads):
     def finish(self, car: PendingCar, root: CID, space: str | None = None) -> StoredCar:
         """Store a CAR and its index, and publish them to ``space`` (if a publisher is set)
         before any commit: :meth:`_store_all` of one CAR."""
-        return self._store_all([(car, root)], space)[0]
+        return self._store_all([(car, root)], space, commits=False)[0][0]
 
     def commit(
         self,
@@ -193,7 +194,9 @@ class Writes(Reads):
             seqs: list[int] = []
             if changed:
                 placed = self.registry.gc_epoch()  # before the files are placed (a sweep may delete same-named ones)
-                stored = self._store_all([(request.car, new_root) for request, _, new_root in changed], record.space)
+                stored, journal = self._store_all(
+                    [(request.car, new_root) for request, _, new_root in changed], record.space, commits=True
+                )
                 steps = [
                     RootStep(
                         new_root,
@@ -207,7 +210,7 @@ class Writes(Reads):
                     for (request, _, new_root), car in zip(changed, stored, strict=True)
                 ]
                 try:
-                    swapped = self._swap_placed(bucket, record.root, steps, stored, placed)
+                    swapped = self._swap_placed(bucket, record.root, steps, stored, placed, journal)
                 except BlobsSwept:  # a file is gone: place every file again (rewind + finish), then commit
                     continue
                 except GcEpochChanged as exc:  # those steps read sources a sweep may have taken
@@ -226,10 +229,13 @@ class Writes(Reads):
                     time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
                     continue
                 seqs = swapped
+                self.blobs.drop(record.multihash for car in stored for record in car.records)
                 for _, committed, _ in changed:
                     committed.objects.adopt_into_cache()
                     if committed.versions is not None:
                         committed.versions.adopt_into_cache()
+                if journal and self.journal_flusher is not None:
+                    self.journal_flusher.wake.set()
                 if self.shipper is not None:
                     self.shipper.wake.set()
                 if self.publish is not None:
@@ -280,14 +286,21 @@ class Writes(Reads):
         )
 
     def _swap_placed(
-        self, bucket: str, expected: CID, steps: list[RootStep], stored: list[StoredCar], placed: int
+        self,
+        bucket: str,
+        expected: CID,
+        steps: list[RootStep],
+        stored: list[StoredCar],
+        placed: int,
+        journal: list[tuple[str, bytes]] | None,
     ) -> list[int] | None:
-        """:meth:`Registry.swap_roots`, where a sweep since the files were placed (epoch
-        ``placed``) is survived when every file is still there: a sweep deletes files inside
-        its fence, so the files present after reading the new epoch stay until a later one."""
+        """:meth:`Registry.swap_roots` (with ``journal``'s rows, if any), where a sweep since
+        the files were placed (epoch ``placed``) is survived when every file is still there:
+        a sweep deletes files inside its fence, so the files present after reading the new
+        epoch stay until a later one."""
         for _ in range(MAX_EPOCH_RETRIES):
             try:
-                return self.registry.swap_roots(bucket, expected, steps, placed)
+                return self.registry.swap_roots(bucket, expected, steps, placed, journal or ())
             except BlobsSwept:
                 placed = self.registry.gc_epoch()
                 if not self.still_placed(stored):
@@ -298,15 +311,23 @@ class Writes(Reads):
         """Whether every blob file of ``stored`` is in the blob store (see :meth:`_swap_placed`)."""
         return all(self.blobs.exists(record.multihash) for car in stored for record in car.records)
 
-    def _store_all(self, cars: list[tuple[PendingCar, CID]], space: str | None) -> list[StoredCar]:
-        """Store each CAR and its index for its root, make them all durable with one sync, then
-        publish them to ``space`` (if a publisher is set) in order, before any commit."""
-        stored = [car.finish(root, sync=False) for car, root in cars]
-        self.blobs.sync([record.multihash for car in stored for record in car.records])
+    def _store_all(
+        self, cars: list[tuple[PendingCar, CID]], space: str | None, *, commits: bool
+    ) -> tuple[list[StoredCar], list[tuple[str, bytes]] | None]:
+        """Store each CAR and its index for its root, then either make them all durable with
+        one sync, or (``commits``: each CAR is a write committing its root in one root swap,
+        and they are small: :mod:`moto_forge.blocks.journal`) return the journal rows the
+        swap must carry instead; then publish them to ``space`` (if a publisher is set) in
+        order, before any commit (a committed root registered as an upload)."""
+        keep = JOURNAL_LIMIT if commits and self.registry.journaling else 0
+        stored = [car.finish(root, sync=False, keep_up_to=keep) for car, root in cars]
+        rows = journal_of(self.registry, stored) if keep else None
+        if rows is None:
+            self.blobs.sync([record.multihash for car in stored for record in car.records])
         if self.publish is not None:
-            for car in stored:
-                self.publish(car, space)
-        return stored
+            for car, (_, root) in zip(stored, cars, strict=True):
+                self.publish(car, space, root if commits else None)
+        return stored, rows
 
     def _without_vanished_uploads(self, live: list[CommitRequest]) -> list[CommitRequest]:
         """After a lost swap: decide (``NoSuchUpload``) the requests whose upload is gone."""

@@ -57,6 +57,18 @@ class Connection:
     timeout: float = 30.0
     """Seconds any one network wait may take (connect, or a pause while reading) in calls
     this connection makes, including the blob PUTs of :func:`moto_forge.forge.blobs.add_blob`."""
+    receipts_url: str | None = None
+    """The service's receipts endpoint (``GET <it>/<task CID>``), where receipts of tasks
+    that finish later (``blob/accept``) are read."""
+    resolve_key: Callable[[], Verifier] | None = None
+    """Where the service's key comes from when ``service_key`` is not given (a did:web
+    resolver, :mod:`moto_forge.forge.didweb`; asked on every reply, it caches)."""
+
+    def receipt_key(self) -> Verifier | None:
+        """The key receipts must be signed with (``None``: their issuer's, if a did:key)."""
+        if self.service_key is not None:
+            return self.service_key
+        return self.resolve_key() if self.resolve_key is not None else None
 
     def invoke(
         self, resource: str, ability: str, nb: dict[str, object] | None = None, proofs: Sequence[UCAN] = ()
@@ -84,11 +96,12 @@ class Connection:
                 raise
             raise ForgeProtocolError(f"unreadable reply from {self.audience}: {exc}") from exc
         receipts = []
+        key = self.receipt_key()
         for invocation, _ in invocations:
             receipt = reply.receipts.get(invocation.cid)
             if receipt is None:
                 raise ForgeProtocolError(f"no receipt for invocation {invocation.cid}")
-            if not receipt.verify_signature(self.service_key):
+            if not receipt.verify_signature(key):
                 raise ForgeProtocolError(f"receipt {receipt.cid} is not signed by {self.audience}")
             receipts.append(receipt)
         return receipts, reply
@@ -96,3 +109,25 @@ class Connection:
     def execute(self, *invocations: tuple[UCAN, list[UCAN]]) -> list[Receipt]:
         """Send the invocations in one message; return their receipts, in order, verified."""
         return self.send(invocations)[0]
+
+
+def open_connection(
+    agent: Signer,
+    url: str,
+    did: str,
+    key: str | None = None,
+    did_document: str | None = None,
+    timeout: float = 30.0,
+) -> Connection:
+    """The agent's connection to the upload service at ``url`` named ``did``: its receipts
+    checked against ``key`` when given, else against what its did:web document names
+    (:mod:`moto_forge.forge.didweb`, read from ``did_document`` when given); later receipts
+    read from ``<url>/receipt``."""
+    from moto_forge.forge.didweb import DidWebResolver
+
+    transport = http_transport(url, timeout)
+    receipts = f"{url.rstrip('/')}/receipt"
+    if key:  # configured: it overrides resolution
+        return Connection(agent, did, transport, Verifier.parse(key), timeout, receipts)
+    resolver = DidWebResolver(did, did_document, timeout=timeout)
+    return Connection(agent, did, transport, None, timeout, receipts, resolver)

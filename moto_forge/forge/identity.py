@@ -25,9 +25,10 @@ AGENT_KEY = "agent.key"
 AGENT_PROOF = "space-to-agent.car"
 
 
-def _write_private(path: str, data: bytes) -> None:
+def write_private(path: str, data: bytes, *, replace: bool = False) -> None:
     """Create ``path`` (0600) holding ``data``, durably, unless it exists: several processes
-    starting at once (``serve --workers``) all end up with the one file the first made."""
+    starting at once (``serve --workers``) all end up with the one file the first made.
+    ``replace``: replace an existing file (atomically) instead."""
     temp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
@@ -35,6 +36,9 @@ def _write_private(path: str, data: bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+    if replace:
+        os.replace(temp, path)
+        return
     try:
         os.link(temp, path)  # atomic, and refuses to replace: whoever linked first wins
     except FileExistsError:
@@ -46,7 +50,7 @@ def _write_private(path: str, data: bytes) -> None:
 def _load_key(path: str) -> Signer:
     """The signer in ``path``, generated (0600) on first use."""
     if not os.path.exists(path):
-        _write_private(path, Signer.generate().encode().encode("ascii") + b"\n")
+        write_private(path, Signer.generate().encode().encode("ascii") + b"\n")
     with open(path, encoding="ascii") as fh:
         return Signer.decode(fh.read())
 
@@ -83,7 +87,7 @@ class Identity:
                 proof, _ = extract(fh.read())
         else:
             proof = UCAN.issue(space, agent.did, [Capability(space.did, "*")], None)
-            _write_private(proof_path, archive(proof))
+            write_private(proof_path, archive(proof))
         return cls(space, agent, proof)
 
     @classmethod

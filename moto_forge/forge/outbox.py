@@ -61,7 +61,7 @@ class OutboxShipper:
         if entry is None:
             return False
         try:
-            self.publisher.publish_names(entry.car, entry.index, entry.space)
+            self.publisher.publish_names(entry.car, entry.index, entry.space, entry.root)
         except ForgeError as exc:
             log.warning("outbox entry %s (CAR %s) not shipped: %s", entry.id, entry.car, exc)
             self.registry.outbox_failed(entry, str(exc))

@@ -14,6 +14,7 @@ from moto_forge.blocks.carfile import StoredCar
 from moto_forge.errors import ForgeError, StorageError
 from moto_forge.forge.blobs import add_blob
 from moto_forge.forge.connection import Connection
+from moto_forge.forge.grants import SpaceGrant
 from moto_forge.forge.identity import Identity
 from moto_forge.ipld.cid import CAR, CID, SHA2_256
 
@@ -32,32 +33,44 @@ class ForgePublisher:
         identity: Identity,
         blob_path: Callable[[str], str],
         tenants: Iterable[Identity] = (),
+        own: SpaceGrant | None = None,
     ) -> None:
+        """``own``: the server's own space when it is not ``identity``'s (an imported one)."""
         self.connection = connection
-        self.identity = identity
+        self.own = own or SpaceGrant.of(identity)
         self.blob_path = blob_path
-        self.spaces = {tenant.space.did: tenant for tenant in tenants}
+        self.spaces = {tenant.space.did: SpaceGrant.of(tenant) for tenant in tenants}
 
-    def publish(self, stored: StoredCar, space: str | None = None) -> None:
-        """Store the CAR and its index in the space and register the index (``space/index/add``)."""
-        self.publish_names(stored.car.multihash, stored.index.multihash, space)
+    def publish(self, stored: StoredCar, space: str | None = None, upload_root: CID | None = None) -> None:
+        """Store the CAR and its index in the space, register the index (``space/index/add``)
+        and, for a write that commits bucket root ``upload_root``, register that root as an
+        upload whose shard is the CAR (``upload/add``)."""
+        self.publish_names(stored.car.multihash, stored.index.multihash, space, upload_root)
 
-    def publish_names(self, car: str, index_name: str, space_did: str | None = None) -> None:
+    def publish_names(
+        self, car: str, index_name: str, space_did: str | None = None, upload_root: CID | None = None
+    ) -> None:
         """:meth:`publish` for blobs already stored locally under these names."""
-        owner = self.identity if space_did is None else self.spaces.get(space_did)
-        if owner is None:
+        grant = self.own if space_did is None else self.spaces.get(space_did)
+        if grant is None:
             raise ForgeUnavailable(f"no delegation for space {space_did}: its tenant is not configured")
-        space, proofs = owner.space.did, [owner.agent_proof]
+        space, proofs, extra = grant.space, list(grant.proofs), grant.blocks
         try:
-            add_blob(self.connection, space, proofs, Path(self.blob_path(car)).read_bytes())
-            index = add_blob(self.connection, space, proofs, Path(self.blob_path(index_name)).read_bytes())
+            shard = add_blob(self.connection, space, proofs, Path(self.blob_path(car)).read_bytes(), extra)
+            index = add_blob(self.connection, space, proofs, Path(self.blob_path(index_name)).read_bytes(), extra)
             link = CID(CAR, SHA2_256, index.digest[2:])
-            (receipt,) = self.connection.execute(
-                self.connection.invoke(space, "space/index/add", {"index": link}, proofs)
-            )
+            invocations = [self.connection.invoke(space, "space/index/add", {"index": link}, proofs)]
+            if upload_root is not None:
+                shards = [CID(CAR, SHA2_256, shard.digest[2:])]
+                invocations.append(
+                    self.connection.invoke(space, "upload/add", {"root": upload_root, "shards": shards}, proofs)
+                )
+            receipts, _ = self.connection.send(invocations, extra_blocks=extra)
         except ForgeError as exc:
             raise ForgeUnavailable(f"Forge did not take the write: {exc}") from exc
         except OSError as exc:
             raise ForgeUnavailable(f"cannot read the stored CAR to publish it: {exc}") from exc
-        if receipt.error is not None:
-            raise ForgeUnavailable(f"space/index/add refused: {receipt.error}")
+        for (invocation, _), receipt in zip(invocations, receipts, strict=True):
+            if receipt.error is not None:
+                ability = invocation.capabilities[0].can
+                raise ForgeUnavailable(f"{ability} refused: {receipt.error}")

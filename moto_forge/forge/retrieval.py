@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 
 import requests
 
+from moto_forge.cache import BoundedCache
 from moto_forge.errors import BlobUnavailableError, ForgeError
 from moto_forge.ipld.car import read_variant_car
 from moto_forge.ipld.cid import CAR, CID, SHA2_256
@@ -25,6 +27,10 @@ QUERY_RESULT = "index/query/result@0.1"
 DEFAULT_TIMEOUT_SECONDS = 30.0
 DEFAULT_ATTEMPTS = 3
 BACKOFF_SECONDS = 0.25
+LOCATION_CACHE_ENTRIES = 4096
+"""Blobs whose location URLs :meth:`ForgeRetriever.read_range` remembers (least recently used go)."""
+LOCATION_CACHE_SECONDS = 600.0
+"""How long a remembered location is used before the indexer is asked again."""
 
 
 class ForgeRetriever:
@@ -42,6 +48,7 @@ class ForgeRetriever:
         self.http = session or requests.Session()
         self.timeout = timeout
         self.attempts = max(1, attempts)
+        self._locations: BoundedCache[str, tuple[float, list[str]]] = BoundedCache(LOCATION_CACHE_ENTRIES)
 
     def locations(self, name: str) -> list[str]:
         """URLs the indexer's location claims give for blob ``name``."""
@@ -67,26 +74,66 @@ class ForgeRetriever:
 
     def fetch(self, name: str) -> bytes:
         """The whole blob, verified against its multihash (see the module's failure contract)."""
-        digest = multibase_decode(name)
-        blob_cid = CID(CAR, SHA2_256, digest[2:])
+        sha256 = multibase_decode(name)[2:]
+        return self._retrying(name, lambda url: self._get_verified(url, sha256), remember=False)
+
+    def read_range(self, name: str, offset: int, length: int) -> bytes:
+        """``length`` bytes of blob ``name`` at ``offset``, by a ranged GET of its location
+        (remembered: :data:`LOCATION_CACHE_ENTRIES`, :data:`LOCATION_CACHE_SECONDS`).  Not
+        verified here: the caller checks each block against its CID.  Retried as
+        :meth:`fetch`; :class:`BlobUnavailableError` once every attempt failed."""
+        return self._retrying(name, lambda url: self._get_range(url, offset, length), remember=True)
+
+    def _retrying(self, name: str, get: Callable[[str], tuple[bytes | None, str]], *, remember: bool) -> bytes:
+        """``get`` from blob ``name``'s locations until one answers (the module's failure
+        contract); ``remember``: locations come from (and go to) the location memory, which
+        a failed round forgets."""
         seen: list[str] = []
         for attempt in range(self.attempts):
             if attempt:
                 time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
+                self._locations.pop(name)
             seen = []
             try:
-                urls = self.locations(name)
+                urls = self._cached_locations(name) if remember else self.locations(name)
             except ForgeError as exc:
                 seen.append(str(exc))
                 continue
             if not urls:
                 seen.append("the indexer knows no location")
             for url in urls:
-                data, problem = self._get_verified(url, digest[2:])
+                data, problem = get(url)
                 if data is not None:
                     return data
                 seen.append(f"{url}: {problem}")
+        blob_cid = CID(CAR, SHA2_256, multibase_decode(name)[2:])
         raise BlobUnavailableError(blob_cid, f"Forge ({self.attempts} attempt(s); last: {'; '.join(seen)})")
+
+    def _cached_locations(self, name: str) -> list[str]:
+        now = time.monotonic()
+        cached = self._locations.get(name)
+        if cached is not None and now - cached[0] < LOCATION_CACHE_SECONDS:
+            return cached[1]
+        urls = self.locations(name)
+        if urls:
+            self._locations.put(name, (now, urls))
+        return urls
+
+    def _get_range(self, url: str, offset: int, length: int) -> tuple[bytes | None, str]:
+        headers = {"range": f"bytes={offset}-{offset + length - 1}"}
+        try:
+            response = self.http.get(url, headers=headers, timeout=self.timeout)
+        except requests.RequestException as exc:
+            return None, f"unreachable ({type(exc).__name__})"
+        if response.status_code == 206:
+            data = response.content
+        elif response.status_code == 200:  # a node that ignores ranges: the whole blob
+            data = response.content[offset : offset + length]
+        else:
+            return None, f"HTTP {response.status_code}"
+        if len(data) != length:
+            return None, f"{len(data)} bytes where {length} were asked for"
+        return data, ""
 
     def _get_verified(self, url: str, sha256: bytes) -> tuple[bytes | None, str]:
         try:

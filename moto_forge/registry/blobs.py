@@ -32,12 +32,14 @@ class BlobTables(SqlRegistry):
         block_rows: list[tuple[object, ...]] = []
         for blob, root in blobs:
             if self.outbox and blob.kind == "index" and blob.shard is not None:
-                outbox_rows.append((bucket, str(root) if root else None, blob.shard, blob.multihash, now, 0, space))
+                row = (bucket, str(root) if root else None, blob.shard, blob.multihash, now, 0, space, self.store_id)
+                outbox_rows.append(row)
             blob_rows.append(
                 (blob.multihash, blob.size, blob.kind, str(blob.root) if blob.root else None, blob.shard, now)
             )
             block_rows.extend((bytes(loc.cid), loc.blob, loc.offset, loc.length, loc.crc) for loc in blob.locations)
-        self._insert("outbox", f"bucket, root, car, {self._quote('index')}, created, attempts, space", outbox_rows)
+        columns = f"bucket, root, car, {self._quote('index')}, created, attempts, space, store"
+        self._insert("outbox", columns, outbox_rows)
         self._insert("blob", "multihash, size, kind, root, shard, created", blob_rows, ignore=True)
         self._insert("block", 'cid, blob, "offset", length, crc', block_rows, ignore=True)
 

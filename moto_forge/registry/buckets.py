@@ -10,6 +10,7 @@ from typing import Any
 from moto_forge.ipld.cid import CID
 from moto_forge.registry import listing as listing_index
 from moto_forge.registry.blobs import BlobTables
+from moto_forge.registry.journal import JournalTable
 from moto_forge.registry.listing import ListingChanges, ListingEntry
 from moto_forge.registry.records import (
     BlobRecord,
@@ -20,7 +21,7 @@ from moto_forge.registry.records import (
 )
 
 
-class BucketTables(BlobTables):
+class BucketTables(BlobTables, JournalTable):
     """Buckets, their roots and history, and the listing index."""
 
     def create_bucket(
@@ -96,7 +97,12 @@ class BucketTables(BlobTables):
         return None if seqs is None else seqs[0]
 
     def swap_roots(
-        self, name: str, expected: CID, steps: Sequence[RootStep], placed: int | None = None
+        self,
+        name: str,
+        expected: CID,
+        steps: Sequence[RootStep],
+        placed: int | None = None,
+        journal: Sequence[tuple[str, bytes]] = (),
     ) -> list[int] | None:
         """Compare-and-swap the bucket's root from ``expected`` through ``steps`` (each
         step's root is made from the one before) to the last step's root; return each
@@ -106,7 +112,8 @@ class BucketTables(BlobTables):
         block locations, its upload consumed (losing if an upload is already
         gone), and its listing changes applied to the listing index (if the
         index was current and every step has ``listing``; otherwise the index
-        goes stale), all in one transaction.  Losing leaves the registry
+        goes stale), all in one transaction, with ``journal``'s blob bytes
+        (:mod:`moto_forge.blocks.journal`).  Losing leaves the registry
         untouched.  (Raw SQL: this is every write's hot path.)
         """
         if not steps:
@@ -151,6 +158,7 @@ class BucketTables(BlobTables):
                 blobs.extend((blob, step.root) for blob in step.blobs)
             self._insert("root_history", "bucket, seq, root, time, operation, actor", history)
             self._record_blobs(blobs, now, name, space)
+            self._journal(journal, now)
         return [first + n for n in range(len(steps))]
 
     def listing_entries(

@@ -57,9 +57,20 @@ def _v9_block_crc(db: peewee.Database, m: Models) -> None:
         db.execute_sql("ALTER TABLE block ADD COLUMN crc BIGINT")
 
 
+def _v10_blob_journal(db: peewee.Database, m: Models) -> None:
+    db.create_tables([m.BlobJournal], safe=True)
+
+
+def _v11_instances(db: peewee.Database, m: Models) -> None:
+    db.create_tables([m.EmbeddedStore], safe=True)
+    if "store" not in {c.name for c in db.get_columns("outbox")}:
+        db.execute_sql("ALTER TABLE outbox ADD COLUMN store VARCHAR(64)")
+
+
 MIGRATIONS: list[Callable[[peewee.Database, Models], None]] = [
     _v1_initial, _v2_outbox, _v3_listing_index, _v4_outbox_space, _v5_gc_state, _v6_listing_storage,
-    _v7_completed_upload, _v8_history_actor, _v9_block_crc,
+    _v7_completed_upload, _v8_history_actor, _v9_block_crc, _v10_blob_journal,
+    _v11_instances,
 ]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,5 +1,4 @@
-"""peewee models of the registry schema (version 5: version 1, the Forge outbox (2), the listing index (3),
-the outbox space (4), the gc epoch (5)).
+"""peewee models of the registry schema (its versions: ``migrations.py``).
 
 The registry holds what content addressing cannot: which root is current
 for each bucket, the history of roots, where every block sits in which blob,
@@ -27,6 +26,8 @@ class Models(NamedTuple):
     ListingEntry: Any
     GcState: Any
     CompletedUpload: Any
+    BlobJournal: Any
+    EmbeddedStore: Any
 
 
 def define_models(db: peewee.Database) -> Models:
@@ -141,6 +142,9 @@ def define_models(db: peewee.Database) -> Models:
         attempts = peewee.IntegerField(default=0)
         last_error = peewee.TextField(null=True)
         space = peewee.CharField(max_length=200, null=True)
+        store = peewee.CharField(max_length=64, null=True)
+        """The data dir whose blob files the entry ships (v11; null: written before v11,
+        shippable by any): another instance never ships it (it lacks the files)."""
 
     class ListingEntry(BaseModel):
         """The listing index (registry/listing.py): one row per key of ``bucket`` at its ``listed_root``."""
@@ -164,7 +168,26 @@ def define_models(db: peewee.Database) -> Models:
         id = peewee.IntegerField(primary_key=True)
         epoch = peewee.IntegerField(default=0)
 
+    class BlobJournal(BaseModel):
+        """The bytes of a small blob whose file is placed but not yet synced (v10; SQLite only,
+        ``moto_forge/blocks/journal.py``): committed with the root swap that records the blob, so
+        that one registry commit makes the write durable; deleted once a sync covers the file."""
+
+        id = peewee.AutoField()
+        blob = peewee.CharField(max_length=100)
+        data = peewee.BlobField()
+        created = peewee.DoubleField()
+
+    class EmbeddedStore(BaseModel):
+        """One row (``id`` 1) once a server without Forge has used this registry: the data dir
+        (``store``, its ``store-id``) holding every blob (v11).  Another data dir without
+        Forge is refused: its blob files are not there (``moto_forge/bucket/service.py``)."""
+
+        id = peewee.IntegerField(primary_key=True)
+        store = peewee.CharField(max_length=64)
+        claimed = peewee.DoubleField()
+
     return Models(
         SchemaVersion, Bucket, RootHistory, Blob, Block, Upload, UploadPart, Outbox, ListingEntry, GcState,
-        CompletedUpload,
+        CompletedUpload, BlobJournal, EmbeddedStore,
     )  # fmt: skip

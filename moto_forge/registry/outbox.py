@@ -21,10 +21,12 @@ class OutboxTable(SqlRegistry):
             return {name for row in m.Outbox.select(m.Outbox.car, m.Outbox.index) for name in (row.car, row.index)}
 
     def outbox_next(self) -> OutboxEntry | None:
-        """The oldest write not yet in Forge."""
+        """The oldest write not yet in Forge that this data dir holds the files of (its own,
+        and entries written before v11; another instance's are its to ship)."""
         m = self.models
+        mine = m.Outbox.store.is_null() | (m.Outbox.store == self.store_id)
         with self._errors("read outbox"):
-            row = m.Outbox.select().order_by(m.Outbox.id).first()
+            row = m.Outbox.select().where(mine).order_by(m.Outbox.id).first()
         if row is None:
             return None
         root = CID.decode(row.root) if row.root else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 import urllib.parse
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -82,7 +83,15 @@ SCHEMES = frozenset({"sqlite", "postgres", "postgresql", "postgresext"})
 class SqlRegistry:
     """The database under every registry table.  Thread-safe: peewee keeps a connection per thread."""
 
-    def __init__(self, url: str, *, durable: bool = True, outbox: bool = False, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        durable: bool = True,
+        outbox: bool = False,
+        read_only: bool = False,
+        store_id: str | None = None,
+    ) -> None:
         """``durable=False`` (SQLite only): commits are not fsynced (``synchronous=off``), for a
         throwaway store such as ``mock_forge``'s temporary directory.  ``outbox``: see below.
         ``read_only``: nothing is written, not even a migration (the schema must be current):
@@ -90,6 +99,13 @@ class SqlRegistry:
         on a read-only disk, another user's files) and never change a live server's."""
         self.url = url
         self.read_only = read_only
+        self.store_id = store_id
+        """The data dir this process's blob files are in (its ``store-id``): the outbox
+        entries it writes are its to ship, and no other instance's."""
+        self.journaling = False
+        """Whether small writes journal their blobs' bytes in the root swap's transaction
+        instead of syncing their files first (a durable SQLite registry: it lives on the blob
+        store's disk; ``moto_forge/blocks/journal.py``)."""
         self.outbox = outbox
         """Async Forge mode: every recorded CAR also enters the outbox, in the same transaction."""
         scheme = url.split(":", 1)[0].lower()
@@ -111,8 +127,9 @@ class SqlRegistry:
             else:
                 self.db = connect(_pooled(url), **POOL)
         except (peewee.PeeweeException, ValueError, RuntimeError) as exc:
-            raise StorageError(f"cannot open registry {self._safe_url()}: {exc}") from exc
+            raise StorageError(f"cannot open registry {self.safe_url}: {exc}") from exc
         self._sqlite = isinstance(self.db, peewee.SqliteDatabase)
+        self.journaling = self._sqlite and durable and not read_only
         self.models = define_models(self.db)
         if read_only:
             self._check_current()
@@ -120,21 +137,23 @@ class SqlRegistry:
         try:
             migrate(self.db, self.models, self._write)
         except peewee.PeeweeException as exc:
-            raise StorageError(f"cannot migrate registry {self._safe_url()}: {exc}{_writable_hint(url)}") from exc
+            raise StorageError(f"cannot migrate registry {self.safe_url}: {exc}{_writable_hint(url)}") from exc
 
     def _check_current(self) -> None:
         """A read-only registry must already be at this version's schema (nothing migrates it)."""
         try:
             version = current_version(self.models)
         except peewee.PeeweeException as exc:
-            raise StorageError(f"cannot read registry {self._safe_url()}: {exc}") from exc
+            raise StorageError(f"cannot read registry {self.safe_url}: {exc}") from exc
         if version != SCHEMA_VERSION:
             raise StorageError(
-                f"registry {self._safe_url()} is at schema version {version}, this moto_forge reads {SCHEMA_VERSION}: "
+                f"registry {self.safe_url} is at schema version {version}, this moto_forge reads {SCHEMA_VERSION}: "
                 "open it once with a command that writes (moto-forge serve) where it is writable"
             )
 
-    def _safe_url(self) -> str:
+    @property
+    def safe_url(self) -> str:
+        """The registry URL without its credentials (for messages)."""
         return self.url.split("@")[-1] if "@" in self.url else self.url
 
     def _write(self) -> Any:
@@ -191,6 +210,17 @@ class SqlRegistry:
             epoch = int(self.db.execute_sql(f"SELECT epoch FROM gc_state WHERE id = 1{lock}").fetchone()[0]) + 1
             self.db.execute_sql(f"UPDATE gc_state SET epoch = {self.db.param} WHERE id = 1", (epoch,))
             yield epoch
+
+    def claim_embedded(self, store_id: str) -> str | None:
+        """Record ``store_id`` as the data dir of this registry's embedded store, unless
+        another is recorded: return that other one (``None``: it is ours now, or was)."""
+        m = self.models
+        with self._errors("claim the embedded store"), self._write():
+            row = m.EmbeddedStore.get_or_none(m.EmbeddedStore.id == 1)
+            if row is None:
+                m.EmbeddedStore.create(id=1, store=store_id, claimed=time.time())
+                return None
+            return None if row.store == store_id else str(row.store)
 
     def release(self) -> None:
         """Give this thread's connection back to the pool (the next query takes one again)."""

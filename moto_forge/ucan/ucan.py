@@ -27,6 +27,8 @@ from moto_forge.ucan import dagjson
 from moto_forge.ucan.principal import EDDSA_SIGNATURE, PrincipalError, Signer, Verifier, did_from_bytes, did_to_bytes
 
 VERSION = "0.9.1"
+NON_STANDARD_SIGNATURE = 0xD000
+"""ucanto's varsig code for a signature no key can check (a ``did:mailto`` account's)."""
 
 
 def _b64url(data: bytes) -> str:
@@ -66,6 +68,14 @@ class UCAN:
     nonce: str | None = None
     not_before: int | None = None
     version: str = VERSION
+    signature_code: int = EDDSA_SIGNATURE
+    """The varsig algorithm of ``signature``: EdDSA, or ucanto's non-standard one that
+    ``did:mailto`` accounts "sign" with (an empty signature; a ``ucan/attest`` from the
+    service vouches for such a delegation instead)."""
+    signature_name: bytes = b""
+    """A non-standard signature's trailing algorithm name (empty for an account's)."""
+    raw: bytes | None = field(default=None, compare=False, repr=False)
+    """The block exactly as decoded (so a proof passed on keeps its CID whatever its encoder)."""
 
     def payload(self) -> bytes:
         """The bytes the signature covers (the JWT header and payload)."""
@@ -90,7 +100,10 @@ class UCAN:
             "v": self.version,
             "iss": did_to_bytes(self.issuer),
             "aud": did_to_bytes(self.audience),
-            "s": encode_uvarint(EDDSA_SIGNATURE) + encode_uvarint(len(self.signature)) + self.signature,
+            "s": encode_uvarint(self.signature_code)
+            + encode_uvarint(len(self.signature))
+            + self.signature
+            + self.signature_name,
             "att": [c.to_ipld() for c in self.capabilities],
             "prf": list(self.proofs),
             "exp": self.expiration,
@@ -105,7 +118,7 @@ class UCAN:
 
     @property
     def block(self) -> bytes:
-        return dagcbor.encode(self.to_ipld())
+        return self.raw if self.raw is not None else dagcbor.encode(self.to_ipld())
 
     @property
     def cid(self) -> CID:
@@ -113,6 +126,8 @@ class UCAN:
 
     def verify_signature(self) -> bool:
         """Whether the issuer (an ed25519 did:key) signed exactly this UCAN."""
+        if self.signature_code != EDDSA_SIGNATURE:
+            return False
         try:
             verifier = Verifier.parse(self.issuer)
         except PrincipalError:
@@ -166,19 +181,23 @@ class UCAN:
             sig = raw["s"]
             code, pos = decode_uvarint(sig)
             size, pos = decode_uvarint(sig, pos)
-            if code != EDDSA_SIGNATURE or len(sig) != pos + size:
+            exact = code == EDDSA_SIGNATURE and len(sig) == pos + size
+            if not (exact or (code == NON_STANDARD_SIGNATURE and len(sig) >= pos + size)):
                 raise PrincipalError(f"unsupported signature algorithm 0x{code:x}")
             return cls(
                 issuer=did_from_bytes(raw["iss"]),
                 audience=did_from_bytes(raw["aud"]),
                 capabilities=[Capability.from_ipld(c) for c in raw["att"]],
                 expiration=raw["exp"],
-                signature=sig[pos:],
+                signature=sig[pos : pos + size],
                 proofs=list(raw.get("prf", [])),
                 facts=list(raw.get("fct", [])),
                 nonce=raw.get("nnc"),
                 not_before=raw.get("nbf"),
                 version=raw["v"],
+                signature_code=code,
+                signature_name=sig[pos + size :],
+                raw=block,
             )
         except (KeyError, TypeError) as exc:
             raise PrincipalError(f"UCAN block lacks or mistypes a field: {exc}") from exc

@@ -21,6 +21,7 @@ from moto_forge.errors import (
     NoSuchKey,
     NoSuchSnapshot,
     PreconditionFailed,
+    StorageError,
 )
 from moto_forge.ipld.car import CarReader
 from moto_forge.ipld.cid import RAW
@@ -270,3 +271,21 @@ def test_export_and_import_round_trip(service: BucketService, tmp_path) -> None:
         assert read(fresh, "copy", key) == data
     assert read(fresh, "copy", "multi") == b"\x01" * 1500 + b"\x02" * 1500
     fresh.close()
+
+
+def test_a_second_data_dir_on_one_registry_without_forge_is_refused(registry_url: str, tmp_path: Path) -> None:
+    """Without Forge the registry's blobs are in one data dir: another is refused at open,
+    naming both stores, and the first keeps working (and may open again)."""
+    first = BucketService.open(str(tmp_path / "first"), registry_url)
+    first.create_bucket("shared")
+    put(first, "shared", "k", b"v")
+    first.close()
+    with pytest.raises(StorageError, match=r"without Forge one registry serves one data dir") as refused:
+        BucketService.open(str(tmp_path / "second"), registry_url)
+    store = (tmp_path / "first" / "store-id").read_text().strip()
+    assert f"store {store}" in str(refused.value)
+    again = BucketService.open(str(tmp_path / "first"), registry_url)
+    try:
+        assert read(again, "shared", "k") == b"v"
+    finally:
+        again.close()

@@ -36,7 +36,7 @@ class Publisher:
     def __init__(self) -> None:
         self.shipped: list[str] = []
 
-    def publish_names(self, car: str, index: str, space: str | None) -> None:
+    def publish_names(self, car: str, index: str, space: str | None, root: object = None) -> None:
         self.shipped.append(car)
 
 

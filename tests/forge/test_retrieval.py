@@ -73,3 +73,52 @@ def test_corrupted_bytes_are_never_returned(node: dict[str, Any]) -> None:
     with pytest.raises(MissingBlockError) as info:
         ForgeRetriever(node["claims_url"]).fetch(NAME)
     assert info.value.cid == CID(CAR, SHA2_256, DIGEST[2:])
+
+
+class RangeSession:
+    """A location that answers ranged GETs (206), or ignores ranges (200, whole blob)."""
+
+    def __init__(self, blob: bytes, honour_ranges: bool = True) -> None:
+        self.blob = blob
+        self.honour_ranges = honour_ranges
+        self.gets: list[str] = []
+
+    def get(self, url: str, headers: dict[str, str] | None = None, **_: Any) -> Any:
+        self.gets.append((headers or {}).get("range", ""))
+        first, last = (int(n) for n in (headers or {})["range"].removeprefix("bytes=").split("-"))
+        status, content = (206, self.blob[first : last + 1]) if self.honour_ranges else (200, self.blob)
+        return type("Response", (), {"status_code": status, "content": content})()
+
+
+@pytest.mark.parametrize("honour_ranges", [True, False])
+def test_ranged_reads_remember_locations_for_a_while(honour_ranges: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    import moto_forge.forge.retrieval as retrieval
+
+    blob = bytes(range(256)) * 8
+    session = RangeSession(blob, honour_ranges)
+    retriever = ForgeRetriever("http://claims.invalid/claims", session=session)  # type: ignore[arg-type]
+    queries: list[str] = []
+    monkeypatch.setattr(retriever, "locations", lambda name: queries.append(name) or ["http://node.invalid/blob"])
+    name = multihash_string(CID.compute(CAR, blob))
+    assert retriever.read_range(name, 10, 5) == blob[10:15]
+    assert retriever.read_range(name, 1000, 24) == blob[1000:1024]
+    assert queries == [name]  # the location was remembered
+    assert session.gets == ["bytes=10-14", "bytes=1000-1023"]
+    now = [retrieval.time.monotonic() + retrieval.LOCATION_CACHE_SECONDS + 1]
+    monkeypatch.setattr(retrieval.time, "monotonic", lambda: now[0])
+    retriever.read_range(name, 0, 1)
+    assert queries == [name, name]  # too old: asked again
+
+
+def test_location_memory_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import moto_forge.forge.retrieval as retrieval
+
+    monkeypatch.setattr(retrieval, "LOCATION_CACHE_ENTRIES", 2)
+    retriever = ForgeRetriever("http://claims.invalid/claims", session=RangeSession(b"x" * 8))  # type: ignore[arg-type]
+    queries: list[str] = []
+    monkeypatch.setattr(retriever, "locations", lambda name: queries.append(name) or ["http://node.invalid/blob"])
+    names = [multihash_string(CID.compute(CAR, bytes([n]))) for n in range(3)]
+    for name in names:
+        retriever.read_range(name, 0, 1)
+    retriever.read_range(names[0], 0, 1)  # pushed out by the third: asked again
+    assert queries == [*names, names[0]]

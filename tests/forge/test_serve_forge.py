@@ -17,17 +17,19 @@ from moto_forge.bucket.service import BucketService
 from moto_forge.forge.identity import Identity
 from moto_forge.forge.retrieval import QUERY_RESULT
 from moto_forge.ipld.car import read_variant_car
-from moto_forge.ipld.cid import multihash_string
+from moto_forge.ipld.cid import CAR, multihash_string
 from moto_forge.ucan.ucan import UCAN
 from tests.e2e.conftest import client, start_server
-from tests.support.forge_peers import PeerLauncher, peer_blobs
+from tests.support.forge_peers import PeerLauncher, listed_uploads, peer_blobs
 
 
 def test_sync_mode_writes_reach_forge_before_they_commit(forge_peer: PeerLauncher, tmp_path: Path) -> None:
     data_dir = str(tmp_path)
     identity = Identity.load_or_create(data_dir)
     peer = forge_peer(identity)
-    server = start_server(data_dir, "--forge", peer.url, "--forge-did", peer.did, "--forge-key", peer.key)
+    assert peer.did.startswith("did:web:")  # no --forge-key: its did:web document names the key
+    document = f"{peer.url}/.well-known/did.json"
+    server = start_server(data_dir, "--forge", peer.url, "--forge-did", peer.did, "--forge-did-document", document)
     try:
         s3: Any = client(server.url)
         s3.create_bucket(Bucket="forged")
@@ -41,7 +43,13 @@ def test_sync_mode_writes_reach_forge_before_they_commit(forge_peer: PeerLaunche
         local = BucketService.open(data_dir)
         cars = [b for b in local.registry.list_blobs() if b.kind == "car"]
         record = local.head_bucket("forged")
+        committed = local.registry.history("forged")[1:]  # seq 0: the empty root of CreateBucket
         local.close()
+        uploads = listed_uploads(peer, identity)
+        assert {r.root for r in committed} <= set(uploads)  # every committed root is an upload
+        for r in committed:  # ...whose one shard is the CAR the write made
+            (shard,) = uploads[r.root]
+            assert shard.codec == CAR and multihash_string(shard) in {car.multihash for car in cars}
         held = peer_blobs(peer, identity)
         for car in cars:  # every CAR every write made, and its index, is in Forge
             car_bytes = Path(data_dir, "blobs", car.multihash[-2:], car.multihash).read_bytes()

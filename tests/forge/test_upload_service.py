@@ -38,7 +38,8 @@ def upload_service(forge_peer: PeerLauncher, tmp_path_factory: pytest.TempPathFa
 
 
 def connect(peer: Peer) -> Connection:
-    return Connection(peer.identity.agent, peer.did, http_transport(peer.url), Verifier.parse(peer.key))
+    return Connection(peer.identity.agent, peer.did, http_transport(peer.url), Verifier.parse(peer.key),
+                      receipts_url=f"{peer.url}/receipt")  # fmt: skip
 
 
 def test_space_info_through_the_agent_proof(upload_service: Peer) -> None:
@@ -105,8 +106,14 @@ def test_a_car_moto_forge_built_is_stored_as_a_blob(upload_service: Peer, tmp_pa
     connection = connect(upload_service)
     stored = add_blob(connection, identity.space.did, [identity.agent_proof], car_bytes)
     assert stored.put and stored.digest == b"\x12\x20" + hashlib.sha256(car_bytes).digest()
+    assert stored.site is not None  # the blob/accept receipt (read from /receipt/) links its location commitment
     again = add_blob(connection, identity.space.did, [identity.agent_proof], car_bytes)
     assert not again.put  # already there: no second upload
+    assert again.site is not None  # ...and its acceptance came with the add's receipt
+
+    no_endpoint = Connection(connection.agent, connection.audience, connection.transport, connection.service_key)
+    with pytest.raises(ForgeProtocolError, match="no receipts endpoint"):
+        add_blob(no_endpoint, identity.space.did, [identity.agent_proof], car_bytes + b"\n")  # new: must wait
 
     (listing,) = connection.execute(
         connection.invoke(identity.space.did, "space/blob/list", {}, [identity.agent_proof])

@@ -46,7 +46,7 @@ def test_a_version_3_database_gains_the_outbox_space_column(registry: Registry, 
     registry.models.SchemaVersion.update(version=3).execute()
     registry.close()
     upgraded = Registry(registry_url)
-    assert current_version(upgraded.models) == SCHEMA_VERSION == 9
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 11
     assert "space" in {c.name for c in upgraded.db.get_columns("outbox")}
     entry = upgraded.outbox_next()
     assert entry is not None and entry.car == "c" and entry.space is None
@@ -74,7 +74,7 @@ def test_a_version_6_database_gains_completed_uploads(registry: Registry, regist
     registry.models.SchemaVersion.update(version=6).execute()
     registry.close()
     upgraded = Registry(registry_url)
-    assert current_version(upgraded.models) == SCHEMA_VERSION == 9
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 11
     manifest = CID.compute(DAG_CBOR, b"manifest")
     now = time.time()
     old = CompletedUploadRecord("old", "b", "k", "digest", manifest, None, now - COMPLETED_UPLOAD_SECONDS - 10)
@@ -98,7 +98,7 @@ def test_a_version_5_database_gains_the_listing_storage_class(registry: Registry
     registry.models.SchemaVersion.update(version=5).execute()
     registry.close()
     upgraded = Registry(registry_url)
-    assert current_version(upgraded.models) == SCHEMA_VERSION == 9
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 11
     assert [entry.storage for _, entry in upgraded.listing_entries("b")] == [None]
     upgraded.close()
 
@@ -303,3 +303,58 @@ def test_a_version_8_database_gains_block_crcs(registry: Registry, registry_url:
     upgraded.add_blobs([BlobRecord("blob-b", 10, "car", None, [new])])
     assert upgraded.locate(cid(2)) == new
     upgraded.close()
+
+
+def test_a_version_9_database_gains_the_blob_journal(registry: Registry, registry_url: str) -> None:
+    """v10: ``blob_journal``; a swap carries its rows in the same transaction (a lost swap
+    none), and trimming up to the newest id empties it."""
+    registry.db.execute_sql("DROP TABLE blob_journal")
+    registry.models.SchemaVersion.update(version=9).execute()
+    registry.close()
+    upgraded = Registry(registry_url)
+    assert current_version(upgraded.models) == SCHEMA_VERSION
+    assert upgraded.journaling == registry_url.startswith("sqlite")  # PostgreSQL: files synced first
+    assert upgraded.journal_high_water() == 0
+    upgraded.create_bucket("b", cid(0))
+    assert upgraded.swap_roots("b", cid(5), [RootStep(cid(1), "PutObject")], journal=[("blob-x", b"x")]) is None
+    assert upgraded.journal_high_water() == 0  # the lost swap journalled nothing
+    upgraded.swap_roots("b", cid(0), [RootStep(cid(1), "PutObject")], journal=[("blob-a", b"a"), ("blob-b", b"bb")])
+    upto = upgraded.journal_high_water()
+    assert list(upgraded.journal_entries(upto)) == [("blob-a", b"a"), ("blob-b", b"bb")]
+    assert sorted(upgraded.journal_names(upto)) == ["blob-a", "blob-b"]
+    assert upgraded.forget_journal(upto) == 2
+    assert upgraded.journal_high_water() == 0
+    upgraded.close()
+
+
+def test_a_version_10_database_gains_instances(registry: Registry, registry_url: str) -> None:
+    """v11: the embedded store's claim (first data dir wins, it may claim again, another
+    is named back), and outbox entries an instance ships: its own and pre-v11 ones only."""
+    registry.db.execute_sql("DROP TABLE embedded_store")
+    registry.db.execute_sql("ALTER TABLE outbox DROP COLUMN store")
+    registry.db.execute_sql("INSERT INTO outbox (car, " + '"index"' + ", created, attempts) VALUES ('old', 'i', 1, 0)")
+    registry.models.SchemaVersion.update(version=10).execute()
+    registry.close()
+    a = Registry(registry_url, outbox=True, store_id="a" * 32)
+    b = Registry(registry_url, outbox=True, store_id="b" * 32)
+    try:
+        assert current_version(a.models) == SCHEMA_VERSION
+        assert a.claim_embedded("a" * 32) is None
+        assert a.claim_embedded("a" * 32) is None  # again: still ours
+        assert b.claim_embedded("b" * 32) == "a" * 32
+        root = cid(9)
+        a.add_blobs([BlobRecord("zA-index", 1, "index", root, [], shard="zA")])
+        b.add_blobs([BlobRecord("zB-index", 1, "index", root, [], shard="zB")])
+        first_a, first_b = a.outbox_next(), b.outbox_next()
+        assert first_a is not None and first_b is not None
+        assert first_a.car == first_b.car == "old"  # written before v11: either may ship it
+        b.outbox_done(first_b)
+        entry = a.outbox_next()
+        assert entry is not None and entry.car == "zA"  # never B's entry: A lacks its files
+        a.outbox_done(entry)
+        assert a.outbox_next() is None
+        entry = b.outbox_next()
+        assert entry is not None and entry.car == "zB"
+    finally:
+        a.close()
+        b.close()

@@ -14,6 +14,7 @@ import pytest
 
 from moto_forge.forge.connection import Connection, http_transport
 from moto_forge.forge.identity import Identity
+from moto_forge.ipld.cid import CID
 from moto_forge.ucan.principal import Verifier
 
 PEER = Path(__file__).resolve().parents[1] / "forge" / "peer"
@@ -32,9 +33,9 @@ class ForgePeer(Protocol):
 
 class PeerLauncher(Protocol):
     """Starts a Forge peer with the spaces of ``identity`` and ``tenants`` provisioned for the
-    (shared) agent."""
+    (shared) agent (none with ``provision=False``: moto_forge must log in and provision)."""
 
-    def __call__(self, identity: Identity, *tenants: Identity) -> ForgePeer: ...
+    def __call__(self, identity: Identity, *tenants: Identity, provision: bool = True) -> ForgePeer: ...
 
 
 def space_keys(identity: Identity, tenants: tuple[Identity, ...]) -> str:
@@ -70,15 +71,16 @@ def peer_launcher(config: pytest.Config, tmp_path_factory: pytest.TempPathFactor
     if config.getoption("--forge-stack") == "go":
         from tests.forge.gostack.stack import start_go_stack
 
-        def go(identity: Identity, *tenants: Identity) -> ForgePeer:
+        def go(identity: Identity, *tenants: Identity, provision: bool = True) -> ForgePeer:
             workdir = tmp_path_factory.mktemp("gostack")
-            return start_go_stack(workdir, space_keys(identity, tenants), identity.agent.encode())
+            keys = space_keys(identity, tenants) if provision else ""
+            return start_go_stack(workdir, keys, identity.agent.encode())
 
         return go
     assert (PEER / "node_modules" / "@ucanto" / "core").is_dir(), "run `make test` (it runs npm ci in tests/forge/peer)"
 
-    def npm(identity: Identity, *tenants: Identity) -> ForgePeer:
-        return UploadPeer(PEER, space_keys(identity, tenants), identity.agent.encode())
+    def npm(identity: Identity, *tenants: Identity, provision: bool = True) -> ForgePeer:
+        return UploadPeer(PEER, space_keys(identity, tenants) if provision else "", identity.agent.encode())
 
     return npm
 
@@ -90,3 +92,12 @@ def peer_blobs(peer: ForgePeer, identity: Identity) -> set[bytes]:
     (receipt,) = connection.execute(invocation)
     assert receipt.error is None, receipt.error
     return {entry["blob"]["digest"] for entry in receipt.ok["results"]}
+
+
+def listed_uploads(peer: ForgePeer, identity: Identity) -> dict[CID, list[CID]]:
+    """Every upload the peer lists for ``identity``'s space (``upload/list``): root -> shards."""
+    connection = Connection(identity.agent, peer.did, http_transport(peer.url), Verifier.parse(peer.key))
+    invocation = connection.invoke(identity.space.did, "upload/list", {"size": 1000}, [identity.agent_proof])
+    (receipt,) = connection.execute(invocation)
+    assert receipt.error is None, receipt.error
+    return {entry["root"]: list(entry["shards"]) for entry in receipt.ok["results"]}

@@ -9,9 +9,12 @@
 //   service between them as sprue would.
 //
 // Input (environment): FORGE_SPACE_KEY and FORGE_AGENT_KEY, moto_forge's
-// signer strings (FORGE_SPACE_KEY: one or more, comma-separated: the server's
+// signer strings (FORGE_SPACE_KEY: none, one or more, comma-separated: the server's
 // space and its tenants' spaces); the peer provisions each space for that agent
-// (as an account would) before it starts listening. For the Go stack also
+// (as an account would) before it starts listening. Besides the service (POST /)
+// it serves GET /claims (the indexer's query), GET /receipt/TASK (receipts of
+// tasks that finish later), GET /.well-known/did.json (its did:web document) and,
+// for tests, POST /test/confirm-email?email= (clicks an emailed login link). For the Go stack also
 // FORGE_UPLOAD_KEY (the did:key this service invokes piri and the indexer as),
 // FORGE_PIRI_URL / FORGE_PIRI_KEY, FORGE_INDEXER_URL / FORGE_INDEXER_KEY /
 // FORGE_INDEXER_DID (the indexer's did:web).
@@ -27,6 +30,7 @@ import { createServer, connect as connectService } from '@storacha/upload-api'
 import { ed25519 } from '@ucanto/principal'
 import { Absentee } from '@ucanto/principal'
 import { connect } from '@ucanto/client'
+import { Message } from '@ucanto/core'
 import { CAR, HTTP } from '@ucanto/transport'
 import { Client as IndexerClient } from '@storacha/indexing-service-client'
 import * as Digest from 'multiformats/hashes/digest'
@@ -64,7 +68,9 @@ context.getServiceConnection = () => connectService({ id: context.id, channel: s
 const agent = ed25519.parse(process.env.FORGE_AGENT_KEY)
 const account = Absentee.from({ id: 'did:mailto:test.storacha.network:moto-forge' })
 // FORGE_SPACE_KEY may list several spaces (comma-separated): the server's own and its tenants'.
-for (const key of process.env.FORGE_SPACE_KEY.split(',')) {
+// Empty: nothing is provisioned (moto_forge logs in and provisions itself, or a space made
+// with @storacha/client is delegated to it).
+for (const key of (process.env.FORGE_SPACE_KEY ?? '').split(',').filter(Boolean)) {
   const provisioned = await provisionProvider({
     service: context.id,
     agent,
@@ -95,6 +101,57 @@ const httpServer = http.createServer(async (req, res) => {
       return
     }
     const url = new URL(req.url, 'http://127.0.0.1')
+    if (req.method === 'POST' && url.pathname === '/test/confirm-email') {
+      // Test only: "click" the confirmation link the service emailed to ?email= (the
+      // access/confirm invocation in it is executed, as the link's page does).
+      const to = url.searchParams.get('email')
+      const index = context.mail.emails.findIndex((mail) => mail.to === to)
+      if (index < 0) {
+        res.writeHead(404)
+        res.end(`no email to ${to}`)
+        return
+      }
+      const [mail] = context.mail.emails.splice(index, 1)
+      await context.grantAccess(mail)
+      res.writeHead(200)
+      res.end()
+      return
+    }
+    if (req.method === 'GET' && url.pathname.startsWith('/receipt/')) {
+      // The receipts endpoint Storacha's clients poll (GET /receipt/TASK): an agent
+      // message holding the task's receipt, once there is one (404 before).
+      const task = CID.parse(url.pathname.slice('/receipt/'.length))
+      const found = await context.agentStore.receipts.get(task)
+      if (found.error) {
+        res.writeHead(404)
+        res.end()
+        return
+      }
+      const message = await Message.build({ receipts: [found.ok] })
+      const encoded = CAR.request.encode(message)
+      res.writeHead(200, { 'content-type': 'application/vnd.ipld.car' })
+      res.end(Buffer.from(encoded.body))
+      return
+    }
+    if (req.method === 'GET' && url.pathname === '/.well-known/did.json') {
+      // The service's did:web document (W3C did:web), as a Storacha service serves it.
+      const did = context.id.did()
+      const method = `${did}#key`
+      res.writeHead(200, { 'content-type': 'application/did+json' })
+      res.end(JSON.stringify({
+        '@context': ['https://www.w3.org/ns/did/v1'],
+        id: did,
+        verificationMethod: [{
+          id: method,
+          type: 'Ed25519VerificationKey2020',
+          controller: did,
+          publicKeyMultibase: context.id.toDIDKey().slice('did:key:'.length),
+        }],
+        assertionMethod: [method],
+        authentication: [method],
+      }))
+      return
+    }
     if (req.method === 'GET' && url.pathname === '/claims') {
       // The mock indexing service's query, as the real indexer's GET /claims answers it.
       const hashes = url.searchParams.getAll('multihash').map((text) => Digest.decode(base58btc.decode(text)))

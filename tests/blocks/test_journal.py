@@ -1,0 +1,128 @@
+"""The blob journal: a small write waits for one durable commit, and a store that lost
+placed files (a power loss before the flusher's sync) gets them back from the journal."""
+
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from moto_forge.blocks import journal
+from moto_forge.blocks.blobstore import LocalBlobStore
+from moto_forge.bucket.maintenance import fsck
+from moto_forge.bucket.service import BucketService
+
+
+@pytest.fixture
+def unflushed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The flusher never syncs nor trims (the machine "loses power" before it would)."""
+    monkeypatch.setattr(journal, "flush_journal", lambda registry, blobs: 0)
+    yield
+
+
+def put(service: BucketService, key: str, data: bytes) -> None:
+    service.put_object("bkt", key, io.BytesIO(data))  # type: ignore[arg-type]
+
+
+def read(service: BucketService, key: str) -> bytes:
+    manifest, _ = service.head_object("bkt", key)
+    return b"".join(service.read_body(manifest, 0, None))
+
+
+def count_syncs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every :meth:`LocalBlobStore.sync` call from now on (one list entry each)."""
+    calls: list[int] = []
+    original = LocalBlobStore.sync
+
+    def counting(self: LocalBlobStore, names: object) -> None:
+        calls.append(1)
+        original(self, names)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(LocalBlobStore, "sync", counting)
+    return calls
+
+
+def test_small_write_commits_without_syncing_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unflushed: None
+) -> None:
+    service = BucketService.open(str(tmp_path))
+    try:
+        service.create_bucket("bkt")
+        syncs = count_syncs(monkeypatch)
+        put(service, "small", b"x" * 4096)
+        assert syncs == []  # the registry commit is the one durable wait
+        assert service.registry.journal_high_water() > 0
+        put(service, "large", os.urandom(journal.JOURNAL_LIMIT + 1))
+        assert syncs == [1]  # too large to journal: its files are synced first
+    finally:
+        service.close()
+
+
+def test_flusher_syncs_and_trims_the_journal(tmp_path: Path) -> None:
+    service = BucketService.open(str(tmp_path))
+    try:
+        service.create_bucket("bkt")
+        put(service, "k", b"v")
+        assert service.registry.journal_high_water() > 0
+    finally:
+        service.close()  # stops the flusher after a last flush
+    reopened = BucketService.open(str(tmp_path))
+    try:
+        assert reopened.registry.journal_high_water() == 0
+        assert read(reopened, "k") == b"v"
+    finally:
+        reopened.close()
+
+
+def test_lost_and_torn_files_come_back_from_the_journal(tmp_path: Path, unflushed: None) -> None:
+    service = BucketService.open(str(tmp_path))
+    try:
+        service.create_bucket("bkt")
+        put(service, "one", b"first object")
+        put(service, "two", b"second object" * 100)
+        journalled = service.registry.journal_names(service.registry.journal_high_water())
+    finally:
+        service.close()
+    assert len(journalled) == 4  # two writes: a CAR and an index each
+    blobs = LocalBlobStore(str(tmp_path))
+    os.unlink(blobs.path(journalled[0]))  # never reached the disk
+    with open(blobs.path(journalled[2]), "r+b") as torn:  # half reached it
+        torn.truncate(10)
+    assert not os.path.exists(blobs.path(journalled[0]))
+
+    restored = BucketService.open(str(tmp_path))  # opening replays the journal
+    try:
+        assert read(restored, "one") == b"first object"
+        assert read(restored, "two") == b"second object" * 100
+        assert restored.registry.journal_high_water() == 0
+        assert fsck(restored).ok
+    finally:
+        restored.close()
+
+
+def test_replay_leaves_swept_blobs_gone(tmp_path: Path, unflushed: None) -> None:
+    service = BucketService.open(str(tmp_path))
+    try:
+        service.create_bucket("bkt")
+        put(service, "k", b"soon gone")
+        name = service.registry.journal_names(service.registry.journal_high_water())[0]
+        service.registry.forget_blob(name)  # as a gc sweep does, with the file
+        os.unlink(service.blobs.path(name))
+        assert journal.replay_journal(service.registry, service.blobs) == 0
+        assert not os.path.exists(service.blobs.path(name))
+        assert service.registry.journal_high_water() == 0
+    finally:
+        service.close()
+
+
+def test_throwaway_store_does_not_journal(tmp_path: Path) -> None:
+    service = BucketService.open(str(tmp_path), durable=False)
+    try:
+        assert not service.registry.journaling
+        assert service.journal_flusher is None
+        service.create_bucket("bkt")
+        put(service, "k", b"v")
+        assert service.registry.journal_high_water() == 0
+    finally:
+        service.close()
