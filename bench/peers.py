@@ -168,7 +168,11 @@ class Running:
             pid = queue.pop()
             found.append(pid)
             for task in Path(f"/proc/{pid}/task").glob("*/children"):
-                queue.extend(int(child) for child in task.read_text().split())
+                try:
+                    children = task.read_text().split()
+                except OSError:  # the thread (or process) ended since it was listed
+                    continue
+                queue.extend(int(child) for child in children)
         return found
 
     def cpu_seconds(self) -> float:
