@@ -57,7 +57,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         in_e2e = "tests/e2e/" in item.nodeid.replace("\\", "/") or item.nodeid.startswith("e2e/")
         local = bool(values & LOCAL_TARGETS) or item.get_closest_marker("no_forge") is not None
         talks_to_forge = "forge_peer" in getattr(item, "fixturenames", ()) or (in_e2e and not local)
-        wanted = talks_to_forge if go else item.get_closest_marker("go_stack") is None
+        go_only = item.get_closest_marker("go_stack") is not None
+        wanted = (talks_to_forge or go_only) if go else not go_only
         (keep if wanted else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)

@@ -132,7 +132,7 @@ def request_access(connection: Connection, account: str) -> None:
 def claim(connection: Connection) -> Proofs:
     """Step 2 of the module doc, once: every delegation the service holds for the agent."""
     agent = connection.agent.did
-    (receipt,) = connection.execute(connection.invoke(agent, "access/claim"))
+    (receipt,) = connection.execute(connection.invoke(agent, "access/claim", {}))
     ok = _expect_ok(receipt, "access/claim")
     encoded = ok.get("delegations") if isinstance(ok, dict) else None
     if not isinstance(encoded, dict):
@@ -221,7 +221,7 @@ def space_info(
 ) -> dict[str, object]:
     """``space/info``: what the service knows of ``space`` (its ``providers``; none when the
     service does not know the space: it is not provisioned)."""
-    (receipt,), _ = connection.send([connection.invoke(space, "space/info", None, list(proofs))], extra_blocks=blocks)
+    (receipt,), _ = connection.send([connection.invoke(space, "space/info", {}, list(proofs))], extra_blocks=blocks)
     if isinstance(receipt.error, dict) and receipt.error.get("name") == "SpaceUnknown":
         return {"did": space, "providers": []}
     ok = _expect_ok(receipt, "space/info")
@@ -230,7 +230,7 @@ def space_info(
 
 def plan(connection: Connection, account: str, proofs: Proofs) -> dict[str, object] | None:
     """``plan/get``: the account's plan (``None`` when it has none)."""
-    invocation = connection.invoke(account, "plan/get", None, proofs.delegations)
+    invocation = connection.invoke(account, "plan/get", {}, proofs.delegations)
     (receipt,), _ = connection.send([invocation], extra_blocks=list(proofs.blocks.items()))
     if receipt.error is not None:
         return None

@@ -13,7 +13,9 @@
    blob, else the service's receipts endpoint (``GET <service>/receipt/<task CID>``,
    as Storacha's clients poll it) is asked until it answers or the connection's
    timeout passes.  Its signature is checked (its issuer's did:key; the service's
-   key if the service issued it).  Only then is the blob stored.
+   key if the service issued it).  Only then is the blob stored.  A service that
+   refuses the add because the space already holds that blob (sprue's ``EntryExists``:
+   it was accepted before) counts as stored too.
 """
 
 from __future__ import annotations
@@ -48,6 +50,14 @@ class StoredBlob:
     """Whether bytes were sent (False when the node already had them)."""
     site: CID | None = None
     """The location commitment the ``blob/accept`` receipt links."""
+
+
+def already_in_space(error: Any) -> bool:
+    """Whether a ``space/blob/add`` error says the space already holds the blob (sprue
+    answers a second add of an accepted blob with ``EntryExists``; the JS service answers
+    it with the earlier allocation instead)."""
+    cause = error.get("cause") if isinstance(error, dict) else None
+    return isinstance(cause, dict) and cause.get("name") == "EntryExists"
 
 
 def sha256_multihash(data: bytes) -> bytes:
@@ -103,6 +113,8 @@ def add_blob(
     digest = sha256_multihash(data)
     invocation = connection.invoke(space, "space/blob/add", {"blob": {"digest": digest, "size": len(data)}}, proofs)
     (receipt,), reply = connection.send([invocation], extra_blocks=proof_blocks)
+    if already_in_space(receipt.error):
+        return StoredBlob(digest, len(data), False)
     if receipt.error is not None:
         raise ForgeWriteError(f"space/blob/add refused: {receipt.error}")
     tasks = _tasks(receipt, reply)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 
@@ -71,14 +72,22 @@ class Connection:
         return self.resolve_key() if self.resolve_key is not None else None
 
     def invoke(
-        self, resource: str, ability: str, nb: dict[str, object] | None = None, proofs: Sequence[UCAN] = ()
+        self,
+        resource: str,
+        ability: str,
+        nb: dict[str, object] | None = None,
+        proofs: Sequence[UCAN] = (),
+        facts: Sequence[dict[str, Any]] = (),
     ) -> tuple[UCAN, list[UCAN]]:
+        """An invocation of ``ability`` on ``resource`` by the agent, with ``proofs`` (their
+        blocks go with it) and ``facts`` (whatever blocks they link: the caller's to send)."""
         invocation = UCAN.issue(
             self.agent,
             self.audience,
             [Capability(resource, ability, nb)],
             int(time.time()) + DEFAULT_TTL_SECONDS,
             proofs=[p.cid for p in proofs],
+            facts=list(facts),
             nonce=str(time.time_ns()),
         )
         return invocation, list(proofs)

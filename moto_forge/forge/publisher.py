@@ -17,6 +17,7 @@ from moto_forge.forge.connection import Connection
 from moto_forge.forge.grants import SpaceGrant
 from moto_forge.forge.identity import Identity
 from moto_forge.ipld.cid import CAR, CID, SHA2_256
+from moto_forge.ucan.ucan import UCAN, Capability
 
 
 class ForgeUnavailable(StorageError):
@@ -41,16 +42,32 @@ class ForgePublisher:
         self.blob_path = blob_path
         self.spaces = {tenant.space.did: SpaceGrant.of(tenant) for tenant in tenants}
 
+    def retrieval_auth(self, space: str, proofs: list[UCAN], digest: bytes, size: int) -> UCAN:
+        """``space/content/retrieve`` of the whole index blob, from the agent to the service
+        (``space/index/add``'s ``retrievalAuth`` fact: the service passes it to the indexer,
+        which reads the index from the storage node with it)."""
+        nb = {"blob": {"digest": digest}, "range": [0, max(size - 1, 0)]}
+        capability = Capability(space, "space/content/retrieve", nb)
+        return UCAN.issue(self.connection.agent, self.connection.audience, [capability], None,
+                          proofs=[p.cid for p in proofs])  # fmt: skip
+
     def publish(self, stored: StoredCar, space: str | None = None, upload_root: CID | None = None) -> None:
         """Store the CAR and its index in the space, register the index (``space/index/add``)
         and, for a write that commits bucket root ``upload_root``, register that root as an
         upload whose shard is the CAR (``upload/add``)."""
-        self.publish_names(stored.car.multihash, stored.index.multihash, space, upload_root)
+        self.publish_names(stored.car.multihash, stored.index.multihash, space, upload_root, stored.car.root)
 
     def publish_names(
-        self, car: str, index_name: str, space_did: str | None = None, upload_root: CID | None = None
+        self,
+        car: str,
+        index_name: str,
+        space_did: str | None = None,
+        upload_root: CID | None = None,
+        content: CID | None = None,
     ) -> None:
-        """:meth:`publish` for blobs already stored locally under these names."""
+        """:meth:`publish` for blobs already stored locally under these names; ``content``: the
+        root the index is for (``space/index/add``'s optional ``content``, which sprue needs),
+        default ``upload_root``."""
         grant = self.own if space_did is None else self.spaces.get(space_did)
         if grant is None:
             raise ForgeUnavailable(f"no delegation for space {space_did}: its tenant is not configured")
@@ -59,7 +76,13 @@ class ForgePublisher:
             shard = add_blob(self.connection, space, proofs, Path(self.blob_path(car)).read_bytes(), extra)
             index = add_blob(self.connection, space, proofs, Path(self.blob_path(index_name)).read_bytes(), extra)
             link = CID(CAR, SHA2_256, index.digest[2:])
-            invocations = [self.connection.invoke(space, "space/index/add", {"index": link}, proofs)]
+            nb: dict[str, object] = {"index": link}
+            if (content or upload_root) is not None:
+                nb["content"] = content or upload_root
+            retrieval = self.retrieval_auth(space, proofs, index.digest, index.size)
+            fact = {"retrievalAuth": retrieval.cid}
+            extra = (*extra, (retrieval.cid, retrieval.block))
+            invocations = [self.connection.invoke(space, "space/index/add", nb, proofs, facts=[fact])]
             if upload_root is not None:
                 shards = [CID(CAR, SHA2_256, shard.digest[2:])]
                 invocations.append(

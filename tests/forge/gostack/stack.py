@@ -19,6 +19,7 @@ service's operator and signs the delegations they need.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -26,6 +27,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,7 +35,11 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
+from moto_forge.ipld.cid import CAR, IDENTITY
+from moto_forge.ipld.varint import encode_uvarint
+from moto_forge.ucan.archive import archive
 from moto_forge.ucan.principal import Signer
+from moto_forge.ucan.ucan import UCAN, Capability
 from tests.support.postgres import free_port
 
 HERE = Path(__file__).parent
@@ -176,7 +182,36 @@ def start_go_stack(workdir: Path, space_key: str, agent_key: str) -> GoStack:
 def _start(stack: GoStack, bindir: Path, space_key: str, agent_key: str) -> None:
     workdir = stack.workdir
     piri_key, indexer_key, upload_key = Signer.generate(), Signer.generate(), Signer.generate()
+    _start_indexer(stack, bindir, indexer_key)
+    stack.piri_url = f"http://127.0.0.1:{free_port()}"
+    env = {
+        **os.environ,
+        "FORGE_SPACE_KEY": space_key,
+        "FORGE_AGENT_KEY": agent_key,
+        "FORGE_UPLOAD_KEY": upload_key.encode(),
+        "FORGE_PIRI_URL": stack.piri_url,
+        "FORGE_PIRI_KEY": piri_key.encode(),
+        "FORGE_INDEXER_URL": stack.indexer_url,
+        "FORGE_INDEXER_KEY": indexer_key.encode(),
+        "FORGE_INDEXER_DID": INDEXER_DID,
+    }
+    with open(workdir / "upload.log", "ab") as log:
+        upload = subprocess.Popen(
+            ["node", str(PEER / "server.mjs")], cwd=PEER, env=env, stdout=subprocess.PIPE, stderr=log
+        )
+    stack.processes.append(upload)
+    assert upload.stdout is not None
+    line = upload.stdout.readline()
+    if not line:
+        raise RuntimeError(f"the upload service did not start:\n{(workdir / 'upload.log').read_text()[-3000:]}")
+    info = json.loads(line)
+    stack.url, stack.did, stack.key = info["url"], info["did"], info["key"]
+    _start_piri(stack, bindir, piri_key, info["piriIndexerProof"])
 
+
+def _start_indexer(stack: GoStack, bindir: Path, indexer_key: Signer) -> None:
+    """Redis, the IPNI stub and the indexer (as ``INDEXER_DID``, with ``indexer_key``)."""
+    workdir = stack.workdir
     redis_port = free_port()
     redis = stack._spawn(
         "redis",
@@ -206,32 +241,16 @@ def _start(stack: GoStack, bindir: Path, space_key: str, agent_key: str) -> None
     )  # fmt: skip
     _wait_for_port(indexer_port, indexer, workdir / "indexer.log")
 
-    piri_port = free_port()
-    stack.piri_url = f"http://127.0.0.1:{piri_port}"
-    stack.piri_did = piri_key.did
-    env = {
-        **os.environ,
-        "FORGE_SPACE_KEY": space_key,
-        "FORGE_AGENT_KEY": agent_key,
-        "FORGE_UPLOAD_KEY": upload_key.encode(),
-        "FORGE_PIRI_URL": stack.piri_url,
-        "FORGE_PIRI_KEY": piri_key.encode(),
-        "FORGE_INDEXER_URL": stack.indexer_url,
-        "FORGE_INDEXER_KEY": indexer_key.encode(),
-        "FORGE_INDEXER_DID": INDEXER_DID,
-    }
-    with open(workdir / "upload.log", "ab") as log:
-        upload = subprocess.Popen(
-            ["node", str(PEER / "server.mjs")], cwd=PEER, env=env, stdout=subprocess.PIPE, stderr=log
-        )
-    stack.processes.append(upload)
-    assert upload.stdout is not None
-    line = upload.stdout.readline()
-    if not line:
-        raise RuntimeError(f"the upload service did not start:\n{(workdir / 'upload.log').read_text()[-3000:]}")
-    info = json.loads(line)
-    stack.url, stack.did, stack.key = info["url"], info["did"], info["key"]
 
+def _start_piri(stack: GoStack, bindir: Path, piri_key: Signer, indexer_proof: str) -> None:
+    """piri on ``stack.piri_url`` (its port chosen if not yet), caching its location claims with
+    the indexer under ``indexer_proof`` (the indexer's ``claim/cache`` delegation to it)."""
+    workdir = stack.workdir
+    if not stack.piri_url:
+        stack.piri_url = f"http://127.0.0.1:{free_port()}"
+    piri_port = int(stack.piri_url.rsplit(":", 1)[1])
+    stack.piri_did = piri_key.did
+    assert stack.ipni is not None
     piri_dir = workdir / "piri"
     piri_dir.mkdir()
     key_file = piri_dir / "piri.pem"
@@ -249,10 +268,116 @@ def _start(stack: GoStack, bindir: Path, space_key: str, agent_key: str) -> None
             "--public-url", stack.piri_url,
             "--indexing-service-did", INDEXER_DID,
             "--indexing-service-url", stack.indexer_url,
-            "--indexing-service-proof", info["piriIndexerProof"],
+            "--indexing-service-proof", indexer_proof,
             "--upload-service-did", UPLOAD_DID_FOR_PIRI,
             "--upload-service-url", stack.url,
             "--ipni-announce-urls", f"{stack.ipni.url}/announce",
         ],
     )  # fmt: skip
     _wait_for_port(piri_port, piri, workdir / "piri.log")
+
+
+# ---- sprue as the upload service ------------------------------------------------------------
+
+
+SPRUE_OPERATOR = "operator@moto-forge.test"
+"""The account the harness logs in (through sprue's logged validation link) to provision spaces."""
+
+
+def build_sprue() -> Path | str:
+    """tests/forge/gostack/build-sprue's binary, or why there is none (no snapshot beside the project)."""
+    done = subprocess.run([str(HERE / "build-sprue")], capture_output=True, text=True)
+    if done.returncode != 0:
+        return (done.stderr.strip().splitlines() or ["build-sprue failed"])[-1]
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+def delegation_string(delegation: UCAN) -> str:
+    """go-ucanto's ``delegation.Parse`` form: base64 multibase of a CID (codec CAR, identity
+    multihash) whose digest is the delegation's archive."""
+    data = archive(delegation)  # longer than moto_forge's CIDs allow identity digests: built by hand
+    cid = encode_uvarint(1) + encode_uvarint(CAR) + encode_uvarint(IDENTITY) + encode_uvarint(len(data)) + data
+    return "m" + base64.b64encode(cid).decode().rstrip("=")
+
+
+def signed_as(signer: Signer, issuer: str, audience: str, capabilities: list[Capability]) -> UCAN:
+    """A delegation from ``issuer`` (a did:web the signer's key stands for) to ``audience``."""
+    unsigned = UCAN(issuer, audience, capabilities, None, b"")
+    return UCAN(issuer, audience, capabilities, None, signer.sign(unsigned.payload()))
+
+
+def start_sprue_stack(workdir: Path, spaces: list[Signer], agent: Signer, sprue: Path) -> GoStack:
+    """Redis, the IPNI stub, the indexer, sprue and piri; piri registered with sprue as its
+    storage provider; each of ``spaces`` provisioned for ``agent`` by an account the harness
+    logs in as a user would (the validation link sprue's ``nop`` mailer logs is clicked)."""
+    bindir = build_binaries()
+    stack = GoStack(workdir)
+    try:
+        _start_sprue(stack, bindir, sprue, spaces, agent)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
+
+
+def _start_sprue(stack: GoStack, bindir: Path, sprue: Path, spaces: list[Signer], agent: Signer) -> None:
+    from moto_forge.forge.account import provision, request_access, wait_for_login
+    from moto_forge.forge.connection import open_connection
+
+    workdir = stack.workdir
+    piri_key, indexer_key, sprue_key = Signer.generate(), Signer.generate(), Signer.generate()
+    _start_indexer(stack, bindir, indexer_key)
+
+    sprue_port = free_port()
+    stack.url, stack.did, stack.key = f"http://127.0.0.1:{sprue_port}", sprue_key.did, sprue_key.did
+    pem = workdir / "sprue.pem"
+    pem.write_bytes(_pem(sprue_key))
+    pem.chmod(0o600)
+    config = workdir / "sprue.yaml"
+    config.write_text(
+        "deployment: {environment: development, allow_provision_without_payment_plan: true, max_replicas: 1}\n"
+        f"server: {{host: 127.0.0.1, port: {sprue_port}, public_url: '{stack.url}'}}\n"
+        f"identity: {{key_file: '{pem}'}}\n"
+        f"indexer: {{endpoint: '{stack.indexer_url}', did: '{INDEXER_DID}'}}\n"
+        "mailer: {type: nop}\n"
+        "storage: {type: memory}\n"
+        "log: {level: info}\n"
+    )
+    process = stack._spawn("sprue", [str(sprue), "serve", "--config", str(config)])
+    _wait_for_port(sprue_port, process, workdir / "sprue.log")
+
+    cache = signed_as(indexer_key, INDEXER_DID, piri_key.did, [Capability(INDEXER_DID, "claim/cache")])
+    _start_piri(stack, bindir, piri_key, delegation_string(cache))
+    to_sprue = UCAN.issue(piri_key, sprue_key.did, [Capability(piri_key.did, can) for can in
+                          ("blob/allocate", "blob/accept", "blob/replica/allocate")], None)  # fmt: skip
+    for admin in (
+        ["register", stack.piri_url, delegation_string(to_sprue)],
+        ["weight", "set", piri_key.did, "100", "0"],
+    ):
+        done = subprocess.run([str(sprue), "client", "--config", str(config), "admin", "provider", *admin],
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"sprue admin provider {admin[0]} failed: {done.stdout}{done.stderr}")
+
+    connection = open_connection(agent, stack.url, stack.did, stack.key)
+    account = "did:mailto:moto-forge.test:operator"
+    request_access(connection, account)
+    _click_logged_link(workdir / "sprue.log", SPRUE_OPERATOR)
+    proofs = wait_for_login(connection, account, 30)
+    for space in spaces:
+        provision(connection, account, proofs, space.did)
+
+
+def _click_logged_link(log: Path, email: str) -> None:
+    """POST the validation URL sprue's ``nop`` mailer logged for ``email`` (what the link's page does)."""
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while True:
+        for line in log.read_text(errors="replace").splitlines():
+            if "Validation email" in line and f'"to": "{email}"' in line:
+                url = json.loads(line[line.index("{") :])["url"]
+                with urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=30) as answer:
+                    if answer.status == 200:
+                        return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"sprue logged no validation email to {email}")
+        time.sleep(0.1)
