@@ -323,6 +323,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
             forge_did_document=args.forge_did_document,
             forge_space=args.forge_space,
             forge_no_cache=args.forge_no_cache,
+            forge_retrieval_auth=args.forge_retrieval_auth,
             forge_claims=args.forge_claims,
             forge_timeout=args.forge_timeout,
             write_mode=args.write_mode,
@@ -499,6 +500,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--forge-claims",
         default=env.get("forge_claims"),
         help="the indexer's GET /claims URL (default: <--forge>/claims)",
+    )
+    serve.add_argument(
+        "--forge-retrieval-auth",
+        action="store_true",
+        default=os.environ.get("MOTO_FORGE_RETRIEVAL_AUTH", "") not in ("", "0"),
+        help="send space/index/add a retrievalAuth delegation (sprue requires one; env MOTO_FORGE_RETRIEVAL_AUTH=1)",
     )
     serve.add_argument(
         "--forge-no-cache",

@@ -85,7 +85,7 @@ def forge_publisher(config: ServerConfig, blobs: LocalBlobStore, tenants: list[I
     own = None
     if config.forge_space and config.forge_space != identity.space.did:
         own = load_imported(config.data_dir, config.forge_space, identity.agent.did)
-    return ForgePublisher(connection, identity, blobs.path, tenants, own)
+    return ForgePublisher(connection, identity, blobs.path, tenants, own, config.forge_retrieval_auth)
 
 
 def build_app(

@@ -60,6 +60,9 @@ class ServerConfig:
     to, :mod:`moto_forge.forge.didweb`)."""
     forge_did_document: str | None = None
     """Where to read the service's did:web document (default: the did:web's own URL)."""
+    forge_retrieval_auth: bool = False
+    """``space/index/add`` carries a ``retrievalAuth`` fact (a ``space/content/retrieve``
+    delegation of the index blob to the service): sprue requires it (``--forge-retrieval-auth``)."""
     forge_no_cache: bool = False
     """Keep no blocks: drop each write's files once it committed, read every block from Forge
     (ranged, checked against its CID): ``moto_forge/blocks/uncached.py``."""

@@ -35,9 +35,15 @@ class ForgePublisher:
         blob_path: Callable[[str], str],
         tenants: Iterable[Identity] = (),
         own: SpaceGrant | None = None,
+        retrieval_auth: bool = False,
     ) -> None:
-        """``own``: the server's own space when it is not ``identity``'s (an imported one)."""
+        """``own``: the server's own space when it is not ``identity``'s (an imported one).
+        ``retrieval_auth``: ``space/index/add`` carries the index's ``content`` root and a
+        ``retrievalAuth`` fact (sprue requires both; the upload-api wants the fact once
+        ``content`` is there; an indexer given one fetches the index by an authorized
+        retrieval, which piri v0.2.1 does not speak, so both are off unless asked for)."""
         self.connection = connection
+        self.send_retrieval_auth = retrieval_auth
         self.own = own or SpaceGrant.of(identity)
         self.blob_path = blob_path
         self.spaces = {tenant.space.did: SpaceGrant.of(tenant) for tenant in tenants}
@@ -66,8 +72,8 @@ class ForgePublisher:
         content: CID | None = None,
     ) -> None:
         """:meth:`publish` for blobs already stored locally under these names; ``content``: the
-        root the index is for (``space/index/add``'s optional ``content``, which sprue needs),
-        default ``upload_root``."""
+        root the index is for (``space/index/add``'s optional ``content``, sent with the
+        retrieval authorization), default ``upload_root``."""
         grant = self.own if space_did is None else self.spaces.get(space_did)
         if grant is None:
             raise ForgeUnavailable(f"no delegation for space {space_did}: its tenant is not configured")
@@ -77,12 +83,13 @@ class ForgePublisher:
             index = add_blob(self.connection, space, proofs, Path(self.blob_path(index_name)).read_bytes(), extra)
             link = CID(CAR, SHA2_256, index.digest[2:])
             nb: dict[str, object] = {"index": link}
-            if (content or upload_root) is not None:
-                nb["content"] = content or upload_root
-            retrieval = self.retrieval_auth(space, proofs, index.digest, index.size)
-            fact = {"retrievalAuth": retrieval.cid}
-            extra = (*extra, (retrieval.cid, retrieval.block))
-            invocations = [self.connection.invoke(space, "space/index/add", nb, proofs, facts=[fact])]
+            facts: list[dict[str, object]] = []
+            if self.send_retrieval_auth and (content or upload_root) is not None:
+                nb["content"] = content or upload_root  # the upload-api then wants the fact too
+                retrieval = self.retrieval_auth(space, proofs, index.digest, index.size)
+                facts.append({"retrievalAuth": retrieval.cid})
+                extra = (*extra, (retrieval.cid, retrieval.block))
+            invocations = [self.connection.invoke(space, "space/index/add", nb, proofs, facts=facts)]
             if upload_root is not None:
                 shards = [CID(CAR, SHA2_256, shard.digest[2:])]
                 invocations.append(

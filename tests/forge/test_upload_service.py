@@ -150,3 +150,33 @@ def test_our_sharded_dag_index_is_accepted_by_space_index_add(upload_service: Pe
         connection.invoke(identity.space.did, "space/index/add", {"index": index_link}, proofs)
     )
     assert receipt.error is None, receipt.error  # @storacha/blob-index parsed it; its shard is in the space
+
+
+def test_a_publish_with_a_retrieval_auth_is_accepted(upload_service: Peer, tmp_path: Path) -> None:
+    """``--forge-retrieval-auth`` (sprue requires it): ``space/index/add`` with the index's
+    ``content`` root and a ``retrievalAuth`` fact, which the upload-api takes too."""
+    import io
+
+    from moto_forge.blocks.carfile import StoredCar
+    from moto_forge.bucket.service import BucketService
+    from moto_forge.forge.publisher import ForgePublisher
+    from tests.support.forge_peers import listed_uploads
+
+    service = BucketService.open(str(tmp_path / "data"))
+    service.create_bucket("authorized")
+    service.put_object("authorized", "k", io.BytesIO(b"retrievable with authorization"))
+    blobs = service.registry.list_blobs()
+    index = blobs[-1]
+    car = next(b for b in blobs if b.multihash == index.shard)
+    root = service.head_bucket("authorized").root
+    identity = upload_service.identity
+    publisher = ForgePublisher(connect(upload_service), identity, service.blobs.path, retrieval_auth=True)
+    fact = publisher.retrieval_auth(identity.space.did, [identity.agent_proof], b"\x12\x20" + bytes(32), 10)
+    (capability,) = fact.capabilities
+    assert capability.can == "space/content/retrieve" and capability.nb == {
+        "blob": {"digest": b"\x12\x20" + bytes(32)}, "range": [0, 9]}  # fmt: skip
+    assert fact.audience == upload_service.did and fact.proofs == [identity.agent_proof.cid]
+    publisher.publish(StoredCar(car, index), None, root)
+    service.close()
+    peer = type("P", (), {"url": upload_service.url, "did": upload_service.did, "key": upload_service.key})()
+    assert root in listed_uploads(peer, identity)  # type: ignore[arg-type]
