@@ -152,14 +152,17 @@ def test_our_sharded_dag_index_is_accepted_by_space_index_add(upload_service: Pe
     assert receipt.error is None, receipt.error  # @storacha/blob-index parsed it; its shard is in the space
 
 
-def test_a_publish_with_a_retrieval_auth_is_accepted(upload_service: Peer, tmp_path: Path) -> None:
+def test_a_publish_with_a_retrieval_auth(upload_service: Peer, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     """``--forge-retrieval-auth`` (sprue requires it): ``space/index/add`` with the index's
-    ``content`` root and a ``retrievalAuth`` fact, which the upload-api takes too."""
+    ``content`` root and a ``retrievalAuth`` fact.  The npm peer takes it; on the Go stack
+    the indexer, handed the fact, asks piri v0.2.1 for the index by an authorized
+    retrieval piri does not speak, and the write is refused (why the option is off by
+    default: tests/forge/gostack/README.md)."""
     import io
 
     from moto_forge.blocks.carfile import StoredCar
     from moto_forge.bucket.service import BucketService
-    from moto_forge.forge.publisher import ForgePublisher
+    from moto_forge.forge.publisher import ForgePublisher, ForgeUnavailable
     from tests.support.forge_peers import listed_uploads
 
     service = BucketService.open(str(tmp_path / "data"))
@@ -176,6 +179,11 @@ def test_a_publish_with_a_retrieval_auth_is_accepted(upload_service: Peer, tmp_p
     assert capability.can == "space/content/retrieve" and capability.nb == {
         "blob": {"digest": b"\x12\x20" + bytes(32)}, "range": [0, 9]}  # fmt: skip
     assert fact.audience == upload_service.did and fact.proofs == [identity.agent_proof.cid]
+    if request.config.getoption("--forge-stack") == "go":
+        with pytest.raises(ForgeUnavailable, match="missing X-Agent-Message header"):
+            publisher.publish(StoredCar(car, index), None, root)
+        service.close()
+        return
     publisher.publish(StoredCar(car, index), None, root)
     service.close()
     peer = type("P", (), {"url": upload_service.url, "did": upload_service.did, "key": upload_service.key})()
