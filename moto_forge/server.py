@@ -14,8 +14,6 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
-
 from moto_forge import workers
 from moto_forge.access_log import AccessLog
 from moto_forge.compose import compose, tenant_identities
@@ -96,14 +94,14 @@ class _QuietHandler(KeepAliveHandler):
         pass
 
 
-def make(config: ServerConfig, app: S3App | None = None, fd: int | None = None) -> BaseWSGIServer:
+def make(config: ServerConfig, app: S3App | None = None, fd: int | None = None) -> workers.BalancedServer:
     """A bound, threaded server for every service on one port (:mod:`moto_forge.services`;
     port 0 picks a free port: read ``server.port``); ``fd``: serve on that listening socket."""
     s3 = app or compose(config)
     console = make_console(config, s3) if config.console else None
     router = ServiceRouter(s3, allow_reset=config.allow_reset, other_services=s3.authenticator is None, console=console)
     wsgi: Any = router if config.quiet else AccessLog(router, config.log_format)
-    return make_server(config.host, config.port, wsgi, threaded=True, request_handler=_QuietHandler, fd=fd)
+    return workers.BalancedServer(config.host, config.port, wsgi, _QuietHandler, fd=fd)
 
 
 def make_console(config: ServerConfig, s3: S3App) -> ConsoleApp:
@@ -146,18 +144,21 @@ def serve(config: ServerConfig) -> None:
         port = sock.getsockname()[1]
         print(_banner(config, port), file=sys.stderr, flush=True)
 
-        def run_worker(index: int, listening: socket.socket) -> None:
+        def run_worker(index: int, listening: socket.socket, load: workers.ConnectionLoad) -> None:
             own = dataclasses.replace(config, ship_outbox=index == 0)
-            _serve_one(own, listening.fileno())
+            _serve_one(own, listening.fileno(), load=load)
 
         workers.supervise(sock, config.workers, run_worker)
         return
     _serve_one(config, None, banner=True)
 
 
-def _serve_one(config: ServerConfig, fd: int | None, banner: bool = False) -> None:
+def _serve_one(
+    config: ServerConfig, fd: int | None, banner: bool = False, load: workers.ConnectionLoad | None = None
+) -> None:
     app = compose(config)
     server = make(config, app, fd)
+    server.load = load
     if fd is not None:
         server.socket.setblocking(False)  # workers race for each connection (moto_forge/workers.py)
     registration.install(app.backends)

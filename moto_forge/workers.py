@@ -8,6 +8,14 @@ connection goes back to waiting.  Several processes on one data dir are safe by 
 every commit is a compare-and-swap in the registry, group commit batches within a
 process, and caches hold only content-addressed values or are revalidated by root.
 
+Connections are spread by load: a worker that holds more open connections than the least
+loaded one (counts in memory the supervisor shares with the workers it forks,
+:class:`ConnectionLoad`) waits :data:`HANDOFF_SECONDS` per connection of difference before
+it tries to accept, so the other workers, woken by the same readiness, take the
+connection first.  Without it the first worker to wake takes most of a client's
+keep-alive connections (6 of 8 measured), and one process's GIL serves them all while the
+other core idles.
+
 The supervisor forwards SIGTERM / SIGINT (stop) and SIGHUP (reload the tenants file) to
 the workers, and starts a worker again if one dies on its own (at most once a second).
 A worker dies with the supervisor (``PR_SET_PDEATHSIG``), so a SIGKILLed server leaves
@@ -19,18 +27,89 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
+import mmap
 import os
 import signal
 import socket
+import struct
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
+from typing import Any
+
+from werkzeug.serving import ThreadedWSGIServer
 
 log = logging.getLogger("moto_forge.workers")
 
 PR_SET_PDEATHSIG = 1
 RESPAWN_SECONDS = 1.0
+HANDOFF_SECONDS = 0.002
+"""How long a worker waits, per open connection it holds beyond the least loaded worker's,
+before it tries to accept a new one (at most :data:`MAX_HANDOFF_WAITS` of them)."""
+MAX_HANDOFF_WAITS = 4
+
+
+class ConnectionLoad:
+    """Open connections of each worker: one 8-byte counter per worker in an anonymous shared
+    mapping made before the workers are forked.  Each worker writes only its own counter
+    (under a lock shared by its threads) and reads the others'; a stale read only makes a
+    connection go to a worker a little more loaded than the least."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._shared = mmap.mmap(-1, 8 * workers)
+        self.index = -1
+        self._lock = threading.Lock()
+
+    def bind(self, index: int) -> None:
+        """Count for worker ``index`` from now on (in that worker, after the fork; a worker
+        started again begins at zero)."""
+        self.index = index
+        self._lock = threading.Lock()
+        self._store(index, 0)
+
+    def _load(self, index: int) -> int:
+        return int(struct.unpack_from("q", self._shared, 8 * index)[0])
+
+    def _store(self, index: int, value: int) -> None:
+        struct.pack_into("q", self._shared, 8 * index, value)
+
+    def opened(self) -> None:
+        with self._lock:
+            self._store(self.index, self._load(self.index) + 1)
+
+    def closed(self) -> None:
+        with self._lock:
+            self._store(self.index, max(0, self._load(self.index) - 1))
+
+    def excess(self) -> int:
+        """How many more connections this worker holds than the least loaded worker."""
+        return self._load(self.index) - min(self._load(i) for i in range(self.workers))
+
+
+class BalancedServer(ThreadedWSGIServer):
+    """werkzeug's threaded server, accepting by :class:`ConnectionLoad` (see the module doc)
+    when ``load`` is set (a worker), as before when it is not."""
+
+    load: ConnectionLoad | None = None
+
+    def get_request(self) -> tuple[Any, Any]:
+        load = self.load
+        if load is not None:
+            excess = load.excess()
+            if excess > 0:
+                time.sleep(min(excess, MAX_HANDOFF_WAITS) * HANDOFF_SECONDS)
+        request = super().get_request()  # BlockingIOError when another worker took it
+        if load is not None:
+            load.opened()
+        return request
+
+    def close_request(self, request: Any) -> None:
+        super().close_request(request)
+        if self.load is not None:
+            self.load.closed()
 
 
 def listen(host: str, port: int, backlog: int = 1024) -> socket.socket:
@@ -49,10 +128,14 @@ def _die_with_parent() -> None:
         pass
 
 
-def supervise(sock: socket.socket, workers: int, run_worker: Callable[[int, socket.socket], None]) -> int:
-    """Fork ``workers`` processes that each run ``run_worker(index, sock)``; return (0) once
-    they have all stopped after a SIGTERM or SIGINT to this process."""
+def supervise(
+    sock: socket.socket, workers: int, run_worker: Callable[[int, socket.socket, ConnectionLoad], None]
+) -> int:
+    """Fork ``workers`` processes that each run ``run_worker(index, sock, load)`` (``load``
+    bound to that worker); return (0) once they have all stopped after a SIGTERM or SIGINT
+    to this process."""
     children: dict[int, int] = {}
+    load = ConnectionLoad(workers)
     stopping = False
     supervisor = os.getpid()
 
@@ -66,7 +149,8 @@ def supervise(sock: socket.socket, workers: int, run_worker: Callable[[int, sock
                 _die_with_parent()
                 if os.getppid() != supervisor:  # the supervisor died before the line above
                     os._exit(1)
-                run_worker(index, sock)
+                load.bind(index)
+                run_worker(index, sock, load)
             except KeyboardInterrupt:
                 pass
             except BaseException:

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from moto_forge.errors import StorageError
+from moto_forge.files import write_private
 
 
 class BlobStore(Protocol):
@@ -158,6 +159,9 @@ class LocalBlobStore:
         checked against their CIDs on every read (``blocks/blockstore.py``)."""
         self._folders: set[str] = set()
         """Blob folders known to exist."""
+        self.journalled: Callable[[str], bytes | None] | None = None
+        """Where a committed blob whose file is not placed yet is found: the registry's blob
+        journal (``moto_forge/blocks/journal.py``; set by ``open_stores``)."""
 
     @functools.cached_property
     def store_id(self) -> str:
@@ -165,17 +169,7 @@ class LocalBlobStore:
         what the registry knows it by when several data dirs share one registry."""
         path = os.path.join(self.root, STORE_ID)
         if not os.path.exists(path) and not self.read_only:
-            temp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
-            with open(temp, "w", encoding="ascii") as fh:
-                fh.write(secrets.token_hex(16) + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            try:
-                os.link(temp, path)  # the first of several starting processes wins
-            except FileExistsError:
-                pass
-            finally:
-                os.unlink(temp)
+            write_private(path, (secrets.token_hex(16) + "\n").encode("ascii"))  # the first starter's wins
             if self.durable:
                 fsync_path(self.root)
         try:
@@ -314,10 +308,43 @@ class LocalBlobStore:
                 os.close(old)
             return fd
 
+    def _unplaced_bytes(self, name: str) -> bytes | None:
+        """The bytes of blob ``name`` if it is committed but not yet placed (the registry's
+        journal holds them); ``None`` otherwise."""
+        return self.journalled(name) if self.journalled is not None else None
+
+    def has_file(self, name: str) -> bool:
+        """Whether blob ``name`` is a file here (placed, whether or not synced yet)."""
+        return os.path.exists(self.path(name))
+
+    def place(self, name: str, data: bytes, *, durable: bool = True) -> None:
+        """Write ``data`` as blob ``name`` (replacing any file of that name; durably unless
+        ``durable`` is false: then :meth:`sync` must follow)."""
+        fd, path = self.new_temp()
+        try:
+            try:
+                write_all(fd, data)
+                if durable and self.durable:
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+            self.put_file(path, name, durable=durable)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            raise StorageError(f"cannot store blob {name}: {exc.strerror}") from exc
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            raise
+
     def read(self, name: str, offset: int, length: int) -> bytes:
         try:
             data = os.pread(self._fd(name), length, offset)
         except FileNotFoundError as exc:
+            unplaced = self._read_unplaced(name, offset, length)
+            if unplaced is not None:
+                return unplaced
             if self.fetch_missing is None:
                 raise StorageError(f"blob {name} is missing") from exc
             self.fetch(name)
@@ -333,6 +360,21 @@ class LocalBlobStore:
             raise StorageError(f"blob {name} is truncated: wanted {length} bytes at {offset}, got {len(data)}")
         return data
 
+    def _read_unplaced(self, name: str, offset: int, length: int) -> bytes | None:
+        """``length`` bytes at ``offset`` of blob ``name`` that has no file: from its
+        unplaced bytes, or from its file after all (a flusher placed it and trimmed the
+        journal between the two looks); ``None`` if it is in neither."""
+        whole = self._unplaced_bytes(name)
+        if whole is None:
+            try:
+                return os.pread(self._fd(name), length, offset)
+            except FileNotFoundError:
+                return None
+        data = whole[offset : offset + length]
+        if len(data) != length:
+            raise StorageError(f"blob {name} is truncated: wanted {length} bytes at {offset}, got {len(data)}")
+        return data
+
     def fetch(self, name: str) -> None:
         """Bring a missing blob back through ``fetch_missing`` (the fetcher verifies it against
         its name) and keep it; :class:`StorageError` if there is no such source."""
@@ -340,14 +382,7 @@ class LocalBlobStore:
             raise StorageError(f"blob {name} is missing and there is no Forge to fetch it from")
         data = self.fetch_missing(name)
         self.fetched.add(name)
-        fd, path = self.new_temp()
-        try:
-            write_all(fd, data)
-            if self.durable:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
-        self.put_file(path, name)
+        self.place(name, data)
 
     def _forget(self, name: str) -> None:
         with self._lock:
@@ -356,12 +391,16 @@ class LocalBlobStore:
             os.close(fd)
 
     def exists(self, name: str) -> bool:
-        return os.path.exists(self.path(name))
+        """Whether blob ``name`` is here: its file, or its committed bytes not yet placed."""
+        return self.has_file(name) or self._unplaced_bytes(name) is not None
 
     def size(self, name: str) -> int:
         try:
             return os.path.getsize(self.path(name))
         except OSError as exc:
+            unplaced = self._unplaced_bytes(name)
+            if unplaced is not None:
+                return len(unplaced)
             raise StorageError(f"blob {name} is missing") from exc
 
     def delete(self, name: str) -> None:

@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import os
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -46,16 +47,45 @@ WRITE_BUFFER_BYTES = 64 << 10
 """Writes smaller than this are gathered in memory and reach the file together (a small
 object's CAR is one ``write`` instead of two per block)."""
 
+MEMORY_BYTES = 256 << 10
+"""A CAR is held in memory until it grows past this many bytes; only then is its temporary
+file made.  A small write whose blobs the blob journal carries never makes a file on the
+request's path (``moto_forge/blocks/journal.py``)."""
+
 
 class _File:
-    """The minimal binary-stream face of an fd that :class:`CarWriter` needs, gathering
-    small writes: :meth:`flush` before anything reads, truncates or links the file."""
+    """The minimal binary-stream face :class:`CarWriter` needs: bytes in memory up to
+    :data:`MEMORY_BYTES`, then a temporary file (made by ``make``) gathering small writes.
+    :meth:`flush` before anything reads, truncates or links the file."""
 
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
+    def __init__(self, make: Callable[[], tuple[int, str]]) -> None:
+        self._make = make
+        self.fd = -1
+        self.path = ""
         self._buffer = bytearray()
 
+    @property
+    def in_memory(self) -> bool:
+        """Whether every byte is still in memory (no temporary file made)."""
+        return self.fd < 0
+
+    def memory(self) -> bytes:
+        """Every byte written (only while :attr:`in_memory`)."""
+        assert self.fd < 0, "the CAR is in a file"
+        return bytes(self._buffer)
+
+    def materialize(self) -> None:
+        """Move the bytes held in memory into a new temporary file (nothing if there is one)."""
+        if self.fd < 0:
+            self.fd, self.path = self._make()
+            self.flush()
+
     def write(self, data: bytes | memoryview) -> int:
+        if self.fd < 0:
+            if len(self._buffer) + len(data) <= MEMORY_BYTES:
+                self._buffer += data
+                return len(data)
+            self.materialize()
         if len(data) >= WRITE_BUFFER_BYTES:
             self.flush()
             write_all(self.fd, data)
@@ -66,10 +96,28 @@ class _File:
         return len(data)
 
     def flush(self) -> None:
-        """Write out what is gathered; afterwards the file holds every byte written."""
-        if self._buffer:
+        """Write out what is gathered; afterwards the file (if any) holds every byte written."""
+        if self.fd >= 0 and self._buffer:
             write_all(self.fd, self._buffer)
             self._buffer.clear()
+
+    def truncate(self, position: int) -> None:
+        """Drop every byte after the first ``position``; the next write goes there."""
+        if self.fd < 0:
+            del self._buffer[position:]
+            return
+        self.flush()
+        os.ftruncate(self.fd, position)
+        os.lseek(self.fd, position, os.SEEK_SET)
+
+    def close(self) -> None:
+        """Close and delete the temporary file (if one was made); the bytes are gone."""
+        self._buffer.clear()
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
 
 
 class StreamHash:
@@ -124,8 +172,8 @@ class StreamHash:
 class _HashedFile(_File):
     """A :class:`_File` whose every written byte also goes to a :class:`StreamHash`."""
 
-    def __init__(self, fd: int, digest: StreamHash) -> None:
-        super().__init__(fd)
+    def __init__(self, make: Callable[[], tuple[int, str]], digest: StreamHash) -> None:
+        super().__init__(make)
         self.digest = digest
 
     def write(self, data: bytes | memoryview) -> int:
@@ -143,6 +191,9 @@ class StoredCar:
     contents: tuple[tuple[str, bytes], ...] | None = None
     """Both blobs' ``(name, bytes)`` when :meth:`PendingCar.finish` was asked to keep them
     (a small write, for the blob journal: ``moto_forge/blocks/journal.py``)."""
+    placed: bool = True
+    """Whether both blobs are files in the blob store.  ``False``: they exist only as
+    :attr:`contents`, which the commit must journal (the journal's flusher places them)."""
 
     @property
     def records(self) -> list[BlobRecord]:
@@ -154,9 +205,8 @@ class PendingCar:
 
     def __init__(self, blobs: BlobStore) -> None:
         self._blobs = blobs
-        fd, self._path = blobs.new_temp()
         self._hash = StreamHash()
-        self._file = _HashedFile(fd, self._hash)
+        self._file = _HashedFile(blobs.new_temp, self._hash)
         self._writer = CarWriter(self._file, [])
         self.locations: list[BlockLocation] = []
         self._seen: set[CID] = set()
@@ -178,13 +228,8 @@ class PendingCar:
         position = self._writer.position
         if position - self._written_back >= WRITEBACK_BYTES:
             self._file.flush()
-            start_writeback(self._fd, self._written_back, position - self._written_back)
+            start_writeback(self._file.fd, self._written_back, position - self._written_back)
             self._written_back = position
-
-    @property
-    def _fd(self) -> int:
-        """The temporary file's descriptor (the one the CAR writer writes to)."""
-        return self._file.fd
 
     def mark(self) -> tuple[int, int, Any]:
         return self._writer.position, len(self.locations), self._hash.snapshot()
@@ -201,10 +246,11 @@ class PendingCar:
             self._file.flush()
             if self._linked:
                 self._detach(position)
-            os.ftruncate(self._fd, position)
-            os.lseek(self._fd, position, os.SEEK_SET)
+            self._file.truncate(position)
         except OSError as exc:
-            raise StorageError(f"cannot rewind temporary CAR {self._path} to {position} bytes: {exc.strerror}") from exc
+            raise StorageError(
+                f"cannot rewind temporary CAR {self._file.path} to {position} bytes: {exc.strerror}"
+            ) from exc
         self._writer.position = position
         self._written_back = min(self._written_back, position)
 
@@ -213,12 +259,13 @@ class PendingCar:
         one is a stored blob now, possibly shared with another writer's committed write
         (identical CARs are one file), and truncating it would corrupt that blob."""
         fd, path = self._blobs.new_temp()
+        old_fd, old_path = self._file.fd, self._file.path
         try:
             offset = 0
             while offset < length:
-                data = os.pread(self._fd, min(WRITEBACK_BYTES, length - offset), offset)
+                data = os.pread(old_fd, min(WRITEBACK_BYTES, length - offset), offset)
                 if not data:
-                    raise StorageError(f"temporary CAR {self._path} ends at {offset} of {length} bytes")
+                    raise StorageError(f"temporary CAR {old_path} ends at {offset} of {length} bytes")
                 write_all(fd, data)
                 offset += len(data)
         except BaseException:
@@ -226,54 +273,73 @@ class PendingCar:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
             raise
-        os.close(self._fd)
+        os.close(old_fd)
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(self._path)  # the blob keeps its own name
-        self._path, self._file.fd = path, fd
+            os.unlink(old_path)  # the blob keeps its own name
+        self._file.path, self._file.fd = path, fd
         self._linked = False
         self._written_back = 0
 
-    def finish(self, root: CID, *, sync: bool = True, keep_up_to: int = 0) -> StoredCar:
+    def finish(self, root: CID, *, sync: bool = True, keep_up_to: int = 0, place: bool = True) -> StoredCar:
         """Store the CAR (hashed as it grew) and its index for ``root`` as blobs, then
         make both durable with one :meth:`BlobStore.sync` (unless ``sync`` is false: a group
         commit syncs many writes' blobs at once, or journals them, and must do one or the
         other before recording them).  When the two blobs together are at most
-        ``keep_up_to`` bytes, the result's ``contents`` holds their bytes.
+        ``keep_up_to`` bytes, the result's ``contents`` holds their bytes, and then, with
+        ``place`` false, no file is made at all (``placed`` false): the caller must journal
+        the contents in the commit that records them (``moto_forge/blocks/journal.py``).
 
-        After this returns both blobs are durable; recording them in the
-        registry is the caller's (atomic) next step.  The temporary file stays
-        open: after a lost compare-and-swap the caller may :meth:`rewind` and
-        finish again.  Blobs stored by a finish the registry never recorded
-        are orphans that ``gc`` removes; they are never deleted here, since an
-        identical blob may belong to a committed write.
+        After this returns both blobs are durable (or journalled by the caller); recording
+        them in the registry is the caller's (atomic) next step.  The CAR stays open: after
+        a lost compare-and-swap the caller may :meth:`rewind` and finish again.  Blobs
+        stored by a finish the registry never recorded are orphans that ``gc`` removes;
+        they are never deleted here, since an identical blob may belong to a committed write.
         """
         try:
             self._file.flush()
-            digest = self._hash.digest()
-            car_cid = CID(CAR, 0x12, digest)
-            name = multihash_string(car_cid)
-            self._blobs.link_file(self._path, name, durable=False)
+        except OSError as exc:
+            raise StorageError(f"cannot write the CAR for root {root}: {exc.strerror}") from exc
+        digest = self._hash.digest()
+        car_cid = CID(CAR, 0x12, digest)
+        name = multihash_string(car_cid)
+        size = self._writer.position
+        locations = [BlockLocation(loc.cid, name, loc.offset, loc.length, loc.crc) for loc in self.locations]
+        car = BlobRecord(name, size, "car", root, locations)
+        shard = ShardIndex(car_cid.multihash, {loc.cid.multihash: (loc.offset, loc.length) for loc in locations})
+        _, index_data = encode_index(root, [shard])
+        index_name = multihash_string(CID.compute(CAR, index_data))
+        index = BlobRecord(index_name, len(index_data), "index", root, [], shard=name)
+        keep = size + len(index_data) <= keep_up_to
+        car_data = self._file.memory() if keep and self._file.in_memory else None
+        if keep and not place and car_data is not None:
+            return StoredCar(car, index, ((name, car_data), (index_name, index_data)), placed=False)
+        try:
+            self._file.materialize()
+            self._blobs.link_file(self._file.path, name, durable=False)
             self._linked = True
         except OSError as exc:
             raise StorageError(f"cannot store the CAR for root {root}: {exc.strerror}") from exc
-        locations = [BlockLocation(loc.cid, name, loc.offset, loc.length, loc.crc) for loc in self.locations]
-        car = BlobRecord(name, self._writer.position, "car", root, locations)
-        index, index_data = self._store_index(root, car_cid, locations)
+        self._store_index(index_name, index_data, car_cid)
         if sync:
             self._blobs.sync([car.multihash, index.multihash])
-        if car.size + index.size > keep_up_to:
+        if not keep:
             return StoredCar(car, index)
-        try:
-            car_data = os.pread(self._fd, car.size, 0)
-        except OSError as exc:
-            raise StorageError(f"cannot read back the CAR for root {root}: {exc.strerror}") from exc
-        if len(car_data) != car.size:
-            raise StorageError(f"the CAR for root {root} is {len(car_data)} bytes, not {car.size}")
+        if car_data is None:
+            car_data = self._read_back(root, size)
         return StoredCar(car, index, ((car.multihash, car_data), (index.multihash, index_data)))
 
-    def _store_index(self, root: CID, car_cid: CID, locations: list[BlockLocation]) -> tuple[BlobRecord, bytes]:
-        shard = ShardIndex(car_cid.multihash, {loc.cid.multihash: (loc.offset, loc.length) for loc in locations})
-        _, data = encode_index(root, [shard])
+    def _read_back(self, root: CID, size: int) -> bytes:
+        """The CAR's ``size`` bytes, read back from its file."""
+        try:
+            data = os.pread(self._file.fd, size, 0)
+        except OSError as exc:
+            raise StorageError(f"cannot read back the CAR for root {root}: {exc.strerror}") from exc
+        if len(data) != size:
+            raise StorageError(f"the CAR for root {root} is {len(data)} bytes, not {size}")
+        return data
+
+    def _store_index(self, name: str, data: bytes, car_cid: CID) -> None:
+        """Place index ``data`` as blob ``name`` (not synced: :meth:`finish` does that)."""
         fd, path = self._blobs.new_temp()
         try:
             try:
@@ -284,19 +350,14 @@ class PendingCar:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
             raise StorageError(f"cannot write the index of CAR {car_cid}: {exc.strerror}") from exc
-        index_cid = CID.compute(CAR, data)
-        name = multihash_string(index_cid)
         self._blobs.put_file(path, name, durable=False)
-        return BlobRecord(name, len(data), "index", root, [], shard=multihash_string(car_cid)), data
 
     def discard(self) -> None:
-        """Drop the temporary file (the write failed or lost for good)."""
+        """Drop the temporary file (the write failed or lost for good) and the bytes held."""
         if not self._closed:
             self._hash.close()
-            os.close(self._fd)
             self._closed = True
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self._path)
+        self._file.close()
 
     def __enter__(self) -> PendingCar:
         return self

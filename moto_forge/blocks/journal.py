@@ -1,40 +1,45 @@
-"""The blob journal: one durable wait per small write instead of two.
+"""The blob journal: one durable wait per small write instead of two, and no file made
+on the request's path.
 
 A write is acknowledged once it is durable.  Its blob files (CAR and index) and its
 registry row live in two places, and each needs its own flush: the files' ``syncfs``,
 then the registry's commit.  For a small write (its blobs at most :data:`JOURNAL_LIMIT`
-bytes together) on a durable SQLite registry (on the same disk as the blobs) the files
-are only *placed* (written, not synced) and their bytes go into the registry's
-``blob_journal`` table in the very transaction that swaps the root: that commit's one
-fsync makes the write durable, files and all.
+bytes together) on a durable SQLite registry (on the same disk as the blobs) the blobs'
+bytes go into the registry's ``blob_journal`` table in the very transaction that swaps
+the root: that commit's one fsync makes the write durable.  On the embedded store (no
+Forge) no file is made at all before the commit (``PendingCar.finish(place=False)``):
+the blobs are *unplaced*, and reads (in any process) find their bytes in the journal
+(``LocalBlobStore.read``).  With
+Forge the files are placed (written, not synced) before the commit, as publishing and
+shipping read them.
 
-Afterwards, in the background, a :class:`JournalFlusher` syncs the blob store (one
-``syncfs`` for every write since the last) and deletes the journal rows it covered: the
-journal stays small, and the flush is paid once per :data:`FLUSH_INTERVAL` under load
-instead of once per write.
+Afterwards, in the background, a :class:`JournalFlusher` places the files of unplaced
+blobs, syncs the blob store (one ``syncfs`` for every write since the last) and deletes
+the journal rows it covered: the journal stays small, and file creation and the flush
+are paid once per :data:`FLUSH_INTERVAL` under load instead of once per write.
 
 After a power loss a placed file may be missing or torn, while its journal row is not:
 :func:`replay_journal`, run whenever a writable store is opened, rewrites (durably) every
 journalled blob whose file does not hold exactly the journalled bytes and that the
 registry still records (a blob gc has since swept stays gone), then trims the journal.
 A crash of the process alone (SIGKILL) loses nothing either way: placed files are in
-the kernel's page cache.
+the kernel's page cache, unplaced blobs are in the committed journal.
 
 Safe beside other processes on the same store: a row is visible only once its write has
-committed, and its files were placed before that, so a sync that starts after a flusher
-reads the newest row id covers every file of the rows up to it, whoever wrote them;
-replaying a live writer's row finds its file already holding the same bytes.
+committed, and a flusher places every unplaced file of the rows up to the newest id it
+read before its sync, so that sync covers every file of those rows, whoever wrote them;
+replaying a live writer's row finds its file already holding the same bytes.  A reader
+that finds neither file nor row looks at the file once more (a flusher placed it and
+trimmed the row between its two looks).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import threading
 from collections.abc import Sequence
 
-from moto_forge.blocks.blobstore import LocalBlobStore, write_all
+from moto_forge.blocks.blobstore import LocalBlobStore
 from moto_forge.blocks.carfile import StoredCar
 from moto_forge.errors import StorageError
 from moto_forge.registry import Registry
@@ -50,18 +55,22 @@ FLUSH_INTERVAL = 0.5
 """Seconds the flusher waits after a commit wakes it, gathering later writes into its sync."""
 
 
-def journal_of(registry: Registry, stored: Sequence[StoredCar]) -> list[tuple[str, bytes]] | None:
-    """The journal rows for ``stored`` (every write of one group commit), or ``None`` when
-    they must be synced instead: the registry does not journal, a write kept no bytes, or
-    together they exceed :data:`JOURNAL_LIMIT`."""
+def journal_of(registry: Registry, stored: Sequence[StoredCar]) -> tuple[list[tuple[str, bytes]], bool]:
+    """The journal rows for ``stored`` (every write of one group commit: each write that
+    kept its bytes, see ``PendingCar.finish``), and whether the placed files must be synced
+    before the commit (a write kept no bytes, or the registry does not journal)."""
     if not registry.journaling:
-        return None
+        if any(not car.placed for car in stored):
+            raise StorageError("unplaced blobs on a registry without a journal")
+        return [], True
     rows: list[tuple[str, bytes]] = []
+    must_sync = False
     for car in stored:
         if car.contents is None:
-            return None
-        rows.extend(car.contents)
-    return rows if sum(len(data) for _, data in rows) <= JOURNAL_LIMIT else None
+            must_sync = True
+        else:
+            rows.extend(car.contents)
+    return rows, must_sync
 
 
 def _holds(blobs: LocalBlobStore, name: str, data: bytes) -> bool:
@@ -73,53 +82,43 @@ def _holds(blobs: LocalBlobStore, name: str, data: bytes) -> bool:
         return False
 
 
-def _rewrite(blobs: LocalBlobStore, name: str, data: bytes) -> None:
-    """Store ``data`` as blob ``name`` durably, replacing whatever file is there."""
-    fd, path = blobs.new_temp()
-    try:
-        try:
-            write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        blobs.put_file(path, name)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        raise StorageError(f"cannot restore blob {name} from the journal: {exc.strerror}") from exc
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        raise
-
-
 def replay_journal(registry: Registry, blobs: LocalBlobStore) -> int:
-    """Restore every journalled blob the registry still records whose file lost its bytes,
-    make the blob store durable, and trim the journal; return how many blobs were restored."""
+    """Restore every journalled blob the registry still records whose file lost its bytes
+    (or was never placed), make the blob store durable, and trim the journal rows read;
+    return how many blobs were restored."""
     if not registry.journaling:
         return 0
     upto = registry.journal_high_water()
     if not upto:
         return 0
     restored = 0
-    for name, data in registry.journal_entries(upto):
+    rows: list[tuple[int, str]] = []
+    for row_id, name, data in registry.journal_entries(upto):
+        rows.append((row_id, name))
         if not _holds(blobs, name, data) and registry.has_blob(name):
-            _rewrite(blobs, name, data)
+            blobs.place(name, data)
             restored += 1
-    blobs.sync(registry.journal_names(upto))
-    registry.forget_journal(upto)
+    blobs.sync(sorted({name for _, name in rows}))
+    registry.forget_journal(rows)
     if restored:
         log.warning("restored %d blob(s) from the registry's journal (their files were lost or torn)", restored)
     return restored
 
 
 def flush_journal(registry: Registry, blobs: LocalBlobStore) -> int:
-    """Sync the blob store, then delete the journal rows the sync covered; how many went."""
+    """Place the file of every journalled blob that has none, sync the blob store, then
+    delete the journal rows the sync covered (exactly those read: ``journal_rows``); how
+    many went."""
     upto = registry.journal_high_water()
     if not upto:
         return 0
-    blobs.sync(registry.journal_names(upto))
-    return registry.forget_journal(upto)
+    rows = registry.journal_rows(upto)
+    names = sorted({name for _, name in rows})
+    missing = [name for name in names if not blobs.has_file(name)]
+    for name, data in registry.journal_data(missing, upto):
+        blobs.place(name, data, durable=False)
+    blobs.sync(names)
+    return registry.forget_journal(rows)
 
 
 class JournalFlusher:

@@ -74,7 +74,9 @@ def open_stores(
     (:meth:`Registry.claim_embedded`; :class:`StorageError` naming both otherwise)."""
     if read_only:
         reader = LocalBlobStore(data_dir, fetch, durable=durable, read_only=True)
-        return Registry(registry_url or default_url(data_dir), read_only=True, store_id=reader.store_id), reader
+        registry = Registry(registry_url or default_url(data_dir), read_only=True, store_id=reader.store_id)
+        reader.journalled = registry.journal_blob  # a live server's blobs may not be placed yet
+        return registry, reader
     os.makedirs(data_dir, exist_ok=True)
     if read_range is not None:
         blobs: LocalBlobStore = UncachedBlobStore(data_dir, read_range, durable=durable)
@@ -93,6 +95,7 @@ def open_stores(
             )
     blobs.keep_reserve()
     replay_journal(registry, blobs)
+    blobs.journalled = registry.journal_blob  # committed blobs not placed yet (another process's too)
     return registry, blobs
 
 

@@ -5,13 +5,14 @@ bucket lookups every operation starts with."""
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from moto_forge.blocks import BlockStore, LocalBlobStore, StoredCar
-from moto_forge.blocks.journal import JournalFlusher
+from moto_forge.blocks.journal import JournalFlusher, flush_journal
 from moto_forge.bucket.commits import CommitQueue
 from moto_forge.bucket.root import BucketRoot, Config
 from moto_forge.bucket.versions import Version
@@ -27,6 +28,7 @@ from moto_forge.registry import (
     BucketRecord,
     Registry,
 )
+from moto_forge.turns import TurnStripes
 
 MANIFEST_CACHE_SIZE = 4096
 """Decoded object manifests kept (by CID) for reads; each is a few hundred bytes."""
@@ -76,11 +78,22 @@ class ServiceState:
         ``freezegun`` sets the times objects get, as it does moto's)."""
         self._queues: dict[str, CommitQueue] = {}
         self._queues_guard = threading.Lock()
+        self.commit_turns = TurnStripes(os.path.join(blobs.root, "locks"), "bucket")
+        """Each bucket's commit turn across the processes on this data dir (a group commit's
+        leader decides its batch in it: :mod:`moto_forge.turns` says why)."""
 
     def timestamp(self) -> int:
         """A manifest's ``t``: now in whole seconds, rounded *up*, so an object is never older
         than a file written before it was uploaded (``aws s3 sync`` compares the two)."""
         return math.ceil(self.clock())
+
+    def flush_journal(self) -> int:
+        """Place and sync every journalled blob now and trim the journal (what the flusher
+        does in the background); how many rows went.  Afterwards every committed blob of
+        this store is a durable file."""
+        if not self.registry.journaling:
+            return 0
+        return flush_journal(self.registry, self.blobs)
 
     def close(self) -> None:
         if self.shipper is not None:
@@ -88,6 +101,7 @@ class ServiceState:
         if self.journal_flusher is not None:
             self.journal_flusher.stop()
         self.blobs.close()
+        self.commit_turns.close()
         self.registry.close()
 
     def find_bucket(self, name: str) -> BucketRecord | None:

@@ -129,11 +129,18 @@ class Writes(Reads):
         try:
             request = CommitRequest(operation, mutate, car, car.mark(), consume_upload, listing, shared,
                                     current_actor.get())  # fmt: skip
-            result: WriteResult = self._queue(bucket).run(request, lambda batch: self._decide(bucket, batch))
+            result: WriteResult = self._queue(bucket).run(request, lambda batch: self._decide_in_turn(bucket, batch))
             return result
         finally:
             if pending is None:
                 car.discard()
+
+    def _decide_in_turn(self, bucket: str, batch: list[CommitRequest]) -> None:
+        """:meth:`_decide` in the bucket's commit turn (:mod:`moto_forge.turns`): a leader
+        in another process on this data dir decides its batch first, instead of losing its
+        swap to this one and deciding it again."""
+        with self.commit_turns.held(bucket):
+            self._decide(bucket, batch)
 
     def _decide(self, bucket: str, batch: list[CommitRequest]) -> None:
         """Commit ``batch`` (oldest first) as if one request ran after another, then decide
@@ -308,8 +315,9 @@ class Writes(Reads):
         raise BlobsSwept()
 
     def still_placed(self, stored: Sequence[StoredCar]) -> bool:
-        """Whether every blob file of ``stored`` is in the blob store (see :meth:`_swap_placed`)."""
-        return all(self.blobs.exists(record.multihash) for car in stored for record in car.records)
+        """Whether every blob file of ``stored`` is in the blob store (see :meth:`_swap_placed`;
+        an unplaced blob has no file a sweep could take)."""
+        return all(self.blobs.has_file(record.multihash) for car in stored if car.placed for record in car.records)
 
     def _store_all(
         self, cars: list[tuple[PendingCar, CID]], space: str | None, *, commits: bool
@@ -318,16 +326,21 @@ class Writes(Reads):
         one sync, or (``commits``: each CAR is a write committing its root in one root swap,
         and they are small: :mod:`moto_forge.blocks.journal`) return the journal rows the
         swap must carry instead; then publish them to ``space`` (if a publisher is set) in
-        order, before any commit (a committed root registered as an upload)."""
-        keep = JOURNAL_LIMIT if commits and self.registry.journaling else 0
-        stored = [car.finish(root, sync=False, keep_up_to=keep) for car, root in cars]
-        rows = journal_of(self.registry, stored) if keep else None
-        if rows is None:
-            self.blobs.sync([record.multihash for car in stored for record in car.records])
+        order, before any commit (a committed root registered as an upload).
+
+        Journalled blobs get no file before the commit (unplaced) on the embedded store
+        alone: publishing, shipping and a store that drops its files read the files."""
+        journal = commits and self.registry.journaling
+        place = not journal or self.publish is not None or self.shipper is not None or self.blobs.remote
+        keep = JOURNAL_LIMIT if journal else 0
+        stored = [car.finish(root, sync=False, keep_up_to=keep, place=place) for car, root in cars]
+        rows, must_sync = journal_of(self.registry, stored)
+        if must_sync:
+            self.blobs.sync([record.multihash for car in stored if car.placed for record in car.records])
         if self.publish is not None:
             for car, (_, root) in zip(stored, cars, strict=True):
                 self.publish(car, space, root if commits else None)
-        return stored, rows
+        return stored, rows or None
 
     def _without_vanished_uploads(self, live: list[CommitRequest]) -> list[CommitRequest]:
         """After a lost swap: decide (``NoSuchUpload``) the requests whose upload is gone."""

@@ -29,8 +29,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from moto_forge.errors import ForgeError
+from moto_forge.files import write_private
 from moto_forge.forge.connection import Connection
-from moto_forge.forge.identity import write_private
 from moto_forge.ipld import dagcbor
 from moto_forge.ipld.car import encode_car, read_car
 from moto_forge.ipld.cid import CID

@@ -15,7 +15,8 @@ import time
 from dataclasses import dataclass
 
 from moto_forge.errors import ForgeError
-from moto_forge.forge.identity import Identity, write_private
+from moto_forge.files import write_private
+from moto_forge.forge.identity import Identity
 from moto_forge.ipld.cid import CID
 from moto_forge.ucan.ucan import UCAN
 

@@ -12,9 +12,9 @@ to the one shared agent).  The space delegates everything on itself to the agent
 from __future__ import annotations
 
 import os
-import threading
 from dataclasses import dataclass
 
+from moto_forge.files import write_private
 from moto_forge.tenants import NAME as TENANT_NAME
 from moto_forge.ucan.archive import archive, extract
 from moto_forge.ucan.principal import Signer
@@ -23,28 +23,6 @@ from moto_forge.ucan.ucan import UCAN, Capability
 SPACE_KEY = "space.key"
 AGENT_KEY = "agent.key"
 AGENT_PROOF = "space-to-agent.car"
-
-
-def write_private(path: str, data: bytes, *, replace: bool = False) -> None:
-    """Create ``path`` (0600) holding ``data``, durably, unless it exists: several processes
-    starting at once (``serve --workers``) all end up with the one file the first made.
-    ``replace``: replace an existing file (atomically) instead."""
-    temp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    if replace:
-        os.replace(temp, path)
-        return
-    try:
-        os.link(temp, path)  # atomic, and refuses to replace: whoever linked first wins
-    except FileExistsError:
-        pass
-    finally:
-        os.unlink(temp)
 
 
 def _load_key(path: str) -> Signer:

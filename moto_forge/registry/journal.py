@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from moto_forge.registry.sql import SqlRegistry
+from moto_forge.registry.sql import INSERT_BATCH, SqlRegistry
 
 JOURNAL_READ_BATCH = 64
 """Journal rows read per query when replaying (each holds a small blob's bytes)."""
@@ -25,15 +25,22 @@ class JournalTable(SqlRegistry):
             row = self.db.execute_sql("SELECT MAX(id) FROM blob_journal").fetchone()
         return int(row[0] or 0)
 
-    def journal_names(self, upto: int) -> list[str]:
-        """The blobs journalled in rows up to id ``upto``."""
+    def journal_rows(self, upto: int) -> list[tuple[int, str]]:
+        """Every ``(row id, blob name)`` of the journal up to id ``upto``.  A row is named by
+        both: once the journal is empty SQLite may give a later row an id it gave before, so
+        a flusher that read row ids deletes exactly those rows, and not a newer one that took
+        an old id (:meth:`forget_journal`)."""
         p = self.db.param
         with self._errors("read the blob journal"):
-            rows = self.db.execute_sql(f"SELECT DISTINCT blob FROM blob_journal WHERE id <= {p}", (upto,)).fetchall()
-        return [str(row[0]) for row in rows]
+            rows = self.db.execute_sql(f"SELECT id, blob FROM blob_journal WHERE id <= {p}", (upto,)).fetchall()
+        return [(int(row_id), str(name)) for row_id, name in rows]
 
-    def journal_entries(self, upto: int) -> Iterator[tuple[str, bytes]]:
-        """Every ``(blob name, bytes)`` journalled in rows up to id ``upto``, oldest first."""
+    def journal_names(self, upto: int) -> list[str]:
+        """The blobs journalled in rows up to id ``upto``."""
+        return sorted({name for _, name in self.journal_rows(upto)})
+
+    def journal_entries(self, upto: int) -> Iterator[tuple[int, str, bytes]]:
+        """Every ``(row id, blob name, bytes)`` journalled in rows up to id ``upto``, oldest first."""
         p = self.db.param
         after = 0
         while True:
@@ -46,13 +53,51 @@ class JournalTable(SqlRegistry):
                 return
             for row_id, name, data in rows:
                 after = int(row_id)
+                yield after, str(name), bytes(data)
+
+    def journal_data(self, names: Sequence[str], upto: int) -> Iterator[tuple[str, bytes]]:
+        """``(blob name, bytes)`` of each of ``names`` journalled in rows up to id ``upto``
+        (once each)."""
+        p = self.db.param
+        wanted = sorted(set(names))
+        for i in range(0, len(wanted), JOURNAL_READ_BATCH):
+            batch = wanted[i : i + JOURNAL_READ_BATCH]
+            with self._errors("read the blob journal"):
+                rows = self.db.execute_sql(
+                    f"SELECT blob, MAX(data) FROM blob_journal WHERE id <= {p} "
+                    f"AND blob IN ({', '.join([p] * len(batch))}) GROUP BY blob",
+                    (upto, *batch),
+                ).fetchall()
+            for name, data in rows:
                 yield str(name), bytes(data)
 
-    def forget_journal(self, upto: int) -> int:
-        """Delete the journal rows up to id ``upto`` (a sync covers their files); how many went."""
+    def journal_blob(self, name: str) -> bytes | None:
+        """The bytes of blob ``name`` if the journal holds them (a committed blob whose file
+        may not be placed yet), else ``None``.  Safe on any thread: a connection it had to
+        open (a read-ahead thread's) goes back to the pool at once."""
         p = self.db.param
+        opened = self.db.is_closed()
+        try:
+            with self._errors("read the blob journal"):
+                row = self.db.execute_sql(f"SELECT data FROM blob_journal WHERE blob = {p} LIMIT 1", (name,)).fetchone()
+        finally:
+            if opened:
+                self.db.close()
+        return None if row is None else bytes(row[0])
+
+    def forget_journal(self, rows: Sequence[tuple[int, str]]) -> int:
+        """Delete exactly the journal rows ``(row id, blob name)`` (a sync covers their files;
+        see :meth:`journal_rows`); how many went."""
+        p = self.db.param
+        gone = 0
         with self._errors("trim the blob journal"), self._write():
-            return int(self.db.execute_sql(f"DELETE FROM blob_journal WHERE id <= {p}", (upto,)).rowcount)
+            for i in range(0, len(rows), INSERT_BATCH // 2):
+                batch = rows[i : i + INSERT_BATCH // 2]
+                pairs = ", ".join([f"({p}, {p})"] * len(batch))
+                params = [value for row in batch for value in row]
+                sql = f"DELETE FROM blob_journal WHERE (id, blob) IN (VALUES {pairs})"
+                gone += int(self.db.execute_sql(sql, params).rowcount)
+        return gone
 
     def has_blob(self, name: str) -> bool:
         """Whether the registry records blob ``name``."""

@@ -21,6 +21,7 @@ from moto_forge.registry.models import define_models
 from moto_forge.registry.records import (
     SharedBlocks,
 )
+from moto_forge.turns import FileTurn
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -80,6 +81,22 @@ SCHEMES = frozenset({"sqlite", "postgres", "postgresql", "postgresext"})
 """The registry databases moto_forge supports (peewee's URL schemes for them)."""
 
 
+def _writer_turn(url: str) -> FileTurn | None:
+    """The write turn of SQLite file ``url`` (:mod:`moto_forge.turns`: writers of every
+    process queue on it before ``BEGIN IMMEDIATE``, instead of sleeping in SQLite's busy
+    handler); ``None`` for an in-memory database, or where no lock file can be made beside
+    it (writers then wait in the busy handler)."""
+    path = _sqlite_path(url)
+    if not path or path.startswith(":memory:") or "mode=memory" in path:
+        return None
+    turn = FileTurn(path + "-writers")
+    try:
+        turn.open()
+    except OSError:
+        return None
+    return turn
+
+
 class SqlRegistry:
     """The database under every registry table.  Thread-safe: peewee keeps a connection per thread."""
 
@@ -99,6 +116,7 @@ class SqlRegistry:
         on a read-only disk, another user's files) and never change a live server's."""
         self.url = url
         self.read_only = read_only
+        self._writers: FileTurn | None = None
         self.store_id = store_id
         """The data dir this process's blob files are in (its ``store-id``): the outbox
         entries it writes are its to ship, and no other instance's."""
@@ -129,6 +147,7 @@ class SqlRegistry:
         except (peewee.PeeweeException, ValueError, RuntimeError) as exc:
             raise StorageError(f"cannot open registry {self.safe_url}: {exc}") from exc
         self._sqlite = isinstance(self.db, peewee.SqliteDatabase)
+        self._writers = _writer_turn(url) if self._sqlite else None
         self.journaling = self._sqlite and durable and not read_only
         self.models = define_models(self.db)
         if read_only:
@@ -156,9 +175,16 @@ class SqlRegistry:
         """The registry URL without its credentials (for messages)."""
         return self.url.split("@")[-1] if "@" in self.url else self.url
 
-    def _write(self) -> Any:
-        """A write transaction: ``BEGIN IMMEDIATE`` on SQLite so writers queue, not deadlock."""
-        return self.db.atomic("IMMEDIATE") if self._sqlite else self.db.atomic()
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Any]:
+        """A write transaction: ``BEGIN IMMEDIATE`` on SQLite, in this file's write turn
+        (:mod:`moto_forge.turns`), so writers queue, not deadlock or sleep."""
+        if not self._sqlite:
+            with self.db.atomic() as tx:
+                yield tx
+            return
+        with self._writers.held() if self._writers else contextlib.nullcontext(), self.db.atomic("IMMEDIATE") as tx:
+            yield tx
 
     @contextlib.contextmanager
     def _errors(self, what: str) -> Iterator[None]:
@@ -229,6 +255,8 @@ class SqlRegistry:
 
     def close(self) -> None:
         self.db.close()
+        if self._writers is not None:
+            self._writers.close()
         close_all = getattr(self.db, "close_all", None)
         if close_all is not None:
             close_all()

@@ -1,6 +1,8 @@
-"""The blob journal: a small write waits for one durable commit, and a store that lost
-placed files (a power loss before the flusher's sync) gets them back from the journal."""
+"""The blob journal: a small write waits for one durable commit and makes no file, any
+process reads it before the flusher places its files, and a store that lost files (a
+power loss before the flusher's sync) gets them back from the journal."""
 
+import contextlib
 import io
 import os
 from collections.abc import Iterator
@@ -12,6 +14,7 @@ from moto_forge.blocks import journal
 from moto_forge.blocks.blobstore import LocalBlobStore
 from moto_forge.bucket.maintenance import fsck
 from moto_forge.bucket.service import BucketService
+from moto_forge.errors import StorageError
 
 
 @pytest.fixture
@@ -53,6 +56,9 @@ def test_small_write_commits_without_syncing_files(
         put(service, "small", b"x" * 4096)
         assert syncs == []  # the registry commit is the one durable wait
         assert service.registry.journal_high_water() > 0
+        names = service.registry.journal_names(service.registry.journal_high_water())
+        assert names and not any(service.blobs.has_file(name) for name in names)  # no file made yet
+        assert read(service, "small") == b"x" * 4096
         put(service, "large", os.urandom(journal.JOURNAL_LIMIT + 1))
         assert syncs == [1]  # too large to journal: its files are synced first
     finally:
@@ -75,6 +81,50 @@ def test_flusher_syncs_and_trims_the_journal(tmp_path: Path) -> None:
         reopened.close()
 
 
+def test_another_process_reads_unplaced_blobs_from_the_journal(tmp_path: Path, unflushed: None) -> None:
+    writer = BucketService.open(str(tmp_path))
+    reader = BucketService.open(str(tmp_path))  # a second server process on the same store
+    try:
+        writer.create_bucket("bkt")
+        put(writer, "k", b"written by the other process")
+        names = writer.registry.journal_names(writer.registry.journal_high_water())
+        assert not any(reader.blobs.has_file(name) for name in names)
+        assert read(reader, "k") == b"written by the other process"
+        assert all(reader.blobs.exists(name) for name in names)
+    finally:
+        reader.close()
+        writer.close()
+
+
+def test_flush_places_files_and_trims_the_journal(tmp_path: Path) -> None:
+    service = BucketService.open(str(tmp_path))
+    try:
+        service.create_bucket("bkt")
+        put(service, "k", b"v" * 100)
+        names = service.registry.journal_names(service.registry.journal_high_water())
+        assert journal.flush_journal(service.registry, service.blobs) == len(names)
+        assert all(service.blobs.has_file(name) for name in names)
+        assert service.registry.journal_high_water() == 0
+        assert read(service, "k") == b"v" * 100
+    finally:
+        service.close()
+
+
+def test_reader_looks_at_the_file_again_when_the_row_is_gone(tmp_path: Path) -> None:
+    """A flusher may place a blob and trim its row between a reader's look at the file and
+    its look at the journal: the reader finds the file on its second look."""
+    blobs = LocalBlobStore(str(tmp_path))
+
+    def flushed_meanwhile(name: str) -> bytes | None:
+        blobs.place(name, b"placed meanwhile", durable=False)
+        return None
+
+    blobs.journalled = flushed_meanwhile
+    assert blobs.read("zQmRaceBlob", 0, 6) == b"placed"
+    with pytest.raises(StorageError, match="missing"):
+        LocalBlobStore(str(tmp_path / "other")).read("zQmRaceBlob", 0, 6)
+
+
 def test_lost_and_torn_files_come_back_from_the_journal(tmp_path: Path, unflushed: None) -> None:
     service = BucketService.open(str(tmp_path))
     try:
@@ -86,10 +136,10 @@ def test_lost_and_torn_files_come_back_from_the_journal(tmp_path: Path, unflushe
         service.close()
     assert len(journalled) == 4  # two writes: a CAR and an index each
     blobs = LocalBlobStore(str(tmp_path))
-    os.unlink(blobs.path(journalled[0]))  # never reached the disk
-    with open(blobs.path(journalled[2]), "r+b") as torn:  # half reached it
-        torn.truncate(10)
-    assert not os.path.exists(blobs.path(journalled[0]))
+    assert not any(blobs.has_file(name) for name in journalled)  # never placed (the flusher never ran)
+    os.makedirs(os.path.dirname(blobs.path(journalled[2])), exist_ok=True)
+    with open(blobs.path(journalled[2]), "wb") as torn:  # one half reached the disk
+        torn.write(b"torn bytes")
 
     restored = BucketService.open(str(tmp_path))  # opening replays the journal
     try:
@@ -106,11 +156,14 @@ def test_replay_leaves_swept_blobs_gone(tmp_path: Path, unflushed: None) -> None
     try:
         service.create_bucket("bkt")
         put(service, "k", b"soon gone")
-        name = service.registry.journal_names(service.registry.journal_high_water())[0]
-        service.registry.forget_blob(name)  # as a gc sweep does, with the file
-        os.unlink(service.blobs.path(name))
+        names = service.registry.journal_names(service.registry.journal_high_water())  # a CAR and its index
+        car = next(b.multihash for b in service.registry.list_blobs() if b.multihash in names and b.kind == "car")
+        service.registry.forget_blob(car)  # as a gc sweep does (its index with it), with the files (if any)
+        for name in names:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(service.blobs.path(name))
         assert journal.replay_journal(service.registry, service.blobs) == 0
-        assert not os.path.exists(service.blobs.path(name))
+        assert not any(os.path.exists(service.blobs.path(name)) for name in names)
         assert service.registry.journal_high_water() == 0
     finally:
         service.close()

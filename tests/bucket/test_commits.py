@@ -16,6 +16,7 @@ from moto_forge.bucket.maintenance import fsck
 from moto_forge.bucket.service import BucketService, WriteResult
 from moto_forge.errors import PreconditionFailed, StorageError
 from moto_forge.registry import Registry
+from moto_forge.turns import TurnStripes
 
 
 def request(name: str) -> CommitRequest:
@@ -158,11 +159,12 @@ def test_a_batch_has_the_outcome_of_its_writes_run_one_after_another(service: Bu
 def test_a_batch_that_loses_its_swap_is_decided_again_on_the_new_root(
     service: BucketService, registry_url: str, tmp_path: Any
 ) -> None:
-    """Another instance (its own process lock, same registry and blobs) writes between the
-    batch reading the root and swapping it: the batch is decided again, and a condition that
-    held on the old root fails on the new one."""
+    """Another instance (its own process lock and commit turns, as on another machine; same
+    registry and blobs) writes between the batch reading the root and swapping it: the batch
+    is decided again, and a condition that held on the old root fails on the new one."""
     service.create_bucket("bkt")
     other = BucketService(Registry(registry_url), service.blobs, chunk_size=1024)
+    other.commit_turns = TurnStripes(str(tmp_path / "other-machine-locks"), "bucket")
     original = service.registry.swap_roots
     lost: list[Any] = []
 

@@ -124,6 +124,7 @@ def test_corrupted_block_is_detected_and_names_its_cid(service: BucketService) -
     victim_chunk = next(spans(service.store, manifest.body.format, manifest.body.root, 0, 1)).cid
     loc = service.registry.locate(victim_chunk)
     assert loc is not None
+    service.flush_journal()  # the small writes' files are placed now
     path = service.blobs.path(loc.blob)
     with open(path, "r+b") as fh:
         fh.seek(loc.offset + 5)

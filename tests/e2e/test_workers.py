@@ -110,3 +110,43 @@ def test_auto_is_one_worker_per_core_with_signatures_checked(tmp_path: Path) -> 
         assert workers_of(plain) == []  # moto's services on: one process
     finally:
         plain.stop()
+
+
+def test_keep_alive_connections_spread_evenly_over_the_workers(tmp_path: Path) -> None:
+    """Eight keep-alive connections opened one after another land four and four on two
+    workers (the busier worker lets the other accept first: moto_forge/workers.py)."""
+    server = start_server(str(tmp_path), "--access-key", KEY, "--secret-key", SECRET, "--workers", "2")
+    sessions = []
+    try:
+        wait_for(lambda: len(workers_of(server)) == 2)
+        port = int(server.url.rsplit(":", 1)[1])
+        for _ in range(8):
+            session = requests.Session()
+            assert session.get(f"{server.url}/-/health", timeout=30).status_code == 200
+            sessions.append(session)
+            time.sleep(0.05)
+        held = {pid: connections_held(pid, port) for pid in workers_of(server)}
+        assert sorted(held.values()) == [4, 4], held
+    finally:
+        for session in sessions:
+            session.close()
+        server.stop()
+
+
+def connections_held(pid: int, port: int) -> int:
+    """Established TCP connections to ``port`` that process ``pid`` holds (from /proc)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    count = 0
+    for line in Path(f"/proc/{pid}/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port = int(fields[1].rsplit(":", 1)[1], 16)
+        if local_port == port and fields[3] == "01" and fields[9] in inodes:  # 01: ESTABLISHED
+            count += 1
+    return count

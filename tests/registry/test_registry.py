@@ -46,7 +46,7 @@ def test_a_version_3_database_gains_the_outbox_space_column(registry: Registry, 
     registry.models.SchemaVersion.update(version=3).execute()
     registry.close()
     upgraded = Registry(registry_url)
-    assert current_version(upgraded.models) == SCHEMA_VERSION == 11
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 12
     assert "space" in {c.name for c in upgraded.db.get_columns("outbox")}
     entry = upgraded.outbox_next()
     assert entry is not None and entry.car == "c" and entry.space is None
@@ -74,7 +74,7 @@ def test_a_version_6_database_gains_completed_uploads(registry: Registry, regist
     registry.models.SchemaVersion.update(version=6).execute()
     registry.close()
     upgraded = Registry(registry_url)
-    assert current_version(upgraded.models) == SCHEMA_VERSION == 11
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 12
     manifest = CID.compute(DAG_CBOR, b"manifest")
     now = time.time()
     old = CompletedUploadRecord("old", "b", "k", "digest", manifest, None, now - COMPLETED_UPLOAD_SECONDS - 10)
@@ -98,7 +98,7 @@ def test_a_version_5_database_gains_the_listing_storage_class(registry: Registry
     registry.models.SchemaVersion.update(version=5).execute()
     registry.close()
     upgraded = Registry(registry_url)
-    assert current_version(upgraded.models) == SCHEMA_VERSION == 11
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 12
     assert [entry.storage for _, entry in upgraded.listing_entries("b")] == [None]
     upgraded.close()
 
@@ -320,11 +320,26 @@ def test_a_version_9_database_gains_the_blob_journal(registry: Registry, registr
     assert upgraded.journal_high_water() == 0  # the lost swap journalled nothing
     upgraded.swap_roots("b", cid(0), [RootStep(cid(1), "PutObject")], journal=[("blob-a", b"a"), ("blob-b", b"bb")])
     upto = upgraded.journal_high_water()
-    assert list(upgraded.journal_entries(upto)) == [("blob-a", b"a"), ("blob-b", b"bb")]
+    assert [(name, data) for _, name, data in upgraded.journal_entries(upto)] == [("blob-a", b"a"), ("blob-b", b"bb")]
     assert sorted(upgraded.journal_names(upto)) == ["blob-a", "blob-b"]
-    assert upgraded.forget_journal(upto) == 2
+    assert upgraded.forget_journal(upgraded.journal_rows(upto)) == 2
     assert upgraded.journal_high_water() == 0
     upgraded.close()
+
+
+def test_trimming_the_journal_spares_a_newer_row_that_took_an_old_id(registry: Registry) -> None:
+    """Once the journal is empty SQLite may reuse row ids: a flusher that read rows earlier
+    deletes exactly the rows it read (id and blob), never a newer row with an old id."""
+    registry.create_bucket("b", cid(0))
+    registry.swap_roots("b", cid(0), [RootStep(cid(1), "PutObject")], journal=[("blob-a", b"a"), ("blob-b", b"b")])
+    stale = registry.journal_rows(registry.journal_high_water())
+    assert registry.forget_journal(stale) == 2  # another flusher trimmed them
+    registry.swap_roots("b", cid(1), [RootStep(cid(2), "PutObject")], journal=[("blob-c", b"c")])
+    fresh = registry.journal_rows(registry.journal_high_water())
+    assert registry.forget_journal(stale) == 0  # the late flusher's rows: none of them is the new one
+    assert registry.journal_rows(registry.journal_high_water()) == fresh
+    assert registry.journal_blob("blob-c") == b"c"
+    assert registry.journal_blob("blob-a") is None
 
 
 def test_a_version_10_database_gains_instances(registry: Registry, registry_url: str) -> None:
