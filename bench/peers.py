@@ -51,7 +51,8 @@ MIXED_SECONDS = 5 if QUICK else 20
 
 DURABILITY = {
     "moto_forge": "a write is acknowledged once it is durable: a small one (<= 256 KiB) rides in the registry "
-    "commit (SQLite synchronous=FULL: one fsync), a larger one's CAR is synced (syncfs) before that commit",
+    "commit (SQLite synchronous=FULL: one fsync; its files are made and synced in the background), a larger "
+    "one's CAR is synced (syncfs) before that commit",
     "moto_server": "in memory: nothing is written to disk",
     "versitygw": "posix backend defaults: data written to a temporary file and renamed into place; see the "
     "fsync count below",
@@ -319,6 +320,20 @@ def ratio(forge: float | None, other: float | None, higher_better: bool) -> str:
     return f"{forge / other if higher_better else other / forge:.2f}"
 
 
+SYNC_CALLS = frozenset({"fsync", "fdatasync", "syncfs", "sync_file_range", "msync"})
+
+
+def sync_calls(summary: str) -> int:
+    """The fsync-family calls an ``strace -c`` summary counts (its columns: % time, seconds,
+    usecs/call, calls, errors (blank when none failed), syscall)."""
+    calls = 0
+    for line in summary.splitlines():
+        parts = line.split()
+        if len(parts) >= 5 and parts[-1] in SYNC_CALLS:
+            calls += int(parts[3])
+    return calls
+
+
 def fsyncs_per_put(peer: Peer, s3load: Path, workdir: str) -> str:
     """How many fsync-family calls the server makes for one small PUT (strace, 50 PUTs)."""
     if shutil.which("strace") is None:
@@ -335,12 +350,7 @@ def fsyncs_per_put(peer: Peer, s3load: Path, workdir: str) -> str:
         load(s3load, server, "put", "traced", clients=1, count=50, size=SMALL, prefix="t")
         tracer.terminate()
         tracer.wait(timeout=30)
-        calls = 0
-        for line in Path(trace).read_text().splitlines():
-            parts = line.split()
-            if parts and parts[-1] in {"fsync", "fdatasync", "syncfs", "sync_file_range", "msync"}:
-                calls += int(parts[3] if len(parts) >= 6 else parts[2])
-        return f"{calls / 50:.1f}"
+        return f"{sync_calls(Path(trace).read_text()) / 50:.1f}"
     except (OSError, subprocess.SubprocessError, ValueError):
         return "?"
     finally:
