@@ -329,9 +329,9 @@ class Writes(Reads):
         order, before any commit (a committed root registered as an upload).
 
         Journalled blobs get no file before the commit (unplaced) on the embedded store
-        alone: publishing, shipping and a store that drops its files read the files."""
+        alone (:meth:`_embedded_only`)."""
         journal = commits and self.registry.journaling
-        place = not journal or self.publish is not None or self.shipper is not None or self.blobs.remote
+        place = not journal or not self._embedded_only()
         keep = JOURNAL_LIMIT if journal else 0
         stored = [car.finish(root, sync=False, keep_up_to=keep, place=place) for car, root in cars]
         rows, must_sync = journal_of(self.registry, stored)
@@ -341,6 +341,18 @@ class Writes(Reads):
             for car, (_, root) in zip(stored, cars, strict=True):
                 self.publish(car, space, root if commits else None)
         return stored, rows or None
+
+    def _embedded_only(self) -> bool:
+        """Whether this store has no Forge at all: no publisher (sync mode), no outbox (async
+        mode: whichever worker ships reads the files, maybe soon after the commit), no reads
+        through to Forge, no store that drops its files.  Only then may a small write's
+        blobs wait for the journal's flusher to get their files."""
+        return (
+            self.publish is None
+            and not self.registry.outbox
+            and self.blobs.fetch_missing is None
+            and not self.blobs.remote
+        )
 
     def _without_vanished_uploads(self, live: list[CommitRequest]) -> list[CommitRequest]:
         """After a lost swap: decide (``NoSuchUpload``) the requests whose upload is gone."""

@@ -13,7 +13,7 @@ import pytest
 from moto_forge.blocks import journal
 from moto_forge.blocks.blobstore import LocalBlobStore
 from moto_forge.bucket.maintenance import fsck
-from moto_forge.bucket.service import BucketService
+from moto_forge.bucket.service import BucketService, open_stores
 from moto_forge.errors import StorageError
 
 
@@ -79,6 +79,20 @@ def test_flusher_syncs_and_trims_the_journal(tmp_path: Path) -> None:
         assert read(reopened, "k") == b"v"
     finally:
         reopened.close()
+
+
+def test_with_forge_a_small_write_places_its_files_before_the_commit(tmp_path: Path, unflushed: None) -> None:
+    """Async Forge mode (an outbox, and a worker that does not ship it): the shipping worker
+    reads the files, so they are placed before the commit, though journalled, not synced."""
+    registry, blobs = open_stores(str(tmp_path), outbox=True)
+    service = BucketService(registry, blobs)
+    try:
+        service.create_bucket("bkt")
+        put(service, "k", b"for Forge")
+        names = service.registry.journal_names(service.registry.journal_high_water())
+        assert names and all(service.blobs.has_file(name) for name in names)
+    finally:
+        service.close()
 
 
 def test_another_process_reads_unplaced_blobs_from_the_journal(tmp_path: Path, unflushed: None) -> None:

@@ -189,5 +189,4 @@ def test_a_publish_with_a_retrieval_auth(upload_service: Peer, tmp_path: Path, r
         return
     publisher.publish(StoredCar(car, index), None, root)
     service.close()
-    peer = type("P", (), {"url": upload_service.url, "did": upload_service.did, "key": upload_service.key})()
-    assert root in listed_uploads(peer, identity)  # type: ignore[arg-type]
+    assert root in listed_uploads(upload_service, identity)

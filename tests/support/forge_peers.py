@@ -20,12 +20,17 @@ from moto_forge.ucan.principal import Verifier
 PEER = Path(__file__).resolve().parents[1] / "forge" / "peer"
 
 
-class ForgePeer(Protocol):
-    """An upload service moto_forge can be pointed at, and the indexer behind it."""
+class UploadService(Protocol):
+    """Where an upload service answers, and who it is."""
 
     url: str
     did: str
     key: str
+
+
+class ForgePeer(UploadService, Protocol):
+    """An upload service moto_forge can be pointed at, and the indexer behind it."""
+
     claims_url: str
 
     def stop(self) -> None: ...
@@ -94,7 +99,7 @@ def peer_blobs(peer: ForgePeer, identity: Identity) -> set[bytes]:
     return {entry["blob"]["digest"] for entry in receipt.ok["results"]}
 
 
-def listed_uploads(peer: ForgePeer, identity: Identity) -> dict[CID, list[CID]]:
+def listed_uploads(peer: UploadService, identity: Identity) -> dict[CID, list[CID]]:
     """Every upload the peer lists for ``identity``'s space (``upload/list``): root -> shards."""
     connection = Connection(identity.agent, peer.did, http_transport(peer.url), Verifier.parse(peer.key))
     invocation = connection.invoke(identity.space.did, "upload/list", {"size": 1000}, [identity.agent_proof])
