@@ -319,7 +319,7 @@ class PendingCar:
             self._linked = True
         except OSError as exc:
             raise StorageError(f"cannot store the CAR for root {root}: {exc.strerror}") from exc
-        self._store_index(index_name, index_data, car_cid)
+        self._blobs.place(index_name, index_data, durable=False)
         if sync:
             self._blobs.sync([car.multihash, index.multihash])
         if not keep:
@@ -337,20 +337,6 @@ class PendingCar:
         if len(data) != size:
             raise StorageError(f"the CAR for root {root} is {len(data)} bytes, not {size}")
         return data
-
-    def _store_index(self, name: str, data: bytes, car_cid: CID) -> None:
-        """Place index ``data`` as blob ``name`` (not synced: :meth:`finish` does that)."""
-        fd, path = self._blobs.new_temp()
-        try:
-            try:
-                write_all(fd, data)
-            finally:
-                os.close(fd)
-        except OSError as exc:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
-            raise StorageError(f"cannot write the index of CAR {car_cid}: {exc.strerror}") from exc
-        self._blobs.put_file(path, name, durable=False)
 
     def discard(self) -> None:
         """Drop the temporary file (the write failed or lost for good) and the bytes held."""

@@ -3,15 +3,14 @@ on the request's path.
 
 A write is acknowledged once it is durable.  Its blob files (CAR and index) and its
 registry row live in two places, and each needs its own flush: the files' ``syncfs``,
-then the registry's commit.  For a small write (its blobs at most :data:`JOURNAL_LIMIT`
+then the registry's commit.  For a small write (its CAR and index at most :data:`JOURNAL_LIMIT`
 bytes together) on a durable SQLite registry (on the same disk as the blobs) the blobs'
 bytes go into the registry's ``blob_journal`` table in the very transaction that swaps
 the root: that commit's one fsync makes the write durable.  On the embedded store (no
 Forge) no file is made at all before the commit (``PendingCar.finish(place=False)``):
 the blobs are *unplaced*, and reads (in any process) find their bytes in the journal
-(``LocalBlobStore.read``).  With
-Forge the files are placed (written, not synced) before the commit, as publishing and
-shipping read them.
+(``LocalBlobStore.read``).  With Forge the files are placed (written, not synced) before
+the commit, as publishing and shipping read them.
 
 Afterwards, in the background, a :class:`JournalFlusher` places the files of unplaced
 blobs, syncs the blob store (one ``syncfs`` for every write since the last) and deletes
@@ -47,8 +46,8 @@ from moto_forge.registry import Registry
 log = logging.getLogger(__name__)
 
 JOURNAL_LIMIT = 256 << 10
-"""A group commit's blobs are journalled (not synced before the commit) when their bytes
-together are at most this; larger writes sync their files first, as before (their bytes
+"""A write's blobs (its CAR and index) are journalled (not synced before the commit) when
+their bytes together are at most this; larger writes sync their files first (their bytes
 would cost more to write twice than the second wait does)."""
 
 FLUSH_INTERVAL = 0.5
