@@ -42,7 +42,27 @@ import { CID } from 'multiformats/cid'
 import { identity } from 'multiformats/hashes/identity'
 
 const goStack = Boolean(process.env.FORGE_PIRI_URL)
-const context = await createContext({ http, requirePaymentPlan: false })
+// The context's mock storage nodes answer a blob GET with write(), end() and at once
+// destroy(): destroy() drops what the socket has not sent yet, so a blob larger than the
+// socket's buffers arrives cut short (a chunked body without its end) whenever the client
+// reads slower than the node writes. Their servers get responses whose destroy() waits
+// until the response has been handed to the kernel.
+const patientHttp = {
+  ...http,
+  createServer (...args) {
+    const handler = args.pop()
+    return http.createServer(...args, (request, response) => {
+      response.destroy = function (error) {
+        const destroy = http.ServerResponse.prototype.destroy
+        if (error || this.writableFinished) return destroy.call(this, error)
+        this.once('finish', () => destroy.call(this))
+        return this
+      }
+      return handler(request, response)
+    })
+  }
+}
+const context = await createContext({ http: patientHttp, requirePaymentPlan: false })
 let piriIndexerProof
 if (goStack) {
   piriIndexerProof = await useGoStack(context)
