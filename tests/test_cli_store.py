@@ -1,7 +1,9 @@
 """The storage commands (snapshots, diff, export, import, fsck, gc) as real subprocesses."""
 
+import contextlib
 import io
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -9,6 +11,7 @@ from pathlib import Path
 
 from moto_forge.bucket.service import BucketService
 from moto_forge.ipld.cid import RAW
+from tests.support.damage import overwrite
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -59,6 +62,15 @@ def test_snapshots_diff_export_import(tmp_path: Path) -> None:
     assert old.returncode == 0 and roots[0] in old.stdout
 
 
+def stored_bytes(data: str) -> int:
+    """Bytes of every blob of the store at ``data``: its files and the small blobs its
+    registry holds inline."""
+    files = sum(p.stat().st_size for p in Path(data, "blobs").rglob("*") if p.is_file())
+    with contextlib.closing(sqlite3.connect(os.path.join(data, "registry.sqlite3"))) as db:
+        (inline,) = db.execute("SELECT COALESCE(SUM(LENGTH(data)), 0) FROM blob_inline").fetchone()
+    return files + int(inline)
+
+
 def test_fsck_finds_exactly_the_damage_and_gc_collects(tmp_path: Path) -> None:
     data = str(tmp_path / "data")
     _, service = make_bucket(data)
@@ -68,12 +80,10 @@ def test_fsck_finds_exactly_the_damage_and_gc_collects(tmp_path: Path) -> None:
     )  # type: ignore[union-attr]
     loc = service.registry.locate(chunk)
     assert loc is not None
-    service.close()
 
     assert run("fsck", "--data-dir", data).returncode == 0
-    with open(os.path.join(data, "blobs", loc.blob[-2:], loc.blob), "r+b") as fh:
-        fh.seek(loc.offset + 1)
-        fh.write(b"\x00\x01\x02")
+    overwrite(service.registry, service.blobs, loc.blob, loc.offset + 1, b"\x00\x01\x02")
+    service.close()
     broken = run("fsck", "--data-dir", data)
     assert broken.returncode == 1
     problems = [line for line in broken.stdout.splitlines() if "block" in line and "fsck:" not in line]
@@ -152,10 +162,10 @@ def test_import_into_the_store_it_came_from_stores_no_second_copy(tmp_path: Path
     service.close()
     car = str(tmp_path / "photos.car")
     assert run("export", "photos", "--out", car, "--data-dir", data).returncode == 0
-    blob_bytes = sum(p.stat().st_size for p in Path(data, "blobs").rglob("*") if p.is_file())
+    blob_bytes = stored_bytes(data)
     imported = run("import", car, "photos-copy", "--data-dir", data)
     assert imported.returncode == 0 and roots[-1] in imported.stdout, imported.stderr
-    assert sum(p.stat().st_size for p in Path(data, "blobs").rglob("*") if p.is_file()) == blob_bytes
+    assert stored_bytes(data) == blob_bytes
     assert list(Path(data, "tmp").iterdir()) == []
     collected = run("gc", "--dry-run", "--grace-seconds", "0", "--data-dir", data)
     assert "would delete 0 blobs" in collected.stdout, collected.stdout

@@ -160,9 +160,10 @@ class LocalBlobStore:
         checked against their CIDs on every read (``blocks/blockstore.py``)."""
         self._folders: set[str] = set()
         """Blob folders known to exist."""
-        self.journalled: Callable[[str], bytes | None] | None = None
-        """Where a committed blob whose file is not placed yet is found: the registry's blob
-        journal (``moto_forge/blocks/journal.py``; set by ``open_stores``)."""
+        self.unplaced: Callable[[str], bytes | None] | None = None
+        """Where a committed blob without a file is found: the registry, which holds small
+        blobs inline, and journalled ones until their files are placed
+        (``moto_forge/blocks/journal.py``; set by ``open_stores``)."""
 
     @functools.cached_property
     def store_id(self) -> str:
@@ -310,9 +311,9 @@ class LocalBlobStore:
             return fd
 
     def _unplaced_bytes(self, name: str) -> bytes | None:
-        """The bytes of blob ``name`` if it is committed but not yet placed (the registry's
-        journal holds them); ``None`` otherwise."""
-        return self.journalled(name) if self.journalled is not None else None
+        """The bytes of blob ``name`` if it is committed without a file (the registry holds
+        them); ``None`` otherwise."""
+        return self.unplaced(name) if self.unplaced is not None else None
 
     def has_file(self, name: str) -> bool:
         """Whether blob ``name`` is a file here (placed, whether or not synced yet)."""

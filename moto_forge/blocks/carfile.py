@@ -190,10 +190,10 @@ class StoredCar:
     index: BlobRecord
     contents: tuple[tuple[str, bytes], ...] | None = None
     """Both blobs' ``(name, bytes)`` when :meth:`PendingCar.finish` was asked to keep them
-    (a small write, for the blob journal: ``moto_forge/blocks/journal.py``)."""
+    (a small write, whose commit carries them into the registry: ``moto_forge/blocks/journal.py``)."""
     placed: bool = True
     """Whether both blobs are files in the blob store.  ``False``: they exist only as
-    :attr:`contents`, which the commit must journal (the journal's flusher places them)."""
+    :attr:`contents`, which the commit must keep in the registry inline (no file is ever made)."""
 
     @property
     def records(self) -> list[BlobRecord]:
@@ -286,10 +286,10 @@ class PendingCar:
         commit syncs many writes' blobs at once, or journals them, and must do one or the
         other before recording them).  When the two blobs together are at most
         ``keep_up_to`` bytes, the result's ``contents`` holds their bytes, and then, with
-        ``place`` false, no file is made at all (``placed`` false): the caller must journal
-        the contents in the commit that records them (``moto_forge/blocks/journal.py``).
+        ``place`` false, no file is made at all (``placed`` false): the caller must keep the
+        contents inline in the commit that records them (``moto_forge/blocks/journal.py``).
 
-        After this returns both blobs are durable (or journalled by the caller); recording
+        After this returns both blobs are durable (or kept in the registry by the caller); recording
         them in the registry is the caller's (atomic) next step.  The CAR stays open: after
         a lost compare-and-swap the caller may :meth:`rewind` and finish again.  Blobs
         stored by a finish the registry never recorded are orphans that ``gc`` removes;

@@ -1,28 +1,31 @@
-"""The blob journal: one durable wait per small write instead of two, and no file made
-on the request's path.
+"""Small writes: one durable wait each, and no file made on the request's path.
 
 A write is acknowledged once it is durable.  Its blob files (CAR and index) and its
 registry row live in two places, and each needs its own flush: the files' ``syncfs``,
-then the registry's commit.  For a small write (its CAR and index at most :data:`JOURNAL_LIMIT`
-bytes together) on a durable SQLite registry (on the same disk as the blobs) the blobs'
-bytes go into the registry's ``blob_journal`` table in the very transaction that swaps
-the root: that commit's one fsync makes the write durable.  On the embedded store (no
-Forge) no file is made at all before the commit (``PendingCar.finish(place=False)``):
-the blobs are *unplaced*, and reads (in any process) find their bytes in the journal
-(``LocalBlobStore.read``).  With Forge the files are placed (written, not synced) before
-the commit, as publishing and shipping read them.
+then the registry's commit.  For a small write (its CAR and index at most
+:data:`JOURNAL_LIMIT` bytes together) on a durable SQLite registry (on the same disk as
+the blobs) the blobs' bytes go into the registry in the very transaction that swaps the
+root: that commit's one fsync makes the write durable.  Where they go:
 
-Afterwards, in the background, a :class:`JournalFlusher` places the files of unplaced
-blobs, syncs the blob store (one ``syncfs`` for every write since the last) and deletes
-the journal rows it covered: the journal stays small, and file creation and the flush
-are paid once per :data:`FLUSH_INTERVAL` under load instead of once per write.
+* **Inline, for good** (``blob_inline``), on the embedded store alone (no Forge): no file
+  is ever made (``PendingCar.finish(place=False)``, the blobs are *unplaced*).  Reads (in
+  any process) find their bytes in the registry when the blob has no file
+  (``LocalBlobStore.read``); gc deletes them with their ``blob`` rows.  File creation
+  costs more here than the write itself (ext4 allocates an inode per file: 0.5-1 ms under
+  load, and most of a small PUT's kernel time), and SQLite keeps small blobs densely.
+* **In the journal, until their files are synced** (``blob_journal``), with Forge: the
+  files are placed (written, not synced) before the commit, as publishing and shipping
+  read them.  In the background a :class:`JournalFlusher` syncs the blob store (one
+  ``syncfs`` for every write since the last) and deletes the journal rows it covered, so
+  the journal stays small and the sync is paid once per :data:`FLUSH_INTERVAL` under load.
 
 After a power loss a placed file may be missing or torn, while its journal row is not:
 :func:`replay_journal`, run whenever a writable store is opened, rewrites (durably) every
 journalled blob whose file does not hold exactly the journalled bytes and that the
 registry still records (a blob gc has since swept stays gone), then trims the journal.
+(Journal rows of unplaced blobs, which schema v12 wrote, are placed by that replay too.)
 A crash of the process alone (SIGKILL) loses nothing either way: placed files are in
-the kernel's page cache, unplaced blobs are in the committed journal.
+the kernel's page cache, inline blobs and journal rows are committed.
 
 Safe beside other processes on the same store: a row is visible only once its write has
 committed, and a flusher places every unplaced file of the rows up to the newest id it
@@ -37,6 +40,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from moto_forge.blocks.blobstore import LocalBlobStore
 from moto_forge.blocks.carfile import StoredCar
@@ -46,30 +50,40 @@ from moto_forge.registry import Registry
 log = logging.getLogger(__name__)
 
 JOURNAL_LIMIT = 256 << 10
-"""A write's blobs (its CAR and index) are journalled (not synced before the commit) when
-their bytes together are at most this; larger writes sync their files first (their bytes
-would cost more to write twice than the second wait does)."""
+"""A write's blobs (its CAR and index) are kept in the registry (inline or journalled, not
+synced before the commit) when their bytes together are at most this; larger writes sync
+their files first (their bytes would cost more to write twice than the second wait does)."""
 
 FLUSH_INTERVAL = 0.5
 """Seconds the flusher waits after a commit wakes it, gathering later writes into its sync."""
 
 
-def journal_of(registry: Registry, stored: Sequence[StoredCar]) -> tuple[list[tuple[str, bytes]], bool]:
-    """The journal rows for ``stored`` (every write of one group commit: each write that
-    kept its bytes, see ``PendingCar.finish``), and whether the placed files must be synced
-    before the commit (a write kept no bytes, or the registry does not journal)."""
+class Kept(NamedTuple):
+    """The blob bytes a commit carries into the registry (the module doc)."""
+
+    journal: list[tuple[str, bytes]]
+    """``(name, bytes)`` of placed blobs, until a sync covers their files."""
+    inline: list[tuple[str, bytes]]
+    """``(name, bytes)`` of unplaced blobs, for good."""
+
+
+def journal_of(registry: Registry, stored: Sequence[StoredCar]) -> tuple[Kept, bool]:
+    """What the commit of ``stored`` (every write of one group commit) carries: the journal
+    rows of the placed writes that kept their bytes and the inline blobs of the unplaced
+    ones (see ``PendingCar.finish``); and whether the placed files must be synced before
+    the commit (a write kept no bytes, or the registry cannot hold them)."""
+    kept = Kept([], [])
     if not registry.journaling:
         if any(not car.placed for car in stored):
-            raise StorageError("unplaced blobs on a registry without a journal")
-        return [], True
-    rows: list[tuple[str, bytes]] = []
+            raise StorageError("unplaced blobs on a registry that cannot hold them")
+        return kept, True
     must_sync = False
     for car in stored:
         if car.contents is None:
             must_sync = True
         else:
-            rows.extend(car.contents)
-    return rows, must_sync
+            (kept.journal if car.placed else kept.inline).extend(car.contents)
+    return kept, must_sync
 
 
 def _holds(blobs: LocalBlobStore, name: str, data: bytes) -> bool:

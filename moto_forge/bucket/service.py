@@ -75,7 +75,7 @@ def open_stores(
     if read_only:
         reader = LocalBlobStore(data_dir, fetch, durable=durable, read_only=True)
         registry = Registry(registry_url or default_url(data_dir), read_only=True, store_id=reader.store_id)
-        reader.journalled = registry.journal_blob  # a live server's blobs may not be placed yet
+        reader.unplaced = registry.unplaced_blob  # small blobs are in the registry, not files
         return registry, reader
     os.makedirs(data_dir, exist_ok=True)
     if read_range is not None:
@@ -95,7 +95,7 @@ def open_stores(
             )
     blobs.keep_reserve()
     replay_journal(registry, blobs)
-    blobs.journalled = registry.journal_blob  # committed blobs not placed yet (another process's too)
+    blobs.unplaced = registry.unplaced_blob  # small blobs are in the registry (another process's too)
     return registry, blobs
 
 

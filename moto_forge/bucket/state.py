@@ -90,7 +90,8 @@ class ServiceState:
     def flush_journal(self) -> int:
         """Place and sync every journalled blob now and trim the journal (what the flusher
         does in the background); how many rows went.  Afterwards every committed blob of
-        this store is a durable file."""
+        this store is durable: a file, or held inline in the registry (small blobs on the
+        embedded store alone, which never get files)."""
         if not self.registry.journaling:
             return 0
         return flush_journal(self.registry, self.blobs)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from moto_forge.blocks import PendingCar, StoredCar
 from moto_forge.blocks.blobstore import disk_full
-from moto_forge.blocks.journal import JOURNAL_LIMIT, journal_of
+from moto_forge.blocks.journal import JOURNAL_LIMIT, Kept, journal_of
 from moto_forge.bucket.actor import current_actor
 from moto_forge.bucket.commits import MAX_EPOCH_RETRIES, CommitRequest
 from moto_forge.bucket.conditions import check_conditions, check_key, listing_entry
@@ -201,7 +201,7 @@ class Writes(Reads):
             seqs: list[int] = []
             if changed:
                 placed = self.registry.gc_epoch()  # before the files are placed (a sweep may delete same-named ones)
-                stored, journal = self._store_all(
+                stored, kept = self._store_all(
                     [(request.car, new_root) for request, _, new_root in changed], record.space, commits=True
                 )
                 steps = [
@@ -217,7 +217,7 @@ class Writes(Reads):
                     for (request, _, new_root), car in zip(changed, stored, strict=True)
                 ]
                 try:
-                    swapped = self._swap_placed(bucket, record.root, steps, stored, placed, journal)
+                    swapped = self._swap_placed(bucket, record.root, steps, stored, placed, kept)
                 except BlobsSwept:  # a file is gone: place every file again (rewind + finish), then commit
                     continue
                 except GcEpochChanged as exc:  # those steps read sources a sweep may have taken
@@ -241,7 +241,7 @@ class Writes(Reads):
                     committed.objects.adopt_into_cache()
                     if committed.versions is not None:
                         committed.versions.adopt_into_cache()
-                if journal and self.journal_flusher is not None:
+                if kept.journal and self.journal_flusher is not None:
                     self.journal_flusher.wake.set()
                 if self.shipper is not None:
                     self.shipper.wake.set()
@@ -299,15 +299,15 @@ class Writes(Reads):
         steps: list[RootStep],
         stored: list[StoredCar],
         placed: int,
-        journal: list[tuple[str, bytes]] | None,
+        kept: Kept,
     ) -> list[int] | None:
-        """:meth:`Registry.swap_roots` (with ``journal``'s rows, if any), where a sweep since
+        """:meth:`Registry.swap_roots` (carrying ``kept``'s blob bytes), where a sweep since
         the files were placed (epoch ``placed``) is survived when every file is still there:
         a sweep deletes files inside its fence, so the files present after reading the new
         epoch stay until a later one."""
         for _ in range(MAX_EPOCH_RETRIES):
             try:
-                return self.registry.swap_roots(bucket, expected, steps, placed, journal or ())
+                return self.registry.swap_roots(bucket, expected, steps, placed, kept.journal, kept.inline)
             except BlobsSwept:
                 placed = self.registry.gc_epoch()
                 if not self.still_placed(stored):
@@ -321,32 +321,33 @@ class Writes(Reads):
 
     def _store_all(
         self, cars: list[tuple[PendingCar, CID]], space: str | None, *, commits: bool
-    ) -> tuple[list[StoredCar], list[tuple[str, bytes]] | None]:
+    ) -> tuple[list[StoredCar], Kept]:
         """Store each CAR and its index for its root, then either make them all durable with
         one sync, or (``commits``: each CAR is a write committing its root in one root swap,
-        and they are small: :mod:`moto_forge.blocks.journal`) return the journal rows the
-        swap must carry instead; then publish them to ``space`` (if a publisher is set) in
-        order, before any commit (a committed root registered as an upload).
+        and they are small: :mod:`moto_forge.blocks.journal`) return the bytes the swap
+        must carry into the registry instead; then publish them to ``space`` (if a
+        publisher is set) in order, before any commit (a committed root registered as an
+        upload).
 
-        Journalled blobs get no file before the commit (unplaced) on the embedded store
-        alone (:meth:`_embedded_only`)."""
+        Small blobs get no file at all (unplaced: the registry holds them inline) on the
+        embedded store alone (:meth:`_embedded_only`)."""
         journal = commits and self.registry.journaling
         place = not journal or not self._embedded_only()
         keep = JOURNAL_LIMIT if journal else 0
         stored = [car.finish(root, sync=False, keep_up_to=keep, place=place) for car, root in cars]
-        rows, must_sync = journal_of(self.registry, stored)
+        kept, must_sync = journal_of(self.registry, stored)
         if must_sync:
             self.blobs.sync([record.multihash for car in stored if car.placed for record in car.records])
         if self.publish is not None:
             for car, (_, root) in zip(stored, cars, strict=True):
                 self.publish(car, space, root if commits else None)
-        return stored, rows or None
+        return stored, kept
 
     def _embedded_only(self) -> bool:
         """Whether this store has no Forge at all: no publisher (sync mode), no outbox (async
         mode: whichever worker ships reads the files, maybe soon after the commit), no reads
         through to Forge, no store that drops its files.  Only then may a small write's
-        blobs wait for the journal's flusher to get their files."""
+        blobs live in the registry instead of files."""
         return (
             self.publish is None
             and not self.registry.outbox

@@ -7,15 +7,15 @@ import time
 from collections.abc import Iterable
 
 from moto_forge.ipld.cid import CID
+from moto_forge.registry.inline import InlineTable
 from moto_forge.registry.records import (
     BlobRecord,
     BlockLocation,
 )
-from moto_forge.registry.sql import SqlRegistry
 
 
-class BlobTables(SqlRegistry):
-    """Blobs and block locations."""
+class BlobTables(InlineTable):
+    """Blobs, their bytes when kept inline, and block locations."""
 
     def _record_blobs(
         self,
@@ -88,8 +88,10 @@ class BlobTables(SqlRegistry):
             return [CID.from_bytes(bytes(r.cid)) for r in m.Block.select(m.Block.cid).where(m.Block.blob == multihash)]
 
     def forget_blob(self, multihash: str) -> None:
-        """Drop a blob, its block locations and its index blobs' rows (garbage collection)."""
+        """Drop a blob, its block locations and its index blobs' rows, and their bytes kept
+        inline (garbage collection)."""
         m = self.models
         with self._errors("forget blob"), self._write():
+            self._drop_inline(multihash)
             m.Block.delete().where(m.Block.blob == multihash).execute()
             m.Blob.delete().where((m.Blob.multihash == multihash) | (m.Blob.shard == multihash)).execute()

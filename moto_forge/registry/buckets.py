@@ -103,6 +103,7 @@ class BucketTables(BlobTables, JournalTable):
         steps: Sequence[RootStep],
         placed: int | None = None,
         journal: Sequence[tuple[str, bytes]] = (),
+        inline: Sequence[tuple[str, bytes]] = (),
     ) -> list[int] | None:
         """Compare-and-swap the bucket's root from ``expected`` through ``steps`` (each
         step's root is made from the one before) to the last step's root; return each
@@ -112,8 +113,8 @@ class BucketTables(BlobTables, JournalTable):
         block locations, its upload consumed (losing if an upload is already
         gone), and its listing changes applied to the listing index (if the
         index was current and every step has ``listing``; otherwise the index
-        goes stale), all in one transaction, with ``journal``'s blob bytes
-        (:mod:`moto_forge.blocks.journal`).  Losing leaves the registry
+        goes stale), all in one transaction, with ``journal``'s blob bytes and the
+        bytes of the ``inline`` blobs (:mod:`moto_forge.blocks.journal`).  Losing leaves the registry
         untouched.  (Raw SQL: this is every write's hot path.)
         """
         if not steps:
@@ -159,6 +160,7 @@ class BucketTables(BlobTables, JournalTable):
             self._insert("root_history", "bucket, seq, root, time, operation, actor", history)
             self._record_blobs(blobs, now, name, space)
             self._journal(journal, now)
+            self._hold_inline(inline)
         return [first + n for n in range(len(steps))]
 
     def listing_entries(

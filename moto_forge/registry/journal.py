@@ -71,20 +71,6 @@ class JournalTable(SqlRegistry):
             for name, data in rows:
                 yield str(name), bytes(data)
 
-    def journal_blob(self, name: str) -> bytes | None:
-        """The bytes of blob ``name`` if the journal holds them (a committed blob whose file
-        may not be placed yet), else ``None``.  Safe on any thread: a connection it had to
-        open (a read-ahead thread's) goes back to the pool at once."""
-        p = self.db.param
-        opened = self.db.is_closed()
-        try:
-            with self._errors("read the blob journal"):
-                row = self.db.execute_sql(f"SELECT data FROM blob_journal WHERE blob = {p} LIMIT 1", (name,)).fetchone()
-        finally:
-            if opened:
-                self.db.close()
-        return None if row is None else bytes(row[0])
-
     def forget_journal(self, rows: Sequence[tuple[int, str]]) -> int:
         """Delete exactly the journal rows ``(row id, blob name)`` (a sync covers their files;
         see :meth:`journal_rows`); how many went."""

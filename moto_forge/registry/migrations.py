@@ -72,10 +72,15 @@ def _v12_journal_by_blob(db: peewee.Database, m: Models) -> None:
     db.execute_sql("CREATE INDEX IF NOT EXISTS blob_journal_blob ON blob_journal (blob)")
 
 
+def _v13_inline_blobs(db: peewee.Database, m: Models) -> None:
+    """Small blobs of the embedded store live in the registry, never as files."""
+    db.create_tables([m.BlobInline], safe=True)
+
+
 MIGRATIONS: list[Callable[[peewee.Database, Models], None]] = [
     _v1_initial, _v2_outbox, _v3_listing_index, _v4_outbox_space, _v5_gc_state, _v6_listing_storage,
     _v7_completed_upload, _v8_history_actor, _v9_block_crc, _v10_blob_journal,
-    _v11_instances, _v12_journal_by_blob,
+    _v11_instances, _v12_journal_by_blob, _v13_inline_blobs,
 ]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 

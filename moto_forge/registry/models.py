@@ -28,6 +28,7 @@ class Models(NamedTuple):
     CompletedUpload: Any
     BlobJournal: Any
     EmbeddedStore: Any
+    BlobInline: Any
 
 
 def define_models(db: peewee.Database) -> Models:
@@ -178,6 +179,14 @@ def define_models(db: peewee.Database) -> Models:
         data = peewee.BlobField()
         created = peewee.DoubleField()
 
+    class BlobInline(BaseModel):
+        """The bytes of a small blob that has no file (v13; SQLite only): on the embedded store
+        alone, a small write's CAR and index (``moto_forge/blocks/journal.py``), inserted by the
+        root swap that records the blob and deleted with its ``blob`` row (gc)."""
+
+        multihash = peewee.CharField(max_length=100, primary_key=True)
+        data = peewee.BlobField()
+
     class EmbeddedStore(BaseModel):
         """One row (``id`` 1) once a server without Forge has used this registry: the data dir
         (``store``, its ``store-id``) holding every blob (v11).  Another data dir without
@@ -189,5 +198,5 @@ def define_models(db: peewee.Database) -> Models:
 
     return Models(
         SchemaVersion, Bucket, RootHistory, Blob, Block, Upload, UploadPart, Outbox, ListingEntry, GcState,
-        CompletedUpload, BlobJournal, EmbeddedStore,
+        CompletedUpload, BlobJournal, EmbeddedStore, BlobInline,
     )  # fmt: skip

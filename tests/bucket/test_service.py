@@ -26,6 +26,7 @@ from moto_forge.errors import (
 from moto_forge.ipld.car import CarReader
 from moto_forge.ipld.cid import RAW
 from moto_forge.objects import spans
+from tests.support.damage import overwrite
 
 
 def put(service: BucketService, bucket: str, key: str, data: bytes, **kw: object):  # type: ignore[no-untyped-def]
@@ -124,13 +125,8 @@ def test_corrupted_block_is_detected_and_names_its_cid(service: BucketService) -
     victim_chunk = next(spans(service.store, manifest.body.format, manifest.body.root, 0, 1)).cid
     loc = service.registry.locate(victim_chunk)
     assert loc is not None
-    service.flush_journal()  # the small writes' files are placed now
-    path = service.blobs.path(loc.blob)
-    with open(path, "r+b") as fh:
-        fh.seek(loc.offset + 5)
-        byte = fh.read(1)
-        fh.seek(loc.offset + 5)
-        fh.write(bytes([byte[0] ^ 0xFF]))
+    byte = service.blobs.read(loc.blob, loc.offset + 5, 1)
+    overwrite(service.registry, service.blobs, loc.blob, loc.offset + 5, bytes([byte[0] ^ 0xFF]))
     service.store.clear_cache()
     with pytest.raises(BlockHashMismatchError) as info:
         read(service, "bkt", "victim")

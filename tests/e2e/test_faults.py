@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 from moto_forge.bucket.service import BucketService
 from moto_forge.ipld.cid import CID, RAW
 from tests.e2e.conftest import ROOT, Served, client, start_server
+from tests.support.damage import lose, overwrite
 
 pytestmark = pytest.mark.no_forge
 MIB = 1 << 20
@@ -96,11 +97,9 @@ def test_damaged_blobs_fail_only_their_objects_and_fsck_lists_them(tmp_path: Pat
         gone_blob = service.registry.locate(CID.compute(RAW, bodies["gone.bin"]))
         assert where is not None and gone_blob is not None
         gone = {str(cid) for cid in service.registry.blocks_in(gone_blob.blob)}  # its chunk, manifest, nodes
+        overwrite(service.registry, service.blobs, where.blob, where.offset + where.length // 2, b"\xff\x00\xff")
+        lose(service.registry, service.blobs, gone_blob.blob)  # a small write's CAR: inline in the registry
         service.close()
-        with open(tmp_path / "blobs" / where.blob[-2:] / where.blob, "r+b") as blob:
-            blob.seek(where.offset + where.length // 2)
-            blob.write(b"\xff\x00\xff")
-        (tmp_path / "blobs" / gone_blob.blob[-2:] / gone_blob.blob).unlink()
 
         for key, names in (("corrupt.bin", {str(bad)}), ("gone.bin", gone)):
             response = requests.get(f"{server.url}/damage/{key}", timeout=60)

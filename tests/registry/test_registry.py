@@ -46,7 +46,7 @@ def test_a_version_3_database_gains_the_outbox_space_column(registry: Registry, 
     registry.models.SchemaVersion.update(version=3).execute()
     registry.close()
     upgraded = Registry(registry_url)
-    assert current_version(upgraded.models) == SCHEMA_VERSION == 12
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 13
     assert "space" in {c.name for c in upgraded.db.get_columns("outbox")}
     entry = upgraded.outbox_next()
     assert entry is not None and entry.car == "c" and entry.space is None
@@ -74,7 +74,7 @@ def test_a_version_6_database_gains_completed_uploads(registry: Registry, regist
     registry.models.SchemaVersion.update(version=6).execute()
     registry.close()
     upgraded = Registry(registry_url)
-    assert current_version(upgraded.models) == SCHEMA_VERSION == 12
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 13
     manifest = CID.compute(DAG_CBOR, b"manifest")
     now = time.time()
     old = CompletedUploadRecord("old", "b", "k", "digest", manifest, None, now - COMPLETED_UPLOAD_SECONDS - 10)
@@ -98,7 +98,7 @@ def test_a_version_5_database_gains_the_listing_storage_class(registry: Registry
     registry.models.SchemaVersion.update(version=5).execute()
     registry.close()
     upgraded = Registry(registry_url)
-    assert current_version(upgraded.models) == SCHEMA_VERSION == 12
+    assert current_version(upgraded.models) == SCHEMA_VERSION == 13
     assert [entry.storage for _, entry in upgraded.listing_entries("b")] == [None]
     upgraded.close()
 
@@ -338,8 +338,41 @@ def test_trimming_the_journal_spares_a_newer_row_that_took_an_old_id(registry: R
     fresh = registry.journal_rows(registry.journal_high_water())
     assert registry.forget_journal(stale) == 0  # the late flusher's rows: none of them is the new one
     assert registry.journal_rows(registry.journal_high_water()) == fresh
-    assert registry.journal_blob("blob-c") == b"c"
-    assert registry.journal_blob("blob-a") is None
+    assert registry.unplaced_blob("blob-c") == b"c"
+    assert registry.unplaced_blob("blob-a") is None
+
+
+def test_inline_blobs_come_and_go_with_their_blob_rows(registry: Registry) -> None:
+    """A root swap keeps its ``inline`` blobs' bytes (a name held twice: the same bytes, kept
+    once); forgetting a CAR (gc) drops its bytes and its index's with the rows."""
+    registry.create_bucket("b", cid(0))
+    car = BlobRecord("zCar", 3, "car", cid(1), [])
+    index = BlobRecord("zCar-index", 2, "index", cid(1), [], shard="zCar")
+    step = RootStep(cid(1), "PutObject", (car, index))
+    registry.swap_roots("b", cid(0), [step], inline=[("zCar", b"car"), ("zCar-index", b"ix")])
+    registry.swap_roots("b", cid(1), [RootStep(cid(2), "PutObject")], inline=[("zCar", b"car")])
+    assert registry.unplaced_blob("zCar") == b"car" and registry.unplaced_blob("zCar-index") == b"ix"
+    assert registry.journal_high_water() == 0  # inline bytes are not journal rows
+    registry.forget_blob("zCar")
+    assert registry.unplaced_blob("zCar") is None and registry.unplaced_blob("zCar-index") is None
+
+
+def test_a_version_12_database_gains_inline_blobs(registry: Registry, registry_url: str) -> None:
+    """v13: the ``blob_inline`` table; a v12 journal row is still read as a blob's bytes
+    (until the store's replay places its file)."""
+    registry.db.execute_sql("DROP TABLE blob_inline")
+    registry.models.SchemaVersion.update(version=12).execute()
+    registry.create_bucket("b", cid(0))
+    registry.swap_roots("b", cid(0), [RootStep(cid(1), "PutObject")], journal=[("zOld", b"old")])
+    registry.close()
+    upgraded = Registry(registry_url)
+    try:
+        assert current_version(upgraded.models) == SCHEMA_VERSION == 13
+        assert upgraded.unplaced_blob("zOld") == b"old"
+        upgraded.swap_roots("b", cid(1), [RootStep(cid(2), "PutObject")], inline=[("zNew", b"new")])
+        assert upgraded.unplaced_blob("zNew") == b"new"
+    finally:
+        upgraded.close()
 
 
 def test_a_version_10_database_gains_instances(registry: Registry, registry_url: str) -> None:
