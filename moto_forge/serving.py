@@ -1,4 +1,5 @@
-"""The HTTP/1.1 request handler: werkzeug's, with persistent connections.
+"""The HTTP/1.1 request handler: werkzeug's, with persistent connections, and the request
+head read by :mod:`moto_forge.http_head` (not the ``email`` parser).
 
 werkzeug's development handler closes every connection after one response
 (it cannot tell where an unread request body ends), so each S3 request paid
@@ -45,6 +46,7 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wsgi import LimitedStream
 
+from moto_forge.http_head import HeadError, read_headers, request_line
 from moto_forge.s3.addressing import RAW_HEADERS
 
 DRAIN_LIMIT = 1 << 20
@@ -119,6 +121,31 @@ class KeepAliveHandler(WSGIRequestHandler):
         # algorithm would hold the second until the client's delayed ACK (~40 ms).
         with contextlib.suppress(OSError):  # not TCP (a Unix socket): nothing to tune
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def parse_request(self) -> bool:
+        """Take the request line and header fields (:mod:`moto_forge.http_head`: the same
+        contract as ``http.server``'s, without the ``email`` parser, refusing malformed and
+        folded header lines); ``False`` once an error is answered (or the line is empty)."""
+        self.command = None  # type: ignore[assignment]  # http.server's "not parsed yet"
+        self.request_version = "HTTP/1.0"  # an error answered before the version is known
+        self.close_connection = True
+        self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        if not self.requestline.strip():
+            return False
+        try:
+            command, path, version = request_line(self.raw_requestline)
+            self.command, self.path, self.request_version = command, path, version
+            if path.startswith("//"):
+                self.path = "/" + path.lstrip("/")  # as http.server: one leading slash
+            self.headers = read_headers(self.rfile)  # type: ignore[assignment]
+        except HeadError as exc:
+            self.send_error(exc.status, exc.reason)
+            return False
+        connection = (self.headers.get("Connection") or "").lower()
+        major, minor = (int(part) for part in version[5:].split("."))
+        if connection != "close" and ((major, minor) >= (1, 1) or connection == "keep-alive"):
+            self.close_connection = False
+        return True
 
     def make_environ(self) -> Any:
         environ = super().make_environ()

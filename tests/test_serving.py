@@ -215,6 +215,51 @@ def test_a_large_unread_body_is_read_before_closing_so_the_client_sees_the_answe
         assert reply.startswith(b"HTTP/1.1 403") and reply.endswith(b"no") and b"Connection: close" in reply
 
 
+@pytest.mark.parametrize(
+    "head, status",
+    [
+        (["Content-Length: 0", "Bad Header: x"], 400),  # email's parser ended the headers here
+        (["X-Amz-Meta-A: 1", " folded: continuation"], 400),
+        ([f"H{n}: v" for n in range(101)], 431),
+        (["Long: " + "x" * 70000], 431),
+    ],
+)
+def test_a_malformed_head_gets_its_status_and_never_reaches_the_app(
+    serve: Callable[[App], int], head: list[str], status: int
+) -> None:
+    reached: list[int] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        reached.append(1)
+        return echo(environ, start_response)
+
+    with raw_request(serve(app), head) as sock:
+        reply = read_reply(sock)
+        assert reply.split(b" ", 2)[1] == b"%d" % status, reply[:80]
+        assert sock.recv(10) == b""  # and the connection ends
+    assert reached == []
+
+
+def test_http_1_0_closes_unless_kept_alive_and_a_bad_request_line_is_answered(
+    serve: Callable[[App], int],
+) -> None:
+    port = serve(echo)
+    for line, head, closes in ((b"PUT / HTTP/1.0", b"", True), (b"PUT / HTTP/1.1", b"Connection: close\r\n", True),
+                               (b"PUT / HTTP/1.1", b"", False)):  # fmt: skip
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(line + b"\r\nHost: x\r\nContent-Length: 2\r\n" + head + b"\r\nok")
+            assert read_reply(sock).endswith(b"ok")
+            sock.settimeout(0.5)
+            try:
+                closed = sock.recv(10) == b""
+            except TimeoutError:
+                closed = False
+            assert closed == closes, line + head
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET / HTTP/2.0\r\nHost: x\r\n\r\n")
+        assert read_reply(sock).split(b" ", 2)[1] == b"505"
+
+
 class _RecordingHandler(KeepAliveHandler):
     """Records every write a response makes (``writes``, shared by the test)."""
 

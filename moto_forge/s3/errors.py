@@ -3,8 +3,9 @@ code and HTTP status S3 clients expect; nothing escapes as a traceback."""
 
 from __future__ import annotations
 
+import os
+import random
 import re
-import secrets
 from xml.sax.saxutils import escape
 
 from moto_forge.errors import (
@@ -20,9 +21,14 @@ from moto_forge.errors import (
     StorageError,
 )
 
+_REQUEST_IDS = random.Random(os.urandom(16))
+"""Request ids name a request in logs and error bodies; they guard nothing, so they come
+from a seeded generator rather than a system call each."""
+
 
 def request_id() -> str:
-    return secrets.token_hex(8).upper()
+    """16 upper-case hex digits, as S3's ``x-amz-request-id``."""
+    return f"{_REQUEST_IDS.getrandbits(64):016X}"
 
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
