@@ -15,6 +15,7 @@ service's (:meth:`moto_forge.bucket.service.BucketService.commit`).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -94,21 +95,31 @@ class CommitQueue:
         with self._guard:
             return len(self._waiting)
 
-    def run(self, request: CommitRequest, decide: Callable[[list[CommitRequest]], None]) -> Any:
+    def run(
+        self,
+        request: CommitRequest,
+        decide: Callable[[list[CommitRequest]], None],
+        turn: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext,
+    ) -> Any:
         """Join, then hold the lock until ``request`` is decided, deciding batches with
-        ``decide`` (which must decide every request it is given); return its result."""
+        ``decide`` (which must decide every request it is given); return its result.
+
+        Each batch is taken and decided inside ``turn()`` (the bucket's commit turn across
+        processes): a batch is taken once the turn is ours, so the requests that queued
+        while another process held it are in it too."""
         self.join(request)
         with self.lock:
             while not request.decided:
-                batch = self.take()
-                try:
-                    decide(batch)
-                except BaseException as exc:  # every undecided request of the batch fails with it
-                    for r in batch:
-                        if not r.decided:
-                            r.decide(exc)
-                    if not isinstance(exc, Exception):
-                        raise
+                with turn():
+                    batch = self.take()
+                    try:
+                        decide(batch)
+                    except BaseException as exc:  # every undecided request of the batch fails with it
+                        for r in batch:
+                            if not r.decided:
+                                r.decide(exc)
+                        if not isinstance(exc, Exception):
+                            raise
                 for r in batch:
                     if not r.decided:
                         r.decide(RuntimeError(f"the group commit left {r.operation!r} undecided"))

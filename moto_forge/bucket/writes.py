@@ -129,18 +129,13 @@ class Writes(Reads):
         try:
             request = CommitRequest(operation, mutate, car, car.mark(), consume_upload, listing, shared,
                                     current_actor.get())  # fmt: skip
-            result: WriteResult = self._queue(bucket).run(request, lambda batch: self._decide_in_turn(bucket, batch))
+            result: WriteResult = self._queue(bucket).run(
+                request, lambda batch: self._decide(bucket, batch), lambda: self.commit_turns.held(bucket)
+            )
             return result
         finally:
             if pending is None:
                 car.discard()
-
-    def _decide_in_turn(self, bucket: str, batch: list[CommitRequest]) -> None:
-        """:meth:`_decide` in the bucket's commit turn (:mod:`moto_forge.turns`): a leader
-        in another process on this data dir decides its batch first, instead of losing its
-        swap to this one and deciding it again."""
-        with self.commit_turns.held(bucket):
-            self._decide(bucket, batch)
 
     def _decide(self, bucket: str, batch: list[CommitRequest]) -> None:
         """Commit ``batch`` (oldest first) as if one request ran after another, then decide

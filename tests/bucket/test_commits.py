@@ -2,11 +2,12 @@
 decides with it: writes queued while the bucket's commit lock is held are decided as
 one batch, with the outcome of running them one after another (SQLite and PostgreSQL)."""
 
+import contextlib
 import hashlib
 import io
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -83,6 +84,35 @@ def test_a_failing_decision_fails_every_request_of_its_batch() -> None:
     outcomes = queued(queue, [lambda n=n: queue.run(request(f"w{n}"), decide) for n in range(3)])  # type: ignore[misc]
     assert outcomes[0] == "first decided"
     assert all(isinstance(o, StorageError) and "disk full" in str(o) for o in outcomes[1:])
+
+
+def test_a_batch_is_taken_once_the_turn_is_held() -> None:
+    """Requests that queue while the leader waits for the bucket's turn (another process
+    holds it) are decided in the leader's batch, not in one more batch after it."""
+    queue = CommitQueue()
+    batches: list[list[str]] = []
+    turns: list[str] = []
+    late = request("late")
+    late_thread: list[threading.Thread] = []
+
+    def decide(batch: list[CommitRequest]) -> None:
+        batches.append([r.operation for r in batch])
+        for r in batch:
+            r.decide(f"done {r.operation}")
+
+    @contextlib.contextmanager
+    def turn() -> Iterator[None]:
+        if not late_thread:  # the leader waits for the turn; meanwhile a writer queues
+            late_thread.append(threading.Thread(target=queue.run, args=(late, decide)))
+            late_thread[0].start()
+            wait_until(lambda: queue.waiting() == 2)
+        turns.append("held")
+        yield
+
+    assert queue.run(request("leader"), decide, turn) == "done leader"
+    late_thread[0].join(timeout=30)
+    assert batches == [["leader", "late"]] and late.result() == "done late"
+    assert turns == ["held"]
 
 
 def test_a_request_the_decision_forgets_fails_instead_of_hanging() -> None:
