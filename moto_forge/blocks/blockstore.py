@@ -120,10 +120,14 @@ class BlockStore:
         """The block at ``location``, checked (the module doc; no cache, no registry: safe
         on any thread, e.g. to read ahead of a body being sent)."""
         cid = location.cid
-        try:
-            data = self.blobs.read(location.blob, location.offset, location.length)
-        except StorageError as exc:
-            raise MissingBlockError(cid, f"blob {location.blob} ({exc})") from exc
+        data = location.inline
+        if data is None:
+            try:
+                data = self.blobs.read(location.blob, location.offset, location.length)
+            except StorageError as exc:
+                raise MissingBlockError(cid, f"blob {location.blob} ({exc})") from exc
+        elif len(data) != location.length:
+            raise MissingBlockError(cid, f"blob {location.blob} is truncated (held inline in the registry)")
         if location.crc is None or self.hash_local or self.blobs.remote or location.blob in self.blobs.fetched:
             cid.verify(data)
         elif crc32c(data) != location.crc:

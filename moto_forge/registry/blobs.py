@@ -51,12 +51,19 @@ class BlobTables(InlineTable):
             self._record_blobs([(blob, None) for blob in blobs], time.time(), space=space)
 
     def locate(self, cid: CID) -> BlockLocation | None:
-        """Where ``cid``'s bytes are (the hot path of every read: one indexed lookup, raw SQL)."""
+        """Where ``cid``'s bytes are, with the bytes themselves when its blob is held inline
+        (the hot path of every read: one indexed lookup, raw SQL)."""
         p = self.db.param
-        sql = f'SELECT blob, "offset", length, crc FROM block WHERE cid = {p}'
+        # Only a SQLite registry holds blobs inline (moto_forge/blocks/journal.py).
+        held = 'substr(i.data, k."offset" + 1, k.length)' if self._sqlite else "NULL"
+        join = "LEFT JOIN blob_inline i ON i.multihash = k.blob " if self._sqlite else ""
+        sql = f'SELECT k.blob, k."offset", k.length, k.crc, {held} FROM block k {join}WHERE k.cid = {p}'
         with self._errors("locate block"):
             row = self.db.execute_sql(sql, (bytes(cid),)).fetchone()
-        return BlockLocation(cid, row[0], int(row[1]), int(row[2]), row[3]) if row else None
+        if row is None:
+            return None
+        inline = None if row[4] is None else bytes(row[4])
+        return BlockLocation(cid, row[0], int(row[1]), int(row[2]), row[3], inline)
 
     def list_blobs(self) -> list[BlobRecord]:
         m = self.models

@@ -43,6 +43,9 @@ class BlockLocation:
     crc: int | None = None
     """CRC32C of the block's bytes, computed when this server wrote them (v9; ``None``: a
     location recorded before, whose reads are checked by the CID's hash)."""
+    inline: bytes | None = field(default=None, compare=False)
+    """The block's bytes as read with its location, when its blob is held inline in the
+    registry (``blob_inline``): not checked yet, exactly as a read of a file would be."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ them, and a store that lost files (a power loss before that sync) gets them back
 the journal."""
 
 import contextlib
+import dataclasses
 import io
 import os
 from collections.abc import Iterator
@@ -16,7 +17,8 @@ from moto_forge.blocks import journal
 from moto_forge.blocks.blobstore import LocalBlobStore
 from moto_forge.bucket.maintenance import Retention, fsck, gc
 from moto_forge.bucket.service import BucketService, open_stores
-from moto_forge.errors import StorageError
+from moto_forge.errors import BlockHashMismatchError, MissingBlockError, StorageError
+from moto_forge.objects import spans
 from moto_forge.registry import Registry
 
 
@@ -98,6 +100,30 @@ def test_small_blobs_never_become_files(tmp_path: Path) -> None:
         assert fsck(reopened).ok
     finally:
         reopened.close()
+
+
+def test_a_block_of_an_inline_blob_is_located_with_its_bytes(tmp_path: Path) -> None:
+    """One registry lookup gives an inline block's location and bytes (no file to try);
+    the bytes are checked as a file's would be."""
+    service = BucketService.open(str(tmp_path))
+    try:
+        service.create_bucket("bkt")
+        put(service, "small", b"small body")
+        put(service, "large", os.urandom(journal.JOURNAL_LIMIT + 1))
+        small, _ = service.head_object("bkt", "small")
+        large, _ = service.head_object("bkt", "large")
+        inline = service.registry.locate(next(spans(service.store, small.body.format, small.body.root, 0, 1)).cid)
+        placed = service.registry.locate(next(spans(service.store, large.body.format, large.body.root, 0, 1)).cid)
+        assert inline is not None and inline.inline == b"small body"
+        assert placed is not None and placed.inline is None and service.blobs.has_file(placed.blob)
+        service.store.clear_cache()
+        damaged = dataclasses.replace(inline, inline=b"smell body")
+        with pytest.raises(BlockHashMismatchError):
+            service.store.read_located(damaged)
+        with pytest.raises(MissingBlockError, match="truncated"):
+            service.store.read_located(dataclasses.replace(inline, inline=b"small"))
+    finally:
+        service.close()
 
 
 def test_another_process_reads_inline_blobs(tmp_path: Path) -> None:
