@@ -10,6 +10,7 @@ date or an expired presigned URL get the 403 errors S3 returns.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import hmac
 import time
@@ -46,11 +47,31 @@ def _hmac(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
 
 
+@functools.lru_cache(maxsize=256)
 def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
+    """SigV4's derived key (remembered: a client signs all day with the same one)."""
     key = _hmac(("AWS4" + secret).encode("utf-8"), date)
     key = _hmac(key, region)
     key = _hmac(key, service)
     return _hmac(key, "aws4_request")
+
+
+@functools.lru_cache(maxsize=1024)
+def amz_timestamp(amz_date: str) -> float | None:
+    """Seconds since the epoch of ``YYYYMMDDTHHMMSSZ`` (UTC), or ``None`` if it is not a
+    valid date in that form (remembered: requests share their seconds)."""
+    if len(amz_date) != 16 or amz_date[8] != "T" or amz_date[15] != "Z":
+        return None
+    digits = amz_date[:8] + amz_date[9:15]
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    try:
+        parsed = datetime.datetime(int(digits[:4]), int(digits[4:6]), int(digits[6:8]),
+                                   int(digits[8:10]), int(digits[10:12]), int(digits[12:14]),
+                                   tzinfo=datetime.UTC)  # fmt: skip
+    except ValueError:
+        return None
+    return parsed.timestamp()
 
 
 def _quote(text: str) -> str:
@@ -295,11 +316,10 @@ class SigV4Authenticator:
 
     @staticmethod
     def _parse_date(amz_date: str) -> float:
-        try:
-            parsed = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ")
-        except ValueError as exc:
-            raise AccessDenied(f"x-amz-date {amz_date!r} is not in ISO 8601 basic format") from exc
-        return parsed.replace(tzinfo=datetime.UTC).timestamp()
+        when = amz_timestamp(amz_date)
+        if when is None:
+            raise AccessDenied(f"x-amz-date {amz_date!r} is not in ISO 8601 basic format")
+        return when
 
     @staticmethod
     def _canonical_request(request: Request, path: str, query: str, signed: list[str], payload: str) -> str:
