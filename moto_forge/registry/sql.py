@@ -29,6 +29,8 @@ SQLITE_PRAGMAS = {
     "busy_timeout": 60_000,  # writers from other processes wait instead of failing
     "cache_size": -16_000,
 }
+OPEN_LOCKED_SECONDS = 60.0
+"""How long opening a SQLite registry waits for another process that holds it locked."""
 INSERT_BATCH = 400
 POOL = {"max_connections": 64, "stale_timeout": 300, "timeout": 60}
 """Connections are pooled: a thread that is done (an HTTP request) hands its connection
@@ -154,9 +156,24 @@ class SqlRegistry:
             self._check_current()
             return
         try:
-            migrate(self.db, self.models, self._write)
+            self._migrate()
         except peewee.PeeweeException as exc:
             raise StorageError(f"cannot migrate registry {self.safe_url}: {exc}{_writable_hint(url)}") from exc
+
+    def _migrate(self) -> None:
+        """:func:`migrate`, waiting while another process has the SQLite file locked: a
+        connection's first pragma (``journal_mode``) fails at once, whatever the busy
+        timeout, while a starting sibling worker migrates a new registry."""
+        deadline = time.monotonic() + OPEN_LOCKED_SECONDS
+        while True:
+            try:
+                migrate(self.db, self.models, self._write)
+                return
+            except peewee.OperationalError as exc:
+                if not self._sqlite or "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                self.db.close()
+                time.sleep(0.05)
 
     def _check_current(self) -> None:
         """A read-only registry must already be at this version's schema (nothing migrates it)."""
