@@ -37,6 +37,7 @@ from moto_forge.mst import MST
 from moto_forge.objects import CONCAT_V1, ObjectManifest, spans
 from moto_forge.objects.body import Span, part_checksums, read_parts
 from moto_forge.registry import (
+    BucketRecord,
     ListingEntry,
 )
 
@@ -74,9 +75,14 @@ class Reads(ServiceState):
             self._configs.put(node.config, config)
         return config
 
-    def snapshot(self, bucket: str, root: CID | None = None) -> tuple[CID, BucketRoot]:
-        """The bucket's root CID and node now, or at ``root`` if that root is in its history."""
-        record = self.head_bucket(bucket)
+    def snapshot(
+        self, bucket: str, root: CID | None = None, record: BucketRecord | None = None
+    ) -> tuple[CID, BucketRoot]:
+        """The bucket's root CID and node now, or at ``root`` if that root is in its history.
+        ``record``: the bucket's record as the request's access decision read it (a read
+        acts on the bucket that was checked, and reads the registry once)."""
+        if record is None or record.name != bucket:
+            record = self.head_bucket(bucket)
         if root is not None and root != record.root and not self.registry.has_root(bucket, root):
             raise NoSuchSnapshot(f"root {root} is not in the history of bucket {bucket}", BucketName=bucket)
         cid = record.root if root is None else root
@@ -177,13 +183,21 @@ class Reads(ServiceState):
         found = self.find_object(bucket, key, root, version_id)
         return found.manifest, found.cid
 
-    def find_object(self, bucket: str, key: str, root: CID | None = None, version_id: str | None = None) -> FoundObject:
+    def find_object(
+        self,
+        bucket: str,
+        key: str,
+        root: CID | None = None,
+        version_id: str | None = None,
+        record: BucketRecord | None = None,
+    ) -> FoundObject:
         """The object (its version ``version_id``, else its current one) and the bucket root
         it was found at (now, or ``root`` from the bucket's history); ``NoSuchKey`` if absent,
         ``NoSuchVersion`` for an unknown version; a delete marker asked for by its version id
-        is 405 ``MethodNotAllowed`` (with ``x-amz-delete-marker``), as S3 answers."""
+        is 405 ``MethodNotAllowed`` (with ``x-amz-delete-marker``), as S3 answers.
+        ``record``: as :meth:`snapshot`'s."""
         check_key(key)
-        at, node = self.snapshot(bucket, root)
+        at, node = self.snapshot(bucket, root, record)
         state = self.state_of(node)
         if state.versions is None and state.status is None:  # never versioned: one tree lookup
             if version_id is None:

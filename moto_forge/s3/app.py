@@ -51,6 +51,7 @@ from moto_forge.errors import (
     S3Error,
 )
 from moto_forge.ipld.cid import CID
+from moto_forge.registry import BucketRecord
 from moto_forge.s3 import (
     actor_label,
     addressing,
@@ -321,6 +322,7 @@ class S3App:
             addressing.parse_copy_range(request.headers["x-amz-copy-source-range"])
         request_target.set(RequestTarget(target, copy_source, request.args.get("versionId")))
         verify_chunk = None
+        checked: BucketRecord | None = None
         if self.authenticator is not None:
             auth = self.authenticator.authenticate(request, bucket if target.virtual_host else None)
             current_actor.set(actor_label.verified(auth.access_key))
@@ -331,7 +333,7 @@ class S3App:
                 if bucket is not None:
                     creating = method == "PUT" and key is None and not request.args
                     source = copy_source.bucket if copy_source is not None else None
-                    tenancy.check_access(self.service.find_bucket, who, bucket, creating, source)
+                    checked = tenancy.check_access(self.service.find_bucket, who, bucket, creating, source)
         else:
             if moto_iam.active():
                 moto_iam.signed.set(moto_iam.as_sent(environ, request.headers))
@@ -347,7 +349,7 @@ class S3App:
         streaming = streaming_operation(request.method, target, request.args, copy_source is not None)
         if self.authenticator is None and streaming is not None and moto_iam.active():
             self._moto_iam_check(request, environ, target, copy_source)
-        served = self._streaming(request, target, copy_source, verify_chunk)
+        served = self._streaming(request, target, copy_source, verify_chunk, checked)
         if served is None:
             return self._moto(request, environ, target, copy_source)
         if bucket is not None:
@@ -360,9 +362,11 @@ class S3App:
         target: addressing.Target,
         copy_source: addressing.CopySource | None,
         verify_chunk: ChunkVerifier | None,
+        checked: BucketRecord | None = None,
     ) -> objects.Response | None:
         """The operations served here, streaming (:func:`streaming_operation`); ``None`` for
-        the rest, which moto serves."""
+        the rest, which moto serves.  ``checked``: the bucket's record the access decision
+        read, which a GET or HEAD of an object reads from (it writes nothing in between)."""
         operation = streaming_operation(request.method, target, request.args, copy_source is not None)
         bucket, key, args = target.bucket, target.key, request.args
         if operation == "UploadPart" and bucket is not None:
@@ -378,7 +382,9 @@ class S3App:
                 self.backends.for_account(account).notify_put(bucket, result.manifest, result.manifest_cid)
             return response
         if operation == "GetObject" and bucket is not None and key is not None:
-            return objects.get_object(self.service, request, bucket, key, read_root.get(), request.method == "HEAD")
+            return objects.get_object(
+                self.service, request, bucket, key, read_root.get(), request.method == "HEAD", checked
+            )
         if operation == "ListObjects" and bucket is not None:
             return listing.list_objects(self.service, request, bucket, read_root.get())
         return None

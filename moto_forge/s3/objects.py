@@ -36,6 +36,7 @@ from moto_forge.errors import (
 from moto_forge.ipld.cid import CID
 from moto_forge.objects import ChunkedBody, ObjectManifest
 from moto_forge.objects.checksums import ALGORITHMS, Checksum, valid_b64
+from moto_forge.registry import BucketRecord
 from moto_forge.s3 import attributes, restores
 from moto_forge.s3.backend import split_metadata
 from moto_forge.s3.chunked import AwsChunkedReader, ChunkVerifier
@@ -377,9 +378,17 @@ def checksum_headers(service: BucketService, manifest: ObjectManifest, part: int
 
 
 def get_object(
-    service: BucketService, request: Request, bucket: str, key: str, root: CID | None, head: bool
+    service: BucketService,
+    request: Request,
+    bucket: str,
+    key: str,
+    root: CID | None,
+    head: bool,
+    record: BucketRecord | None = None,
 ) -> Response:
-    found = service.find_object(bucket, key, root, request.args.get("versionId"))
+    """GetObject / HeadObject; ``record``: the bucket's record the access decision read (see
+    ``Reads.snapshot``), else it is read here."""
+    found = service.find_object(bucket, key, root, request.args.get("versionId"), record)
     manifest, read_at = found.manifest, found.root
     if not head and attributes.archived(manifest.attributes):
         raise InvalidObjectState("The operation is not valid for the object's storage class",

@@ -61,12 +61,14 @@ class Tenancy:
 
 def check_access(
     find_bucket: Callable[[str], BucketRecord | None], who: Principal, bucket: str, creating: bool, source: str | None
-) -> None:
+) -> BucketRecord | None:
     """Raise unless ``who`` may make this request of ``bucket`` and, for a copy, read the
     ``source`` bucket (as :func:`moto_forge.s3.addressing.parse_copy_source` named it; see the
-    module contract).  A bucket that does not exist is left to the operation (NoSuchBucket, or created)."""
+    module contract).  A bucket that does not exist is left to the operation (NoSuchBucket, or created).
+    Returns ``bucket``'s record as the decision read it (``None``: none was read, or there is
+    no such bucket), for a read to act on that very bucket."""
     if not who.checked:
-        return
+        return None
     record = find_bucket(bucket)
     if record is not None and not who.may_use(record.space):
         if creating:
@@ -80,3 +82,4 @@ def check_access(
         source_record = find_bucket(source)
         if source_record is not None and not who.may_use(source_record.space):
             raise AccessDenied("Access Denied", BucketName=source)
+    return record

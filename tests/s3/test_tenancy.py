@@ -30,10 +30,11 @@ def test_owners_reach_only_their_buckets(service: BucketService) -> None:
     service.create_bucket("servers")  # the server's own space
     registry = service.registry
     alice, bob, default = Principal(ALICE), Principal(BOB), Principal(None)
-    check_access(registry.get_bucket, alice, "alices", False, None)
-    check_access(registry.get_bucket, default, "servers", False, None)
-    check_access(registry.get_bucket, UNCHECKED, "alices", False, "servers")
-    check_access(registry.get_bucket, bob, "nobody-has-this", True, None)  # creating a free name
+    checked = check_access(registry.get_bucket, alice, "alices", False, None)
+    assert checked == registry.get_bucket("alices")  # the record decided on, for the read to use
+    assert check_access(registry.get_bucket, default, "servers", False, None) == registry.get_bucket("servers")
+    assert check_access(registry.get_bucket, UNCHECKED, "alices", False, "servers") is None  # nothing read
+    assert check_access(registry.get_bucket, bob, "nobody-has-this", True, None) is None  # creating a free name
     with pytest.raises(AccessDenied):
         check_access(registry.get_bucket, bob, "alices", False, None)
     with pytest.raises(AccessDenied):
@@ -45,3 +46,29 @@ def test_owners_reach_only_their_buckets(service: BucketService) -> None:
     assert denied.value.details["BucketName"] == "servers"
     assert registry.get_bucket("alices").space == ALICE  # type: ignore[union-attr]
     assert registry.get_bucket("servers").space is None  # type: ignore[union-attr]
+
+
+def test_a_read_acts_on_the_record_its_access_was_decided_on(service: BucketService) -> None:
+    """GET and HEAD read the bucket the tenancy check read (one registry read, and no
+    other bucket of that name can be read in between)."""
+    import io
+
+    service.create_bucket("alices", ALICE)
+    service.put_object("alices", "k", io.BytesIO(b"first"))
+    checked = check_access(service.registry.get_bucket, Principal(ALICE), "alices", False, None)
+    assert checked is not None
+    service.put_object("alices", "k", io.BytesIO(b"second"))  # the bucket moves on meanwhile
+    reads: list[str] = []
+    original = service.registry.get_bucket
+
+    def counting(name: str) -> object:
+        reads.append(name)
+        return original(name)
+
+    service.registry.get_bucket = counting  # type: ignore[method-assign]
+    found = service.find_object("alices", "k", record=checked)
+    assert reads == [] and found.root == checked.root
+    assert b"".join(service.read_body(found.manifest, 0, None)) == b"first"
+    assert service.find_object("alices", "k").root != checked.root and reads == ["alices"]
+    other = check_access(service.registry.get_bucket, Principal(None), "servers", False, None)
+    assert other is None  # no such bucket: nothing to pin, the read looks itself
