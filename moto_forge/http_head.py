@@ -18,8 +18,7 @@ ISO-8859-1 with leading blanks and the line break removed, as ``http.client`` gi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 MAX_LINE = 65536
 MAX_FIELDS = 100
@@ -43,7 +42,7 @@ class HeadError(Exception):
 
 class RequestHeaders:
     """Header fields in the order received, looked up case-insensitively (the part of
-    ``email.message.Message`` that ``http.server`` and werkzeug use)."""
+    ``email.message.Message`` that werkzeug and the keep-alive handler use)."""
 
     __slots__ = ("_fields",)
 
@@ -58,31 +57,8 @@ class RequestHeaders:
                 return value
         return default
 
-    def get_all(self, name: str, default: list[str] | None = None) -> list[str] | None:
-        wanted = name.lower()
-        found = [value for field, value in self._fields if field.lower() == wanted]
-        return found or default
-
-    def __getitem__(self, name: str) -> str | None:
-        return self.get(name)
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self.get(name) is not None
-
     def items(self) -> list[tuple[str, str]]:
         return list(self._fields)
-
-    def keys(self) -> list[str]:
-        return [field for field, _ in self._fields]
-
-    def values(self) -> list[str]:
-        return [value for _, value in self._fields]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.keys())
-
-    def __len__(self) -> int:
-        return len(self._fields)
 
 
 def read_headers(rfile: LineReader) -> RequestHeaders:
@@ -105,9 +81,18 @@ def read_headers(rfile: LineReader) -> RequestHeaders:
         fields.append((name, value.lstrip(" \t").rstrip("\r\n")))
 
 
-def request_line(raw: bytes) -> tuple[str, str, str]:
-    """``(method, target, version)`` of a request line (``HTTP/0.9``'s two-word form is
-    refused); :class:`HeadError` (400, or 505 for HTTP/2 and later) if it is not one."""
+class RequestLine(NamedTuple):
+    method: str
+    target: str
+    version: str
+    """As sent: ``HTTP/1.1``."""
+    number: tuple[int, int]
+    """The version's ``(major, minor)``."""
+
+
+def request_line(raw: bytes) -> RequestLine:
+    """The request line's parts (``HTTP/0.9``'s two-word form is refused); :class:`HeadError`
+    (400, or 505 for HTTP/2 and later) if it is not one."""
     words = raw.decode("iso-8859-1").rstrip("\r\n").split()
     if len(words) != 3:
         raise HeadError(400, "Bad request syntax")
@@ -115,6 +100,7 @@ def request_line(raw: bytes) -> tuple[str, str, str]:
     number = version[5:].split(".") if version.startswith("HTTP/") else []
     if len(number) != 2 or not all(part.isdigit() and len(part) <= 10 for part in number):
         raise HeadError(400, "Bad request version")
-    if int(number[0]) >= 2:
+    major, minor = int(number[0]), int(number[1])
+    if major >= 2:
         raise HeadError(505, "Invalid HTTP version")
-    return method, target, version
+    return RequestLine(method, target, version, (major, minor))

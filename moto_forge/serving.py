@@ -133,17 +133,16 @@ class KeepAliveHandler(WSGIRequestHandler):
         if not self.requestline.strip():
             return False
         try:
-            command, path, version = request_line(self.raw_requestline)
-            self.command, self.path, self.request_version = command, path, version
-            if path.startswith("//"):
-                self.path = "/" + path.lstrip("/")  # as http.server: one leading slash
+            line = request_line(self.raw_requestline)
+            self.command, self.path, self.request_version = line.method, line.target, line.version
+            if line.target.startswith("//"):
+                self.path = "/" + line.target.lstrip("/")  # as http.server: one leading slash
             self.headers = read_headers(self.rfile)  # type: ignore[assignment]
         except HeadError as exc:
             self.send_error(exc.status, exc.reason)
             return False
         connection = (self.headers.get("Connection") or "").lower()
-        major, minor = (int(part) for part in version[5:].split("."))
-        if connection != "close" and ((major, minor) >= (1, 1) or connection == "keep-alive"):
+        if connection != "close" and (line.number >= (1, 1) or connection == "keep-alive"):
             self.close_connection = False
         return True
 

@@ -18,10 +18,8 @@ def test_fields_keep_order_case_and_repeats() -> None:
     rfile = head(b"Host: a\r\nx-amz-meta-my_key:  v1 \r\nX-Amz-Meta-My_Key: v2\r\nEmpty:\r\n\r\nBODY")
     headers = read_headers(rfile)
     assert headers.items() == [("Host", "a"), ("x-amz-meta-my_key", "v1 "), ("X-Amz-Meta-My_Key", "v2"), ("Empty", "")]
-    assert headers.get("HOST") == "a" and headers["x-amz-meta-MY_KEY"] == "v1 "
-    assert headers.get_all("x-amz-meta-my_key") == ["v1 ", "v2"] and headers.get_all("nope") is None
-    assert "empty" in headers and "nope" not in headers and headers.get("nope", "d") == "d"
-    assert list(headers) == ["Host", "x-amz-meta-my_key", "X-Amz-Meta-My_Key", "Empty"] and len(headers) == 4
+    assert headers.get("HOST") == "a" and headers.get("x-amz-meta-MY_KEY") == "v1 "  # the first of a repeat
+    assert headers.get("empty") == "" and headers.get("nope") is None and headers.get("nope", "d") == "d"
     assert rfile.read() == b"BODY"  # the body is left where it starts
 
 
@@ -49,8 +47,8 @@ def test_malformed_heads_are_refused(text: bytes, status: int) -> None:
 
 
 def test_request_lines() -> None:
-    assert request_line(b"GET /b/k?x=1 HTTP/1.1\r\n") == ("GET", "/b/k?x=1", "HTTP/1.1")
-    assert request_line(b"PUT / HTTP/1.0\n") == ("PUT", "/", "HTTP/1.0")
+    assert request_line(b"GET /b/k?x=1 HTTP/1.1\r\n") == ("GET", "/b/k?x=1", "HTTP/1.1", (1, 1))
+    assert request_line(b"PUT / HTTP/1.0\n") == ("PUT", "/", "HTTP/1.0", (1, 0))
     for bad, status in ((b"GET /\r\n", 400), (b"GET / HTTP/1.1 x\r\n", 400), (b"GET / HTTX/1.1\r\n", 400),
                         (b"GET / HTTP/1.x\r\n", 400), (b"GET / HTTP/2.0\r\n", 505)):  # fmt: skip
         with pytest.raises(HeadError) as info:

@@ -346,11 +346,12 @@ class LocalBlobStore:
         except FileNotFoundError as exc:
             unplaced = self._read_unplaced(name, offset, length)
             if unplaced is not None:
-                return unplaced
-            if self.fetch_missing is None:
+                data = unplaced
+            elif self.fetch_missing is None:
                 raise StorageError(f"blob {name} is missing") from exc
-            self.fetch(name)
-            data = os.pread(self._fd(name), length, offset)
+            else:
+                self.fetch(name)
+                data = os.pread(self._fd(name), length, offset)
         except OSError as exc:
             # The cached fd may have been closed by a concurrent eviction; retry once.
             self._forget(name)
@@ -367,15 +368,12 @@ class LocalBlobStore:
         unplaced bytes, or from its file after all (a flusher placed it and trimmed the
         journal between the two looks); ``None`` if it is in neither."""
         whole = self._unplaced_bytes(name)
-        if whole is None:
-            try:
-                return os.pread(self._fd(name), length, offset)
-            except FileNotFoundError:
-                return None
-        data = whole[offset : offset + length]
-        if len(data) != length:
-            raise StorageError(f"blob {name} is truncated: wanted {length} bytes at {offset}, got {len(data)}")
-        return data
+        if whole is not None:
+            return whole[offset : offset + length]
+        try:
+            return os.pread(self._fd(name), length, offset)
+        except FileNotFoundError:
+            return None
 
     def fetch(self, name: str) -> None:
         """Bring a missing blob back through ``fetch_missing`` (the fetcher verifies it against

@@ -3,6 +3,7 @@ block's bytes are (and the outbox rows recorded with them in async Forge mode)."
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable
 
@@ -53,17 +54,20 @@ class BlobTables(InlineTable):
     def locate(self, cid: CID) -> BlockLocation | None:
         """Where ``cid``'s bytes are, with the bytes themselves when its blob is held inline
         (the hot path of every read: one indexed lookup, raw SQL)."""
-        p = self.db.param
-        # Only a SQLite registry holds blobs inline (moto_forge/blocks/journal.py).
-        held = 'substr(i.data, k."offset" + 1, k.length)' if self._sqlite else "NULL"
-        join = "LEFT JOIN blob_inline i ON i.multihash = k.blob " if self._sqlite else ""
-        sql = f'SELECT k.blob, k."offset", k.length, k.crc, {held} FROM block k {join}WHERE k.cid = {p}'
         with self._errors("locate block"):
-            row = self.db.execute_sql(sql, (bytes(cid),)).fetchone()
+            row = self.db.execute_sql(self._locate_sql, (bytes(cid),)).fetchone()
         if row is None:
             return None
         inline = None if row[4] is None else bytes(row[4])
         return BlockLocation(cid, row[0], int(row[1]), int(row[2]), row[3], inline)
+
+    @functools.cached_property
+    def _locate_sql(self) -> str:
+        """:meth:`locate`'s query (only a SQLite registry holds blobs inline:
+        ``moto_forge/blocks/journal.py``)."""
+        held = 'substr(i.data, k."offset" + 1, k.length)' if self._sqlite else "NULL"
+        join = "LEFT JOIN blob_inline i ON i.multihash = k.blob " if self._sqlite else ""
+        return f'SELECT k.blob, k."offset", k.length, k.crc, {held} FROM block k {join}WHERE k.cid = {self.db.param}'
 
     def list_blobs(self) -> list[BlobRecord]:
         m = self.models
