@@ -43,6 +43,12 @@ VERSITYGW = ("github.com/versity/versitygw/cmd/versitygw", "v1.8.0")
 MINIO = ("github.com/minio/minio", "v0.0.0-20260212201848-7aac2a2c5b7c")
 """MinIO's last source on the module proxy (its commit of 2026-02-12; MinIO tags no semver)."""
 
+SETTLE_SECONDS = 0.5
+SETTLE_CPU = 0.05
+"""A started server has settled once it used less than this much CPU (s) in SETTLE_SECONDS."""
+SETTLE_LIMIT = 30.0
+"""The longest wait for a server to settle (one that never does is measured after it)."""
+
 SMALL = 4096
 PUT_1, PUT_8, GET_1, GET_8 = (200, 400, 200, 800) if QUICK else (1000, 3000, 1000, 4000)
 BIG_MIB, BIG_COUNT = (16, 4) if QUICK else (64, 4)
@@ -161,6 +167,19 @@ class Running:
             if time.monotonic() > deadline or self.process.poll() is not None:
                 raise RuntimeError(f"{peer.name} did not start (see {self.log.name})")
             time.sleep(0.2)
+        self._settle(time.monotonic() + SETTLE_LIMIT)
+
+    def _settle(self, deadline: float) -> None:
+        """Wait until the server's processes use no CPU for :data:`SETTLE_SECONDS` (start-up
+        work done: a worker importing its code after the port is open, a store's first scan),
+        so that none of it is counted as the first workload's; at most until ``deadline``."""
+        before = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(SETTLE_SECONDS)
+            now = self.cpu_seconds()
+            if now - before < SETTLE_CPU:
+                return
+            before = now
 
     def pids(self) -> list[int]:
         """The server process and every process under it."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
 import signal
 import socket
@@ -21,10 +22,12 @@ from moto_forge.config import legacy_bucket_names_from_env
 from moto_forge.console import ConsoleApp
 from moto_forge.console.app import ForgeInfo
 from moto_forge.forge.identity import Identity
+from moto_forge.process_memory import limit_malloc_arenas
 from moto_forge.s3 import registration
 from moto_forge.s3.app import S3App
 from moto_forge.services import ServiceRouter
-from moto_forge.serving import KeepAliveHandler
+from moto_forge.serving import BalancedServer, KeepAliveHandler
+from moto_forge.supervisor import become_supervisor
 from moto_forge.tenants import Tenant
 
 log = logging.getLogger("moto_forge.server")
@@ -94,14 +97,14 @@ class _QuietHandler(KeepAliveHandler):
         pass
 
 
-def make(config: ServerConfig, app: S3App | None = None, fd: int | None = None) -> workers.BalancedServer:
+def make(config: ServerConfig, app: S3App | None = None, fd: int | None = None) -> BalancedServer:
     """A bound, threaded server for every service on one port (:mod:`moto_forge.services`;
     port 0 picks a free port: read ``server.port``); ``fd``: serve on that listening socket."""
     s3 = app or compose(config)
     console = make_console(config, s3) if config.console else None
     router = ServiceRouter(s3, allow_reset=config.allow_reset, other_services=s3.authenticator is None, console=console)
     wsgi: Any = router if config.quiet else AccessLog(router, config.log_format)
-    return workers.BalancedServer(config.host, config.port, wsgi, _QuietHandler, fd=fd)
+    return BalancedServer(config.host, config.port, wsgi, _QuietHandler, fd=fd)
 
 
 def make_console(config: ServerConfig, s3: S3App) -> ConsoleApp:
@@ -136,26 +139,41 @@ def _banner(config: ServerConfig, port: int) -> str:
 def serve(config: ServerConfig) -> None:
     """Run until interrupted, with the Forge backend installed as moto's S3 backend (the
     process is the server: moto's other services on this port read and write the same S3);
-    with ``config.workers`` > 1, as that many worker processes (:mod:`moto_forge.workers`)."""
+    with ``config.workers`` > 1, this process becomes their supervisor
+    (:mod:`moto_forge.supervisor`, :mod:`moto_forge.workers`) and does not return."""
     if config.workers > 1:
         Identity.load_or_create(config.data_dir)  # made once, here, before the workers read them
         tenant_identities(config)
         sock = workers.listen(config.host, config.port)
         port = sock.getsockname()[1]
         print(_banner(config, port), file=sys.stderr, flush=True)
-
-        def run_worker(index: int, listening: socket.socket, load: workers.ConnectionLoad) -> None:
-            own = dataclasses.replace(config, ship_outbox=index == 0)
-            _serve_one(own, listening.fileno(), load=load)
-
-        workers.supervise(sock, config.workers, run_worker)
-        return
+        become_supervisor(sock, config_to_json(config), config.workers)
     _serve_one(config, None, banner=True)
+
+
+def config_to_json(config: ServerConfig) -> str:
+    """``config`` as JSON (secret keys included: see :mod:`moto_forge.supervisor`)."""
+    return json.dumps(dataclasses.asdict(config))
+
+
+def config_from_json(text: str) -> ServerConfig:
+    """The :class:`ServerConfig` :func:`config_to_json` wrote."""
+    fields = json.loads(text)
+    fields["tenants"] = tuple(Tenant(**tenant) for tenant in fields["tenants"])
+    return ServerConfig(**fields)
+
+
+def serve_worker(config_json: str, index: int, listening: socket.socket, load: workers.ConnectionLoad) -> None:
+    """Worker ``index`` of a supervisor (:mod:`moto_forge.supervisor`): serve connections
+    from ``listening`` until stopped (the first worker ships the Forge outbox)."""
+    config = dataclasses.replace(config_from_json(config_json), ship_outbox=index == 0)
+    _serve_one(config, listening.fileno(), load=load)
 
 
 def _serve_one(
     config: ServerConfig, fd: int | None, banner: bool = False, load: workers.ConnectionLoad | None = None
 ) -> None:
+    limit_malloc_arenas()
     app = compose(config)
     server = make(config, app, fd)
     server.load = load

@@ -43,11 +43,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from werkzeug.exceptions import ClientDisconnected
-from werkzeug.serving import WSGIRequestHandler
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wsgi import LimitedStream
 
 from moto_forge.http_head import HeadError, read_headers, request_line
 from moto_forge.s3.addressing import RAW_HEADERS
+from moto_forge.workers import ConnectionLoad
 
 DRAIN_LIMIT = 1 << 20
 """Unread request body bytes still worth reading to keep a connection open."""
@@ -311,3 +312,24 @@ class KeepAliveHandler(WSGIRequestHandler):
                 self._body.exhaust()
             except (ClientDisconnected, OSError):  # the client left mid-body: nothing more to read
                 self.close_connection = True
+
+
+class BalancedServer(ThreadedWSGIServer):
+    """werkzeug's threaded server; a worker's (``load`` set) accepts by its
+    :class:`~moto_forge.workers.ConnectionLoad`, any other as werkzeug's does."""
+
+    load: ConnectionLoad | None = None
+
+    def get_request(self) -> tuple[Any, Any]:
+        load = self.load
+        if load is not None:
+            load.wait_turn()
+        request = super().get_request()  # BlockingIOError when another worker took it
+        if load is not None:
+            load.opened()
+        return request
+
+    def close_request(self, request: Any) -> None:
+        super().close_request(request)
+        if self.load is not None:
+            self.load.closed()

@@ -37,9 +37,6 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any
-
-from werkzeug.serving import ThreadedWSGIServer
 
 log = logging.getLogger("moto_forge.workers")
 
@@ -88,28 +85,13 @@ class ConnectionLoad:
         """How many more connections this worker holds than the least loaded worker."""
         return self._load(self.index) - min(self._load(i) for i in range(self.workers))
 
-
-class BalancedServer(ThreadedWSGIServer):
-    """werkzeug's threaded server, accepting by :class:`ConnectionLoad` (see the module doc)
-    when ``load`` is set (a worker), as before when it is not."""
-
-    load: ConnectionLoad | None = None
-
-    def get_request(self) -> tuple[Any, Any]:
-        load = self.load
-        if load is not None:
-            excess = load.excess()
-            if excess > 0:
-                time.sleep(min(excess, MAX_HANDOFF_WAITS) * HANDOFF_SECONDS)
-        request = super().get_request()  # BlockingIOError when another worker took it
-        if load is not None:
-            load.opened()
-        return request
-
-    def close_request(self, request: Any) -> None:
-        super().close_request(request)
-        if self.load is not None:
-            self.load.closed()
+    def wait_turn(self) -> None:
+        """Before accepting: wait :data:`HANDOFF_SECONDS` per connection this worker holds
+        beyond the least loaded one (at most :data:`MAX_HANDOFF_WAITS`), so that another
+        worker woken by the same readiness takes the connection first."""
+        excess = self.excess()
+        if excess > 0:
+            time.sleep(min(excess, MAX_HANDOFF_WAITS) * HANDOFF_SECONDS)
 
 
 def listen(host: str, port: int, backlog: int = 1024) -> socket.socket:

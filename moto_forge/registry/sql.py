@@ -27,8 +27,12 @@ SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "synchronous": "full",  # a commit that returned survives power loss too
     "busy_timeout": 60_000,  # writers from other processes wait instead of failing
-    "cache_size": -16_000,
+    "cache_size": -2_000,
 }
+"""``cache_size``: 2 MB of pages per connection.  The pool holds up to 64 connections, one
+per serving thread, each with a page cache of its own: at 16 MB they held most of a
+worker's growth under load (``make bench-peers``: 401 -> 366 MiB of peak RSS).  Pages past
+it come from the operating system's page cache, which every process shares."""
 OPEN_LOCKED_SECONDS = 60.0
 """How long opening a SQLite registry waits for another process that holds it locked."""
 INSERT_BATCH = 400

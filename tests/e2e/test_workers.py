@@ -83,6 +83,30 @@ def test_workers_share_one_port_and_one_store(tmp_path: Path) -> None:
     wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in children))
 
 
+def test_the_supervisor_is_a_fresh_interpreter_that_holds_no_secret(tmp_path: Path) -> None:
+    """``serve --workers`` becomes moto_forge/supervisor.py by exec: the server's modules are
+    imported by the workers only, and the configuration (secret keys) came through a file
+    descriptor, not the command line or the environment."""
+    server = start_server(str(tmp_path), "--access-key", KEY, "--secret-key", SECRET, "--workers", "2")
+    try:
+        wait_for(lambda: len(workers_of(server)) == 2)
+        client = s3(server)
+        client.create_bucket(Bucket="slim")  # type: ignore[attr-defined]
+        assert client.list_buckets()["Buckets"][0]["Name"] == "slim"  # type: ignore[attr-defined]
+        pid = server.process.pid
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        assert b"from moto_forge.supervisor import main" in b" ".join(cmdline)
+        assert SECRET.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()
+        assert SECRET.encode() not in Path(f"/proc/{pid}/environ").read_bytes()
+        maps = Path(f"/proc/{pid}/maps").read_text()
+        assert "awscrt" not in maps  # a native module of the server (the workers load it)
+        for worker in workers_of(server):
+            assert "awscrt" in Path(f"/proc/{worker}/maps").read_text()
+    finally:
+        server.process.terminate()
+        server.process.wait(timeout=30)
+
+
 def test_more_workers_than_one_need_signature_checks(tmp_path: Path) -> None:
     refused = subprocess.run([sys.executable, "-m", "moto_forge.cli", "serve", "--workers", "2", "--data-dir",
                               str(tmp_path)], capture_output=True, text=True, timeout=120)  # fmt: skip
