@@ -39,8 +39,10 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import unquote
 
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
@@ -61,6 +63,11 @@ CHUNKED_DRAIN_LIMIT = 64 << 20
 client reads the answer, not a reset)."""
 CLOSE_DRAIN_TIMEOUT = 1.0
 """Seconds of silence that end the reading of an unread body before a connection closes."""
+
+
+def _as_wsgi(text: str) -> str:
+    """A WSGI environ string: the UTF-8 bytes of ``text`` as Latin-1 (PEP 3333)."""
+    return text if text.isascii() else text.encode().decode("latin1")
 
 
 class _ContinueOnRead:
@@ -147,8 +154,56 @@ class KeepAliveHandler(WSGIRequestHandler):
             self.close_connection = False
         return True
 
+    def _plain_environ(self) -> dict[str, Any] | None:
+        """werkzeug's environ for the usual request, built without its general steps: a
+        plain-HTTP request whose target is an origin-form path (``/...``, no fragment) and
+        carries no ``Transfer-Encoding``; ``None`` for any other (werkzeug builds it).  The
+        same keys and values as werkzeug's for that request (``tests/test_serving.py``)."""
+        target = self.path
+        client = self.client_address
+        if self.server.ssl_context is not None or not isinstance(client, tuple):
+            return None
+        if not target.startswith("/") or "#" in target:
+            return None
+        path, _, query = target.partition("?")
+        environ: dict[str, Any] = {
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": self.rfile,
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": self.server.multithread,
+            "wsgi.multiprocess": self.server.multiprocess,
+            "wsgi.run_once": False,
+            "werkzeug.socket": self.connection,
+            "SERVER_SOFTWARE": self.server_version,
+            "REQUEST_METHOD": self.command,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": _as_wsgi(unquote(path)),
+            "QUERY_STRING": _as_wsgi(query),
+            "REQUEST_URI": _as_wsgi(target),
+            "RAW_URI": _as_wsgi(target),
+            "REMOTE_ADDR": self.address_string(),
+            "REMOTE_PORT": client[1],
+            "SERVER_NAME": self.server.server_address[0],
+            "SERVER_PORT": str(self.server.server_address[1]),
+            "SERVER_PROTOCOL": self.request_version,
+        }
+        for name, value in self.headers.items():
+            if "_" in name:
+                continue
+            key = name.upper().replace("-", "_")
+            value = value.replace("\r\n", "")
+            if key == "TRANSFER_ENCODING":
+                return None
+            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                key = "HTTP_" + key
+                if key in environ:
+                    value = f"{environ[key]},{value}"
+            environ[key] = value
+        return environ
+
     def make_environ(self) -> Any:
-        environ = super().make_environ()
+        environ = self._plain_environ() or super().make_environ()
         environ[RAW_HEADERS] = list(self.headers.items())  # names with "_" too (werkzeug drops them)
         self._body: LimitedStream | None = None
         self._chunked: Any = None

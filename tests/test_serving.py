@@ -372,3 +372,47 @@ def test_a_server_killed_mid_response_never_leaves_boto3_a_headers_only_success(
         proc.wait()
         assert proc.stdout is not None
         proc.stdout.close()
+
+
+class _ComparingHandler(KeepAliveHandler):
+    """Builds each request's environ both ways: the handler's own and werkzeug's."""
+
+    seen: ClassVar[list[tuple[dict[str, Any] | None, dict[str, Any]]]] = []
+
+    def make_environ(self) -> Any:
+        from werkzeug.serving import WSGIRequestHandler
+
+        self.seen.append((self._plain_environ(), WSGIRequestHandler.make_environ(self)))
+        return super().make_environ()
+
+
+@pytest.mark.parametrize(
+    ("target", "headers", "plain"),
+    [
+        ("/bucket/key?list-type=2&prefix=a%2Fb", {"X-Amz-Date": "20260101T000000Z"}, True),
+        ("/b/caf%C3%A9%20%2B%3F?x=%C3%A9", {"Content-Type": "text/plain", "X-Dup": "1"}, True),
+        ("/b/k%2Fslash?uploads", {"X-Amz-Meta-A_b": "underscore, dropped"}, True),
+        ("/b/k?a=1#fragment", {}, False),
+        ("/b/%ZZnot-escaped", {"Origin": "http://x"}, True),
+    ],
+)
+def test_the_plain_environ_is_werkzeugs(
+    serve: Callable[..., int], connect: Connect, target: str, headers: dict[str, str], plain: bool
+) -> None:
+    _ComparingHandler.seen.clear()
+    port = serve(echo, _ComparingHandler)
+    conn = connect(port)
+    conn.putrequest("PUT", target, skip_accept_encoding=True)
+    for name, value in headers.items():
+        conn.putheader(name, value)
+    conn.putheader("X-Dup", "2")
+    conn.putheader("Content-Length", "3")
+    conn.endheaders(b"abc")
+    assert conn.getresponse().read() == b"abc"
+    ours, werkzeugs = _ComparingHandler.seen[0]
+    if not plain:
+        assert ours is None
+        return
+    assert ours is not None
+    assert ours == werkzeugs
+    assert ours["HTTP_X_DUP"] == ("1,2" if headers.get("X-Dup") else "2")

@@ -80,6 +80,7 @@ from moto_forge.s3.keys import ForgeKey
 from moto_forge.s3.operations import operation_name
 from moto_forge.s3.registration import ForgeBackends, account_of_space
 from moto_forge.s3.roots import ROOT_HEADER, ROOT_QUERY, read_root, response_root
+from moto_forge.s3.sent_headers import SentHeaders
 from moto_forge.s3.tenancy import Tenancy
 
 log = logging.getLogger("moto_forge.s3")
@@ -218,7 +219,7 @@ class S3App:
         request = Request(environ)
         sent = addressing.headers_as_sent(environ)
         if sent is not None:  # every later step reads the headers as sent ("_" in names kept)
-            request.headers = Headers(sent)
+            request.headers = SentHeaders(sent)
         rid = request_id()
         read_token = read_root.set(None)
         root_token = response_root.set(None)
