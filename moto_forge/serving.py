@@ -38,8 +38,11 @@ never takes a truncated body for a whole one.  A connection idle for
 from __future__ import annotations
 
 import contextlib
+import email.utils
+import functools
 import socket
 import sys
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote
@@ -63,6 +66,12 @@ CHUNKED_DRAIN_LIMIT = 64 << 20
 client reads the answer, not a reset)."""
 CLOSE_DRAIN_TIMEOUT = 1.0
 """Seconds of silence that end the reading of an unread body before a connection closes."""
+
+
+@functools.lru_cache(maxsize=2)
+def _date_header(second: int) -> str:
+    """The ``Date`` header's value for the Unix time ``second`` (made once a second)."""
+    return email.utils.formatdate(second, usegmt=True)
 
 
 def _as_wsgi(text: str) -> str:
@@ -121,7 +130,6 @@ class KeepAliveHandler(WSGIRequestHandler):
 
     protocol_version = "HTTP/1.1"
     timeout = IDLE_TIMEOUT
-    _headers_buffer: list[bytes]  # http.server's, filled by send_response / send_header
 
     def setup(self) -> None:
         super().setup()
@@ -294,21 +302,29 @@ class KeepAliveHandler(WSGIRequestHandler):
             out.length = None if out.bodiless else length
 
         def head() -> bytes:
-            """Status line and headers of the started response, built as they are sent."""
+            """Status line and headers of the started response, built as they are sent (what
+            ``http.server``'s ``send_response`` and ``send_header`` build, ``Server`` and
+            ``Date`` first, in one string)."""
             status, headers = started[0]
             code_text, _, reason = status.partition(" ")
-            self.send_response(int(code_text), reason)
+            code = int(code_text)
+            self.log_request(code)
+            lines = [f"{self.protocol_version} {code} {reason}\r\n",
+                     f"Server: {self.version_string()}\r\nDate: {_date_header(int(time.time()))}\r\n"]  # fmt: skip
             for name, value in headers:
-                self.send_header(name, value)
+                lines.append(f"{name}: {value}\r\n")
+                if name.lower() == "connection":
+                    if value.lower() == "close":
+                        self.close_connection = True
+                    elif value.lower() == "keep-alive":
+                        self.close_connection = False
             if out.chunked:
-                self.send_header("Transfer-Encoding", "chunked")
+                lines.append("Transfer-Encoding: chunked\r\n")
             if not self._reusable():
                 self.close_connection = True
-                self.send_header("Connection", "close")
-            self._headers_buffer.append(b"\r\n")
-            built = b"".join(self._headers_buffer)
-            self._headers_buffer.clear()
-            return built
+                lines.append("Connection: close\r\n")
+            lines.append("\r\n")
+            return "".join(lines).encode("latin-1")
 
         def write(data: bytes, last: bool = False) -> None:
             if not out.head_sent:

@@ -79,8 +79,8 @@ from moto_forge.s3.holders import owner_account
 from moto_forge.s3.keys import ForgeKey
 from moto_forge.s3.operations import operation_name
 from moto_forge.s3.registration import ForgeBackends, account_of_space
+from moto_forge.s3.request import S3Request, SentHeaders
 from moto_forge.s3.roots import ROOT_HEADER, ROOT_QUERY, read_root, response_root
-from moto_forge.s3.sent_headers import SentHeaders
 from moto_forge.s3.tenancy import Tenancy
 
 log = logging.getLogger("moto_forge.s3")
@@ -216,7 +216,7 @@ class S3App:
     # ---- WSGI ------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        request = Request(environ)
+        request = S3Request(environ)
         sent = addressing.headers_as_sent(environ)
         if sent is not None:  # every later step reads the headers as sent ("_" in names kept)
             request.headers = SentHeaders(sent)

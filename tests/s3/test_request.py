@@ -1,0 +1,39 @@
+"""The S3 app's request mappings answer as werkzeug's do (moto_forge/s3/request.py)."""
+
+from __future__ import annotations
+
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+from werkzeug.test import EnvironBuilder
+
+from moto_forge.s3.request import QueryArgs, S3Request, SentHeaders
+
+SENT = [("Host", "h"), ("X-Amz-Date", "20260101T000000Z"), ("x-amz-meta-a", "1"), ("X-Amz-Meta-A", "2")]
+NAMES = ["host", "HOST", "x-amz-date", "X-Amz-Meta-A", "Origin", "", "range"]
+
+
+def test_sent_headers_answer_as_werkzeugs() -> None:
+    ours, theirs = SentHeaders(SENT), Headers(SENT)
+    for name in NAMES:
+        assert ours.get(name) == theirs.get(name)
+        assert ours.get(name, "dflt") == theirs.get(name, "dflt")
+        assert (name in ours) == (name in theirs)
+    assert ours.get("x-amz-meta-a") == "1"  # the first of a repeated header
+    assert ours.get("Host", type=str.upper) == "H"
+    assert ours.getlist("x-amz-meta-a") == ["1", "2"]
+
+
+def test_query_args_answer_as_werkzeugs() -> None:
+    pairs = [("versionId", "v1"), ("partNumber", "3"), ("partNumber", "4"), ("uploads", "")]
+    ours, theirs = QueryArgs(pairs), ImmutableMultiDict(pairs)
+    for key in ("versionId", "partNumber", "uploads", "missing", "VERSIONID"):
+        assert ours.get(key) == theirs.get(key)
+        assert ours.get(key, "dflt") == theirs.get(key, "dflt")
+    assert ours.get("partNumber", type=int) == 3
+    assert ours.get("versionId", type=int) is None
+
+
+def test_an_s3_request_parses_its_query_into_query_args() -> None:
+    request = S3Request(EnvironBuilder(path="/b/k", query_string="versionId=v%201&list-type=2").get_environ())
+    assert isinstance(request.args, QueryArgs)
+    assert request.args.get("versionId") == "v 1"
+    assert request.args.get("absent", "none") == "none"
