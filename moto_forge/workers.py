@@ -1,7 +1,8 @@
 """``serve --workers N``: N worker processes accepting on one listening socket.
 
-The supervisor (the process ``moto-forge serve`` started) binds and listens, then forks
-the workers *before* anything opens the store: each worker builds its own application
+The supervisor (the process ``moto-forge serve`` started, once it has bound and listened
+and become :mod:`moto_forge.supervisor` by ``exec``) forks the workers; nothing in it has
+opened the store, and each worker imports the server and builds its own application
 (its own registry connections, blob store handles and caches) and serves connections
 from the shared socket, which is non-blocking so a worker that loses the race for a
 connection goes back to waiting.  Several processes on one data dir are safe by design:
