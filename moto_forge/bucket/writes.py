@@ -43,6 +43,7 @@ from moto_forge.objects.body import iter_links
 from moto_forge.objects.chunker import Checksummer, Readable
 from moto_forge.registry import (
     ListingChanges,
+    ListingEntry,
     RootStep,
     SharedBlocks,
 )
@@ -89,6 +90,23 @@ def no_such_upload(upload_id: str) -> NoSuchUpload:
         "completed.",
         UploadId=upload_id,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedManifest:
+    """A manifest validated and encoded, with its listing entry, before its write waits
+    for the bucket's commit turn: what the commit step would otherwise do inside it."""
+
+    manifest: ObjectManifest
+    cid: CID
+    data: bytes
+    listed: ListingEntry
+
+    @classmethod
+    def of(cls, manifest: ObjectManifest) -> PreparedManifest:
+        manifest.validate()
+        cid, data = manifest.encode()
+        return cls(manifest, cid, data, listing_entry(cid, manifest))
 
 
 class Writes(Reads):
@@ -372,11 +390,13 @@ class Writes(Reads):
         shared: SharedBlocks | None = None,
         version_id: str | None = None,
         new_version: bool = True,
+        prepared: PreparedManifest | None = None,
     ) -> WriteResult:
         """Set ``key`` to ``change(current manifest or None)``, atomically with the read
         (``shared``: see :meth:`commit`), as a new version of the key (in a versioned
         bucket); or, ``new_version=False``, in place of version ``version_id`` (``None``:
-        the current one), keeping its version id (a tag change)."""
+        the current one), keeping its version id (a tag change).  ``prepared``: a manifest
+        ``change`` may return, already validated and encoded (outside the commit turn)."""
         written: list[tuple[ObjectManifest, CID, str | None]] = []
         listing = ListingChanges()
 
@@ -386,8 +406,11 @@ class Writes(Reads):
             else:
                 current = self.version_of(state, key, version_id).manifest
             manifest = change(self.manifest(current) if current is not None else None)
-            manifest.validate()
-            cid, data = manifest.encode()
+            if prepared is not None and manifest is prepared.manifest:
+                cid, data = prepared.cid, prepared.data
+            else:
+                manifest.validate()
+                cid, data = manifest.encode()
             car.add(cid, data)
             self._manifests.put(cid, manifest)  # immutable, and encoded from this very value
             vid = version_id
@@ -401,7 +424,12 @@ class Writes(Reads):
                     state, key, version_id, cid, self.version_list, self.manifest_time, self._versions_sink(car)
                 )
             written[:] = [(manifest, cid, vid)]
-            listing.put[:] = [listing_entry(cid, manifest)] if state.objects.get(key) == cid else []
+            if state.objects.get(key) != cid:
+                listing.put[:] = []
+            elif prepared is not None and cid == prepared.cid:
+                listing.put[:] = [prepared.listed]
+            else:
+                listing.put[:] = [listing_entry(cid, manifest)]
             return state
 
         result = self.commit(bucket, operation, mutate, pending, consume_upload, listing, shared)
@@ -425,7 +453,8 @@ class Writes(Reads):
             check_conditions(manifest.key, current, if_match, if_none_match)
             return manifest
 
-        return self.update_object(bucket, manifest.key, change, operation, pending, consume_upload, shared)
+        return self.update_object(bucket, manifest.key, change, operation, pending, consume_upload, shared,
+                                  prepared=PreparedManifest.of(manifest))  # fmt: skip
 
     def put_object(
         self,
