@@ -117,5 +117,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(
             f"load: {s['clients']:.0f} clients, {s['seconds']:.0f} s, {s['operations']:.0f} operations, "
             f"{s['errors']:.0f} errors; server RSS {s['warm_rss_mib']:.0f} -> {s['end_rss_mib']:.0f} MiB, "
-            f"open fds {s['warm_fds']:.0f} -> {s['end_fds']:.0f}"
+            f"open fds {s['warm_fds']:.0f} -> {s['end_fds']:.0f} "
+            f"(registry and blob files {s['warm_cached_fds']:.0f} -> {s['end_cached_fds']:.0f})"
         )

@@ -1,8 +1,9 @@
 """Load: 16 concurrent boto3 clients doing a mix of puts, gets, lists, multipart
 uploads and deletes against one ``moto-forge serve`` for a bounded time
 (``MOTO_FORGE_LOAD_SECONDS``, default 20).  Zero errors; every acknowledged
-write reads back; the server's memory and open file descriptors do not grow
-after warm-up.  The figures are printed in the test summary."""
+write reads back; the server's memory does not grow after warm-up, nor do its sockets
+and other open files, and its registry connections and open blob files stay within
+their caches' bounds.  The figures are printed in the test summary."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ import os
 import random
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from moto_forge.blocks.blobstore import LocalBlobStore
+from moto_forge.registry.sql import POOL
 from tests.e2e.conftest import client, start_server
 
 pytestmark = pytest.mark.no_forge
@@ -23,6 +27,8 @@ CLIENTS = 16
 SECONDS = float(os.environ.get("MOTO_FORGE_LOAD_SECONDS", "20"))
 LOAD_STATS: dict[str, float] = {}
 """Printed by tests/conftest.py's terminal summary."""
+REGISTRY_FDS_PER_CONNECTION = 2
+"""A SQLite connection in WAL mode holds its database and its WAL file open."""
 
 
 def rss_mib(pid: int) -> float:
@@ -32,8 +38,25 @@ def rss_mib(pid: int) -> float:
     raise AssertionError("no VmRSS")
 
 
-def open_fds(pid: int) -> int:
-    return len(os.listdir(f"/proc/{pid}/fd"))
+def open_fds(pid: int) -> Counter[str]:
+    """The process's open descriptors by kind: ``registry`` (the SQLite registry's files,
+    held by its connection pool), ``blob`` (blob files kept open for reads), ``socket``,
+    ``other`` (logs, locks, temporary files)."""
+    kinds: Counter[str] = Counter()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except FileNotFoundError:  # closed since it was listed
+            continue
+        if target.startswith("socket:"):
+            kinds["socket"] += 1
+        elif os.path.basename(target).startswith("registry.sqlite3"):
+            kinds["registry"] += 1
+        elif f"{os.sep}blobs{os.sep}" in target:
+            kinds["blob"] += 1
+        else:
+            kinds["other"] += 1
+    return kinds
 
 
 def keys_under(s3: Any, prefix: str) -> set[str]:
@@ -104,10 +127,18 @@ def test_sixteen_clients_mixed_load(tmp_path: Path) -> None:
         errors = [e for w in workers for e in w.errors]
         LOAD_STATS.update(clients=CLIENTS, seconds=SECONDS, operations=sum(w.ops for w in workers),
                           errors=len(errors), warm_rss_mib=warm_rss, end_rss_mib=end_rss,
-                          warm_fds=warm_fds, end_fds=end_fds)  # fmt: skip
+                          warm_fds=warm_fds.total(), end_fds=end_fds.total(),
+                          warm_cached_fds=warm_fds["registry"] + warm_fds["blob"],
+                          end_cached_fds=end_fds["registry"] + end_fds["blob"])  # fmt: skip
         assert errors == [], errors[:5]
         assert end_rss <= warm_rss * 1.25 + 40, (warm_rss, end_rss)  # flat after warm-up
-        assert end_fds <= warm_fds + 8, (warm_fds, end_fds)  # no descriptor leak
+        # No descriptor leak: sockets and other files stay flat after warm-up; the registry's
+        # and the blob files' grow only to their caches' bounds (the pool opens a connection
+        # when more threads than ever before query at once; blob files stay open for reads).
+        assert end_fds["socket"] <= warm_fds["socket"] + 8, (warm_fds, end_fds)
+        assert end_fds["other"] <= warm_fds["other"] + 8, (warm_fds, end_fds)
+        assert end_fds["registry"] <= REGISTRY_FDS_PER_CONNECTION * POOL["max_connections"], end_fds
+        assert end_fds["blob"] <= LocalBlobStore.MAX_OPEN_FILES, end_fds
 
         s3: Any = client(server.url)
         for worker in workers:  # every acknowledged write is there, nothing else is
