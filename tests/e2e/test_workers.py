@@ -143,6 +143,7 @@ def test_keep_alive_connections_spread_evenly_over_the_workers(tmp_path: Path) -
     sessions = []
     try:
         wait_for(lambda: len(workers_of(server)) == 2)
+        wait_for(lambda: settled(workers_of(server)))  # both serve (each imports the server after its fork)
         port = int(server.url.rsplit(":", 1)[1])
         for _ in range(8):
             session = requests.Session()
@@ -155,6 +156,18 @@ def test_keep_alive_connections_spread_evenly_over_the_workers(tmp_path: Path) -
         for session in sessions:
             session.close()
         server.stop()
+
+
+def cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def settled(pids: list[int]) -> bool:
+    """Whether the processes ``pids`` used no CPU over a quarter second (their start-up done)."""
+    before = [cpu_ticks(pid) for pid in pids]
+    time.sleep(0.25)
+    return [cpu_ticks(pid) for pid in pids] == before
 
 
 def connections_held(pid: int, port: int) -> int:
