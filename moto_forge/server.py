@@ -184,6 +184,8 @@ def _serve_one(
     signal.signal(signal.SIGTERM, _interrupt)  # stop as Ctrl-C does: the store is closed cleanly
     if banner:
         print(_banner(config, server.port), file=sys.stderr, flush=True)
+    if load is not None:
+        load.ready()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

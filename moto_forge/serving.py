@@ -38,7 +38,6 @@ never takes a truncated body for a whole one.  A connection idle for
 from __future__ import annotations
 
 import contextlib
-import email.utils
 import functools
 import socket
 import sys
@@ -51,6 +50,7 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wsgi import LimitedStream
 
+from moto_forge.http_dates import rfc1123
 from moto_forge.http_head import HeadError, read_headers, request_line
 from moto_forge.s3.addressing import RAW_HEADERS
 from moto_forge.workers import ConnectionLoad
@@ -68,10 +68,9 @@ CLOSE_DRAIN_TIMEOUT = 1.0
 """Seconds of silence that end the reading of an unread body before a connection closes."""
 
 
-@functools.lru_cache(maxsize=2)
-def _date_header(second: int) -> str:
-    """The ``Date`` header's value for the Unix time ``second`` (made once a second)."""
-    return email.utils.formatdate(second, usegmt=True)
+_date_header = functools.lru_cache(maxsize=2)(rfc1123)
+"""The ``Date`` header's value for a Unix second (made once a second; a cache of its own, so
+``Date`` values never push objects' ``Last-Modified`` dates out of theirs)."""
 
 
 def _as_wsgi(text: str) -> str:
@@ -173,30 +172,8 @@ class KeepAliveHandler(WSGIRequestHandler):
             return None
         if not target.startswith("/") or "#" in target:
             return None
-        path, _, query = target.partition("?")
-        environ: dict[str, Any] = {
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
-            "wsgi.input": self.rfile,
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": self.server.multithread,
-            "wsgi.multiprocess": self.server.multiprocess,
-            "wsgi.run_once": False,
-            "werkzeug.socket": self.connection,
-            "SERVER_SOFTWARE": self.server_version,
-            "REQUEST_METHOD": self.command,
-            "SCRIPT_NAME": "",
-            "PATH_INFO": _as_wsgi(unquote(path)),
-            "QUERY_STRING": _as_wsgi(query),
-            "REQUEST_URI": _as_wsgi(target),
-            "RAW_URI": _as_wsgi(target),
-            "REMOTE_ADDR": self.address_string(),
-            "REMOTE_PORT": client[1],
-            "SERVER_NAME": self.server.server_address[0],
-            "SERVER_PORT": str(self.server.server_address[1]),
-            "SERVER_PROTOCOL": self.request_version,
-        }
-        for name, value in self.headers.items():
+        environ: dict[str, Any] = {}
+        for name, value in self.headers.items():  # first: a chunked request gives up early
             if "_" in name:
                 continue
             key = name.upper().replace("-", "_")
@@ -208,6 +185,31 @@ class KeepAliveHandler(WSGIRequestHandler):
                 if key in environ:
                     value = f"{environ[key]},{value}"
             environ[key] = value
+        path, _, query = target.partition("?")
+        environ.update(
+            {
+                "wsgi.version": (1, 0),
+                "wsgi.url_scheme": "http",
+                "wsgi.input": self.rfile,
+                "wsgi.errors": sys.stderr,
+                "wsgi.multithread": self.server.multithread,
+                "wsgi.multiprocess": self.server.multiprocess,
+                "wsgi.run_once": False,
+                "werkzeug.socket": self.connection,
+                "SERVER_SOFTWARE": self.server_version,
+                "REQUEST_METHOD": self.command,
+                "SCRIPT_NAME": "",
+                "PATH_INFO": _as_wsgi(unquote(path)),
+                "QUERY_STRING": _as_wsgi(query),
+                "REQUEST_URI": _as_wsgi(target),
+                "RAW_URI": _as_wsgi(target),
+                "REMOTE_ADDR": self.address_string(),
+                "REMOTE_PORT": client[1],
+                "SERVER_NAME": self.server.server_address[0],
+                "SERVER_PORT": str(self.server.server_address[1]),
+                "SERVER_PROTOCOL": self.request_version,
+            }
+        )
         return environ
 
     def make_environ(self) -> Any:

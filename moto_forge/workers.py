@@ -49,24 +49,37 @@ before it tries to accept a new one (at most :data:`MAX_HANDOFF_WAITS` of them).
 MAX_HANDOFF_WAITS = 4
 
 
+NOT_READY = -1
+"""A worker's counter until it serves: it is still importing and building its application."""
+
+
 class ConnectionLoad:
     """Open connections of each worker: one 8-byte counter per worker in an anonymous shared
     mapping made before the workers are forked.  Each worker writes only its own counter
     (under a lock shared by its threads) and reads the others'; a stale read only makes a
-    connection go to a worker a little more loaded than the least."""
+    connection go to a worker a little more loaded than the least.  A worker still starting
+    (:data:`NOT_READY`) is not counted as the least loaded, so connections opened while one
+    worker starts are not held back for it."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._shared = mmap.mmap(-1, 8 * workers)
+        for index in range(workers):
+            self._store(index, NOT_READY)
         self.index = -1
         self._lock = threading.Lock()
 
     def bind(self, index: int) -> None:
-        """Count for worker ``index`` from now on (in that worker, after the fork; a worker
-        started again begins at zero)."""
+        """Count for worker ``index`` from now on (in that worker, after the fork): not ready
+        until :meth:`ready`."""
         self.index = index
         self._lock = threading.Lock()
-        self._store(index, 0)
+        self._store(index, NOT_READY)
+
+    def ready(self) -> None:
+        """This worker accepts connections from now on (it begins with none)."""
+        with self._lock:
+            self._store(self.index, 0)
 
     def _load(self, index: int) -> int:
         return int(struct.unpack_from("q", self._shared, 8 * index)[0])
@@ -76,15 +89,18 @@ class ConnectionLoad:
 
     def opened(self) -> None:
         with self._lock:
-            self._store(self.index, self._load(self.index) + 1)
+            self._store(self.index, max(0, self._load(self.index)) + 1)
 
     def closed(self) -> None:
         with self._lock:
             self._store(self.index, max(0, self._load(self.index) - 1))
 
     def excess(self) -> int:
-        """How many more connections this worker holds than the least loaded worker."""
-        return self._load(self.index) - min(self._load(i) for i in range(self.workers))
+        """How many more connections this worker holds than the least loaded ready worker
+        (0 while it is the only one ready)."""
+        own = max(0, self._load(self.index))
+        others = (self._load(i) for i in range(self.workers) if i != self.index)
+        return own - min([own, *(load for load in others if load != NOT_READY)])
 
     def wait_turn(self) -> None:
         """Before accepting: wait :data:`HANDOFF_SECONDS` per connection this worker holds

@@ -11,7 +11,6 @@ through ``on_metadata``.  A key made without them refuses both.
 from __future__ import annotations
 
 import datetime
-import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,21 +18,10 @@ from typing import Any
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.s3.models import FakeAcl, FakeDeleteMarker, FakeKey, get_canned_acl
 
+from moto_forge.http_dates import http_date, iso_date
 from moto_forge.ipld.cid import CID
 from moto_forge.objects import ObjectManifest
 from moto_forge.s3.attributes import acl_of, acl_text, response_headers
-
-
-@functools.lru_cache(maxsize=4096)
-def http_date(ts: int) -> str:
-    """RFC 1123 date as S3 sends in Last-Modified (remembered: objects share their seconds)."""
-    return datetime.datetime.fromtimestamp(ts, datetime.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
-
-
-@functools.lru_cache(maxsize=4096)
-def iso_date(ts: int) -> str:
-    """ISO 8601 with milliseconds, as S3 lists LastModified (remembered, as :func:`http_date`)."""
-    return datetime.datetime.fromtimestamp(ts, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 class OwnerOnlyAcl(FakeAcl):

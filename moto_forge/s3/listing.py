@@ -17,8 +17,8 @@ from werkzeug.wrappers import Request
 from moto_forge.bucket.listing import decode_token, encode_token
 from moto_forge.bucket.service import BucketService
 from moto_forge.errors import InvalidArgument
+from moto_forge.http_dates import iso_date
 from moto_forge.ipld.cid import CID
-from moto_forge.s3.keys import iso_date
 from moto_forge.s3.objects import Response
 from moto_forge.s3.roots import response_root
 

@@ -33,6 +33,7 @@ from moto_forge.errors import (
     PreconditionFailed,
     XAmzContentSHA256Mismatch,
 )
+from moto_forge.http_dates import http_date
 from moto_forge.ipld.cid import CID
 from moto_forge.objects import ChunkedBody, ObjectManifest
 from moto_forge.objects.checksums import ALGORITHMS, Checksum, valid_b64
@@ -40,7 +41,6 @@ from moto_forge.registry import BucketRecord
 from moto_forge.s3 import attributes, restores
 from moto_forge.s3.backend import split_metadata
 from moto_forge.s3.chunked import AwsChunkedReader, ChunkVerifier
-from moto_forge.s3.keys import http_date
 from moto_forge.s3.roots import response_root
 from moto_forge.s3.tags import pairs_to_tags
 
