@@ -17,6 +17,11 @@ checks, exactly:
 - ``hash_local=True`` (:meth:`verifying_cids`, what ``fsck`` reads through) checks every
   block against its CID, whatever the registry holds.
 
+Blocks that passed their check are kept in memory, each in a byte-bounded cache: structured
+blocks (DAG-CBOR: MST nodes, manifests, indexes) and small raw blocks (body chunks of at
+most :data:`SMALL_RAW_BYTES`).  A CID names its bytes for good, so a kept block is served
+without the registry or the disk; ``fsck`` reads through a store that keeps nothing.
+
 It never returns bytes that fail their check: a corrupted block raises
 :class:`BlockHashMismatchError`, an unlocatable or unreadable one
 :class:`MissingBlockError`, both naming the CID.
@@ -39,6 +44,14 @@ from moto_forge.registry import BlockLocation, Registry
 DEFAULT_CACHE_BYTES = 64 << 20
 """Structured blocks (MST nodes, manifests, indexes) kept after verification."""
 
+SMALL_RAW_BYTES = 64 << 10
+"""Raw blocks (body chunks) of at most this many bytes are kept too, in a cache of their own
+(the bodies of small objects: a GET of a hot one then needs no registry lookup)."""
+
+DEFAULT_RAW_CACHE_BYTES = 8 << 20
+"""The small raw blocks' cache, per process (bounded apart from the structured blocks', so
+bodies never push MST nodes out)."""
+
 READ_AHEAD = 3
 """Blocks :meth:`BlockStore.get_many` reads and verifies ahead of the one it hands out."""
 
@@ -51,27 +64,30 @@ class BlockStore:
     """Reads blocks by CID through the registry and a blob store, verifying each."""
 
     def __init__(
-        self, registry: Registry, blobs: BlobStore, cache_bytes: int = DEFAULT_CACHE_BYTES, *, hash_local: bool = False
+        self,
+        registry: Registry,
+        blobs: BlobStore,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
+        *,
+        hash_local: bool = False,
+        raw_cache_bytes: int = DEFAULT_RAW_CACHE_BYTES,
     ) -> None:
         self.registry = registry
         self.blobs = blobs
         self.hash_local = hash_local
-        self._cache: OrderedDict[CID, bytes] = OrderedDict()
-        self._cache_bytes = 0
-        self._cache_limit = cache_bytes
-        self._lock = threading.Lock()
+        self._structured = _ByteBoundedCache(cache_bytes)
+        self._small_raw = _ByteBoundedCache(raw_cache_bytes)
 
     def get(self, cid: CID) -> bytes:
         if cid.hash_code == IDENTITY:
             return cid.digest
-        with self._lock:
-            data = self._cache.get(cid)
-            if data is not None:
-                self._cache.move_to_end(cid)
-                return data
+        cache = self._structured if cid.codec == DAG_CBOR else self._small_raw
+        data = cache.get(cid)
+        if data is not None:
+            return data
         data = self.read_located(self.locate(cid))
-        if cid.codec == DAG_CBOR:
-            self._remember(cid, data)
+        if cid.codec == DAG_CBOR or len(data) <= SMALL_RAW_BYTES:
+            cache.put(cid, data)
         return data
 
     def get_many(self, cids: Iterable[CID]) -> Iterator[bytes]:
@@ -103,9 +119,10 @@ class BlockStore:
             pool.shutdown(wait=True, cancel_futures=True)
 
     def _submit(self, pool: ThreadPoolExecutor, cid: CID) -> Future[bytes]:
-        if cid.hash_code == IDENTITY:
+        known = cid.digest if cid.hash_code == IDENTITY else self._small_raw.get(cid)
+        if known is not None:
             done: Future[bytes] = Future()
-            done.set_result(cid.digest)
+            done.set_result(known)
             return done
         return pool.submit(self.read_located, self.locate(cid))
 
@@ -137,19 +154,43 @@ class BlockStore:
     def verifying_cids(self) -> BlockStore:
         """A store over the same registry and blobs that checks every block against its CID
         and caches nothing (``fsck``)."""
-        return BlockStore(self.registry, self.blobs, cache_bytes=0, hash_local=True)
-
-    def _remember(self, cid: CID, data: bytes) -> None:
-        with self._lock:
-            if cid in self._cache:
-                return
-            self._cache[cid] = data
-            self._cache_bytes += len(data)
-            while self._cache_bytes > self._cache_limit and self._cache:
-                _, old = self._cache.popitem(last=False)
-                self._cache_bytes -= len(old)
+        return BlockStore(self.registry, self.blobs, cache_bytes=0, hash_local=True, raw_cache_bytes=0)
 
     def clear_cache(self) -> None:
+        self._structured.clear()
+        self._small_raw.clear()
+
+
+class _ByteBoundedCache:
+    """Verified blocks by CID, least recently used first out, at most ``limit`` bytes of
+    them (thread-safe)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._blocks: OrderedDict[CID, bytes] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, cid: CID) -> bytes | None:
         with self._lock:
-            self._cache.clear()
-            self._cache_bytes = 0
+            data = self._blocks.get(cid)
+            if data is not None:
+                self._blocks.move_to_end(cid)
+            return data
+
+    def put(self, cid: CID, data: bytes) -> None:
+        if len(data) > self.limit:
+            return
+        with self._lock:
+            if cid in self._blocks:
+                return
+            self._blocks[cid] = data
+            self._bytes += len(data)
+            while self._bytes > self.limit:
+                _, old = self._blocks.popitem(last=False)
+                self._bytes -= len(old)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._blocks.clear()
+            self._bytes = 0

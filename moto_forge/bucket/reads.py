@@ -230,7 +230,7 @@ class Reads(ServiceState):
         chunks: deque[Span] = deque()
 
         def cids() -> Iterator[CID]:
-            for span in spans(self.store, manifest.body.format, manifest.body.root, start, end):
+            for span in spans(self.store, manifest.body.format, manifest.body.root, start, end, self._body_nodes):
                 chunks.append(span)
                 yield span.cid
 

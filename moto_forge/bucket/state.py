@@ -23,6 +23,7 @@ from moto_forge.errors import (
 from moto_forge.ipld.cid import CID
 from moto_forge.mst import NodeLoader
 from moto_forge.objects import ObjectManifest
+from moto_forge.objects.body import FixedNodeMemo
 from moto_forge.objects.chunker import DEFAULT_CHUNK_SIZE
 from moto_forge.registry import (
     BucketRecord,
@@ -72,6 +73,7 @@ class ServiceState:
         self._roots: BoundedCache[CID, BucketRoot] = BoundedCache(ROOT_CACHE_SIZE)
         self._configs: BoundedCache[CID, Config] = BoundedCache(ROOT_CACHE_SIZE)
         self._version_lists: BoundedCache[CID, list[Version]] = BoundedCache(MANIFEST_CACHE_SIZE)
+        self._body_nodes = FixedNodeMemo(MANIFEST_CACHE_SIZE)
         self.chunk_size = chunk_size
         self.clock = clock or _now
         """Now, in seconds (default: ``time.time`` looked up at each call, so a test's
@@ -119,10 +121,7 @@ class ServiceState:
         return self.registry.outbox_summary(), self.registry.outbox_next()
 
     def head_bucket(self, name: str) -> BucketRecord:
-        record = self.registry.get_bucket(name)
-        if record is None:
-            raise NoSuchBucket("The specified bucket does not exist", BucketName=name)
-        return record
+        return existing(name, self.registry.get_bucket(name))
 
     def _queue(self, bucket: str) -> CommitQueue:
         with self._queues_guard:
@@ -131,6 +130,13 @@ class ServiceState:
     def _lock(self, bucket: str) -> threading.Lock:
         """The bucket's commit lock: held, no commit of the bucket is being decided."""
         return self._queue(bucket).lock
+
+
+def existing(name: str, record: BucketRecord | None) -> BucketRecord:
+    """``record``, the registry's answer for bucket ``name``; :class:`NoSuchBucket` if none."""
+    if record is None:
+        raise NoSuchBucket("The specified bucket does not exist", BucketName=name)
+    return record
 
 
 def _now() -> float:

@@ -18,6 +18,7 @@ from moto_forge.bucket.commits import MAX_EPOCH_RETRIES, CommitRequest
 from moto_forge.bucket.conditions import check_conditions, check_key, listing_entry
 from moto_forge.bucket.reads import Reads
 from moto_forge.bucket.root import BucketRoot, Config, encode_config
+from moto_forge.bucket.state import existing
 from moto_forge.bucket.versions import (
     BucketState,
     Version,
@@ -171,7 +172,9 @@ class Writes(Reads):
         """
         live = list(batch)
         for attempt in range(MAX_CAS_ATTEMPTS):
-            record = self.head_bucket(bucket)
+            # the epoch before any file is placed (a sweep may delete same-named ones)
+            found, placed = self.registry.get_bucket_at_epoch(bucket)
+            record = existing(bucket, found)
             node = self.bucket_root(record.root)
             state = self.state_of(node)
             root = record.root
@@ -213,7 +216,6 @@ class Writes(Reads):
                 outcomes.append((request, _Step(len(changed), bool(changed) and changed[-1][0] is request)))
             seqs: list[int] = []
             if changed:
-                placed = self.registry.gc_epoch()  # before the files are placed (a sweep may delete same-named ones)
                 stored, kept = self._store_all(
                     [(request.car, new_root) for request, _, new_root in changed], record.space, commits=True
                 )

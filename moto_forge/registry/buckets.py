@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+import peewee
+
+from moto_forge.cache import BoundedCache
 from moto_forge.ipld.cid import CID
 from moto_forge.registry import listing as listing_index
 from moto_forge.registry.blobs import BlobTables
@@ -19,6 +23,9 @@ from moto_forge.registry.records import (
     RootStep,
     SharedBlocks,
 )
+
+RECORD_CACHE_SIZE = 1024
+"""Bucket records a process keeps between writes (:meth:`BucketTables.get_bucket`)."""
 
 
 class BucketTables(BlobTables, JournalTable):
@@ -51,8 +58,29 @@ class BucketTables(BlobTables, JournalTable):
                                  actor=actor[:200] if actor is not None else None)  # fmt: skip
         return True
 
+    @functools.cached_property
+    def _records(self) -> BoundedCache[str, tuple[int, BucketRecord | None]]:
+        """Bucket records (or their absence) by name, each with the change stamp it was read
+        at (:mod:`moto_forge.registry.stamp`)."""
+        return BoundedCache(RECORD_CACHE_SIZE)
+
     def get_bucket(self, name: str) -> BucketRecord | None:
-        """The bucket's record (hot path of every request: raw SQL on the primary key)."""
+        """The bucket's record (hot path of every request): as of the last write that
+        finished before this call, from memory when no write has begun or ended since it was
+        last read here (a SQLite registry's change stamp); else one query on the primary
+        key.  A compare-and-swap never relies on it (:meth:`get_bucket_at_epoch`)."""
+        stamp = self.stamp
+        seen = stamp.settled() if stamp is not None else None
+        if seen is not None:
+            kept = self._records.get(name)
+            if kept is not None and kept[0] == seen:
+                return kept[1]
+        record = self._read_bucket(name)
+        if seen is not None and stamp is not None and stamp.settled() == seen:
+            self._records.put(name, (seen, record))
+        return record
+
+    def _read_bucket(self, name: str) -> BucketRecord | None:
         columns = "name, root, seq, created, forge_root, listed_root, space"
         sql = f"SELECT {columns} FROM bucket WHERE name = {self.db.param}"
         with self._errors("read bucket"):
@@ -61,6 +89,29 @@ class BucketTables(BlobTables, JournalTable):
             return None
         forge, listed = (CID.decode(row[i]) if row[i] else None for i in (4, 5))
         return BucketRecord(row[0], CID.decode(row[1]), int(row[2]), float(row[3]), forge, listed, row[6])
+
+    @functools.cached_property
+    def _swap_returning(self) -> str:
+        """The root swap's ``RETURNING`` clause (the new seq, listing root and space in the
+        same statement), or ``""`` where the database lacks it (SQLite before 3.35: a second
+        SELECT in the same transaction reads them instead)."""
+        if self._sqlite and peewee.sqlite3.sqlite_version_info < (3, 35, 0):
+            return ""
+        return " RETURNING seq, listed_root, space"
+
+    def get_bucket_at_epoch(self, name: str) -> tuple[BucketRecord | None, int]:
+        """The bucket's record and the current gc epoch, read together (one statement: a
+        group commit's first read, :meth:`gc_epoch` then :meth:`get_bucket` in one)."""
+        columns = "name, root, seq, created, forge_root, listed_root, space"
+        p = self.db.param
+        sql = f"SELECT epoch, {columns} FROM gc_state LEFT JOIN bucket ON bucket.name = {p} WHERE gc_state.id = 1"
+        with self._errors("read bucket and gc epoch"):
+            row = self.db.execute_sql(sql, (name,)).fetchone()
+        epoch = int(row[0])
+        if row[1] is None:
+            return None, epoch
+        forge, listed = (CID.decode(row[i]) if row[i] else None for i in (5, 6))
+        return BucketRecord(row[1], CID.decode(row[2]), int(row[3]), float(row[4]), forge, listed, row[7]), epoch
 
     def list_buckets(self) -> list[BucketRecord]:
         """Every bucket, by name (all tenants: the S3 layer filters by owner)."""
@@ -126,16 +177,23 @@ class BucketTables(BlobTables, JournalTable):
         listed_if = str(expected) if keeps_listing else ""
         with self._errors("swap root"), self._write() as tx:
             self._fenced([step.shared for step in steps], placed)
-            # (Not UPDATE ... RETURNING: SQLite has it only since 3.35, and some
-            # still-supported distributions ship older.)
             cursor = self.db.execute_sql(
                 f"UPDATE bucket SET root = {p}, seq = seq + {p}, "
                 f"listed_root = CASE WHEN listed_root = {p} THEN {p} ELSE listed_root END "
-                f"WHERE name = {p} AND root = {p}",
+                f"WHERE name = {p} AND root = {p}{self._swap_returning}",
                 (final, len(steps), listed_if, final, name, str(expected)),
             )
-            if cursor.rowcount != 1:
-                return None
+            if self._swap_returning:  # the new row, or none: the swap lost
+                rows = cursor.fetchall()
+                if len(rows) != 1:
+                    return None
+                seq, listed_root, space = rows[0]
+            else:
+                if cursor.rowcount != 1:
+                    return None
+                seq, listed_root, space = self.db.execute_sql(
+                    f"SELECT seq, listed_root, space FROM bucket WHERE name = {p}", (name,)
+                ).fetchone()
             for step in steps:
                 if step.consume_upload is None:
                     continue
@@ -144,9 +202,6 @@ class BucketTables(BlobTables, JournalTable):
                     tx.rollback()
                     return None
                 self.db.execute_sql(f"DELETE FROM upload_part WHERE upload_id = {p}", (step.consume_upload,))
-            seq, listed_root, space = self.db.execute_sql(
-                f"SELECT seq, listed_root, space FROM bucket WHERE name = {p}", (name,)
-            ).fetchone()
             first = int(seq) - len(steps) + 1
             listing_current = keeps_listing and listed_root == final
             history: list[tuple[object, ...]] = []

@@ -21,6 +21,7 @@ from moto_forge.registry.models import define_models
 from moto_forge.registry.records import (
     SharedBlocks,
 )
+from moto_forge.registry.stamp import ChangeStamp, stamp_beside
 from moto_forge.turns import FileTurn
 
 SQLITE_PRAGMAS = {
@@ -123,6 +124,9 @@ class SqlRegistry:
         self.url = url
         self.read_only = read_only
         self._writers: FileTurn | None = None
+        self.stamp: ChangeStamp | None = None
+        """The SQLite file's change stamp (:mod:`moto_forge.registry.stamp`), where it has
+        one: records read between writes may then be kept."""
         self.store_id = store_id
         """The data dir this process's blob files are in (its ``store-id``): the outbox
         entries it writes are its to ship, and no other instance's."""
@@ -154,6 +158,8 @@ class SqlRegistry:
             raise StorageError(f"cannot open registry {self.safe_url}: {exc}") from exc
         self._sqlite = isinstance(self.db, peewee.SqliteDatabase)
         self._writers = _writer_turn(url) if self._sqlite else None
+        if self._writers is not None:  # every writer takes the turn: the stamp can count them
+            self.stamp = stamp_beside(_sqlite_path(url))
         self.journaling = self._sqlite and durable and not read_only
         self.models = define_models(self.db)
         if read_only:
@@ -199,13 +205,21 @@ class SqlRegistry:
     @contextlib.contextmanager
     def _write(self) -> Iterator[Any]:
         """A write transaction: ``BEGIN IMMEDIATE`` on SQLite, in this file's write turn
-        (:mod:`moto_forge.turns`), so writers queue, not deadlock or sleep."""
+        (:mod:`moto_forge.turns`), so writers queue, not deadlock or sleep; the outermost one
+        marked in the change stamp (:mod:`moto_forge.registry.stamp`) from before it begins
+        until after it ends."""
         if not self._sqlite:
             with self.db.atomic() as tx:
                 yield tx
             return
-        with self._writers.held() if self._writers else contextlib.nullcontext(), self.db.atomic("IMMEDIATE") as tx:
-            yield tx
+        with self._writers.held() if self._writers else contextlib.nullcontext():
+            mark = self.stamp.begin() if self.stamp is not None and not self.db.in_transaction() else None
+            try:
+                with self.db.atomic("IMMEDIATE") as tx:
+                    yield tx
+            finally:
+                if mark is not None and self.stamp is not None:
+                    self.stamp.end(mark)
 
     @contextlib.contextmanager
     def _errors(self, what: str) -> Iterator[None]:
@@ -276,6 +290,9 @@ class SqlRegistry:
 
     def close(self) -> None:
         self.db.close()
+        if self.stamp is not None:
+            self.stamp.close()
+            self.stamp = None
         if self._writers is not None:
             self._writers.close()
         close_all = getattr(self.db, "close_all", None)

@@ -107,3 +107,67 @@ def test_local_blocks_are_checked_by_their_crc_and_fsck_reads_check_cids(registr
         BlockStore(registry, blobs).get(cid)
     assert BlockLocation(cid, loc.blob, loc.offset, loc.length) == registry.locate(cid)
     assert isinstance(stored.car, BlobRecord)
+
+
+class CountingRegistry:
+    """A registry whose ``locate`` calls are counted (everything else passes through)."""
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+        self.located: list[CID] = []
+
+    def locate(self, cid: CID):  # type: ignore[no-untyped-def]
+        self.located.append(cid)
+        return self._registry.locate(cid)
+
+
+def test_small_raw_blocks_are_kept_after_their_check_and_large_ones_are_not(  # type: ignore[no-untyped-def]
+    registry_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto_forge.blocks import blockstore
+
+    monkeypatch.setattr(blockstore, "SMALL_RAW_BYTES", 16)
+    blobs = LocalBlobStore(str(tmp_path / "blobs"))
+    registry = Registry(registry_url)
+    small, large = b"small body", b"a body longer than sixteen bytes"
+    with PendingCar(blobs) as car:
+        for data in (small, large):
+            car.add(CID.compute(RAW, data), data)
+        stored = car.finish(CID.compute(DAG_CBOR, b"\xa0"))
+    registry.add_blobs(stored.records)
+    counting = CountingRegistry(registry)
+    store = BlockStore(counting, blobs)  # type: ignore[arg-type]
+    small_cid, large_cid = CID.compute(RAW, small), CID.compute(RAW, large)
+    for _ in range(3):
+        assert store.get(small_cid) == small and store.get(large_cid) == large
+        assert list(store.get_many([small_cid, large_cid])) == [small, large]
+    assert counting.located.count(small_cid) == 1  # then from memory, get and get_many alike
+    assert counting.located.count(large_cid) == 6
+    fsck = store.verifying_cids()
+    fsck.get(small_cid)
+    fsck.get(small_cid)
+    assert counting.located.count(small_cid) == 3  # fsck's store keeps nothing
+    store.clear_cache()
+    store.get(small_cid)
+    assert counting.located.count(small_cid) == 4
+
+
+def test_the_small_raw_cache_stays_within_its_bytes(registry_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    blobs = LocalBlobStore(str(tmp_path / "blobs"))
+    registry = Registry(registry_url)
+    chunks = [bytes([i]) * 100 for i in range(10)]
+    with PendingCar(blobs) as car:
+        for data in chunks:
+            car.add(CID.compute(RAW, data), data)
+        stored = car.finish(CID.compute(DAG_CBOR, b"\xa0"))
+    registry.add_blobs(stored.records)
+    counting = CountingRegistry(registry)
+    store = BlockStore(counting, blobs, raw_cache_bytes=350)  # type: ignore[arg-type]
+    cids = [CID.compute(RAW, data) for data in chunks]
+    for cid in cids:
+        store.get(cid)
+    for cid in cids[-3:]:  # the three most recent fit: no lookup
+        store.get(cid)
+    assert len(counting.located) == 10
+    store.get(cids[0])  # long since dropped
+    assert len(counting.located) == 11

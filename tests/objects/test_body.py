@@ -7,7 +7,15 @@ from moto_forge.ipld import dagcbor
 from moto_forge.ipld.blocks import MemoryBlocks
 from moto_forge.ipld.cid import CID, DAG_CBOR, RAW
 from moto_forge.objects import body
-from moto_forge.objects.body import CONCAT_V1, FIXED_V1, FixedIndexBuilder, iter_links, spans, write_parts
+from moto_forge.objects.body import (
+    CONCAT_V1,
+    FIXED_V1,
+    FixedIndexBuilder,
+    FixedNodeMemo,
+    iter_links,
+    spans,
+    write_parts,
+)
 from moto_forge.objects.chunker import MIN_CHUNK_SIZE, chunk_stream
 
 CS = MIN_CHUNK_SIZE
@@ -109,3 +117,51 @@ def test_a_part_list_with_a_foreign_field_is_refused() -> None:
     store.put(cid, data)
     with pytest.raises(ManifestError):
         body.read_parts(store, cid)
+
+
+class CountingBlocks(MemoryBlocks):
+    """MemoryBlocks that count reads by CID."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: dict[CID, int] = {}
+
+    def get(self, cid: CID) -> bytes:
+        self.reads[cid] = self.reads.get(cid, 0) + 1
+        return super().get(cid)
+
+
+@pytest.mark.parametrize("fmt", [FIXED_V1, CONCAT_V1])
+def test_a_memo_gives_the_same_spans_and_decodes_small_nodes_once(fmt: str) -> None:
+    store = CountingBlocks()
+    data = bytes(range(256)) * (3 * CS // 256) + b"tail"
+    result = chunk_stream(io.BytesIO(data), store.put, CS)
+    root = result.root if fmt == FIXED_V1 else write_parts([(result.size, result.root)], store.put)
+    memo = FixedNodeMemo()
+    for start, end in [(0, len(data)), (5, CS + 3), (len(data) - 2, len(data))] * 2:
+        remembered = list(spans(store, fmt, root, start, end, memo))
+        assert remembered == list(spans(store, fmt, root, start, end))
+        assert b"".join(store.get(s.cid)[s.start : s.end] for s in remembered) == data[start:end]
+    memo_reads = store.reads[result.root] - 6  # the six reads without the memo
+    assert memo_reads == 1
+
+
+def test_a_memo_keeps_no_large_node(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(FixedNodeMemo, "MAX_LINKS", 2)
+    store = CountingBlocks()
+    result = chunk_stream(io.BytesIO(b"w" * (3 * CS)), store.put, CS)
+    memo = FixedNodeMemo()
+    for _ in range(2):
+        assert len(list(spans(store, FIXED_V1, result.root, 0, 3 * CS, memo))) == 3
+    assert store.reads[result.root] == 2  # three links: read each time
+
+
+def test_a_memo_remembers_only_checked_nodes() -> None:
+    store = MemoryBlocks()
+    bad = dagcbor.encode({"cs": 0, "c": []})
+    cid = CID.compute(DAG_CBOR, bad)
+    store.put(cid, bad)
+    memo = FixedNodeMemo()
+    for _ in range(2):
+        with pytest.raises(ManifestError):
+            list(spans(store, FIXED_V1, cid, 0, 1, memo))

@@ -1,6 +1,8 @@
 """Registry conformance: the same tests on SQLite and on a real PostgreSQL server."""
 
 import re
+import subprocess
+import sys
 import threading
 import time
 
@@ -147,6 +149,67 @@ def test_swap_records_blocks_atomically(registry: Registry) -> None:
     assert registry.swap_root("b", cid(0), cid(1), "won", [blob]) == 1
     assert registry.locate(loc.cid) == loc
     assert registry.blocks_in("zBlob") == [loc.cid]
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["returning", "select-after"])
+def test_a_swap_reads_the_new_seq_whichever_way_the_database_allows(registry: Registry, returning: bool) -> None:
+    """The swap's seq comes from ``UPDATE ... RETURNING`` or, on SQLite before 3.35, a
+    SELECT after it: the same answers either way, also when a root comes back (A-B-A)."""
+    if not returning:
+        registry.__dict__["_swap_returning"] = ""  # as on an old SQLite
+    else:
+        assert registry._swap_returning  # this machine's SQLite and PostgreSQL have it
+    entry = ListingEntry("k", "m", 1, "e", 1, None)
+    registry.create_bucket("b", cid(0), empty=True)
+    assert registry.swap_roots("b", cid(0), [RootStep(cid(1), "put", listing=ListingChanges([entry]))]) == [1]
+    assert registry.swap_roots("b", cid(1), [RootStep(cid(0), "delete", listing=ListingChanges([], ["k"]))]) == [2]
+    assert registry.swap_roots("b", cid(5), [RootStep(cid(1), "stale")]) is None
+    assert registry.swap_roots("b", cid(0), [RootStep(cid(1), "put"), RootStep(cid(2), "put")]) == [3, 4]
+    record = registry.get_bucket("b")
+    assert record is not None and (record.root, record.seq, record.listed_root) == (cid(2), 4, cid(0))  # stale index
+
+
+def test_a_commit_reads_the_bucket_and_the_gc_epoch_together(registry: Registry) -> None:
+    registry.create_bucket("b", cid(0))
+    record, epoch = registry.get_bucket_at_epoch("b")
+    assert record == registry.get_bucket("b") and epoch == registry.gc_epoch()
+    with registry.gc_fence():
+        pass
+    record, later = registry.get_bucket_at_epoch("b")
+    assert later == epoch + 1 and record is not None and record.root == cid(0)
+    assert registry.get_bucket_at_epoch("missing") == (None, later)
+
+
+def test_a_bucket_record_is_kept_between_writes_and_reread_after_any(
+    registry: Registry, registry_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: a record read while no write is under way is served from memory until a
+    write (this process's, or another's: ``other`` maps the same stamp file) begins;
+    PostgreSQL (no stamp): every call reads."""
+    reads: list[str] = []
+    read = registry._read_bucket
+    monkeypatch.setattr(registry, "_read_bucket", lambda name: reads.append(name) or read(name))
+    other = Registry(registry_url)
+    assert other.create_bucket("b", cid(0))
+    for _ in range(3):
+        assert registry.get_bucket("b").root == cid(0)  # type: ignore[union-attr]
+        assert registry.get_bucket("nope") is None
+    cached = registry.stamp is not None
+    assert len(reads) == (2 if cached else 6)
+    assert other.swap_root("b", cid(0), cid(1), "put") == 1
+    assert registry.get_bucket("b").root == cid(1)  # type: ignore[union-attr]
+    with other._write():  # a write under way elsewhere: nothing from memory
+        before = len(reads)
+        assert registry.get_bucket("b").root == cid(1)  # type: ignore[union-attr]
+        assert registry.get_bucket("b").root == cid(1)  # type: ignore[union-attr]
+        assert len(reads) == before + 2
+    script = (
+        "import sys; from moto_forge.registry import Registry; from tests.registry.test_registry import cid; "
+        "assert Registry(sys.argv[1]).swap_root('b', cid(1), cid(2), 'put') == 2"
+    )
+    subprocess.run([sys.executable, "-c", script, registry_url], check=True)
+    assert registry.get_bucket("b").root == cid(2)  # type: ignore[union-attr]  # another process wrote
+    other.close()
 
 
 def test_first_location_of_a_block_wins(registry: Registry) -> None:
