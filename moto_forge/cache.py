@@ -23,11 +23,15 @@ class BoundedCache(Generic[K, V]):
         self._lock = threading.Lock()
 
     def get(self, key: K) -> V | None:
-        with self._lock:
-            value = self._entries.get(key)
-            if value is not None:
+        # No lock: each OrderedDict call is atomic under the GIL, and a key another thread
+        # evicts between the two calls only misses its move to the end.
+        value = self._entries.get(key)
+        if value is not None:
+            try:  # noqa: SIM105 (contextlib.suppress costs a context manager per hit)
                 self._entries.move_to_end(key)
-            return value
+            except KeyError:
+                pass
+        return value
 
     def __contains__(self, key: K) -> bool:
         with self._lock:

@@ -44,7 +44,8 @@ class RequestTimeTooSkewed(S3Error):
 
 
 def _hmac(key: bytes, text: str) -> bytes:
-    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
+    """HMAC-SHA256 of ``text``'s UTF-8 bytes (OpenSSL's one-shot, no HMAC object)."""
+    return hmac.digest(key, text.encode("utf-8"), "sha256")
 
 
 @functools.lru_cache(maxsize=256)
@@ -290,7 +291,7 @@ class SigV4Authenticator:
             credential = parse_credential(fields.get("x-amz-credential", ""))
             self._check_scope(credential)
             key = signing_key(self._secret(credential.access_key), credential.date, credential.region, "s3")
-            expected = hmac.new(key, policy.encode("utf-8"), hashlib.sha256).hexdigest()
+            expected = _hmac(key, policy).hex()
             given, access_key = fields["x-amz-signature"], credential.access_key
         elif "signature" in fields and "awsaccesskeyid" in fields:
             access_key = fields["awsaccesskeyid"]
@@ -336,7 +337,7 @@ class SigV4Authenticator:
     def _signature(key: bytes, amz_date: str, credential: Credential, canonical: str) -> str:
         digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
         to_sign = "\n".join([ALGORITHM, amz_date, credential.scope, digest])
-        return hmac.new(key, to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+        return _hmac(key, to_sign).hex()
 
     def check_payload(self, request: Request, body: bytes) -> None:
         """For buffered bodies: the hex x-amz-content-sha256 must match the bytes."""
@@ -359,7 +360,7 @@ class ChunkSignatures:
         if signature is None:
             raise SignatureDoesNotMatch("An aws-chunked chunk has no chunk-signature")
         to_sign = self._prefix + "\n".join([self._previous, EMPTY_SHA256, hashlib.sha256(data).hexdigest()])
-        expected = hmac.new(self._key, to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+        expected = _hmac(self._key, to_sign).hex()
         if not hmac.compare_digest(expected, signature):
             raise SignatureDoesNotMatch("An aws-chunked chunk signature does not match")
         self._previous = signature
