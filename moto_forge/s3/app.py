@@ -79,7 +79,7 @@ from moto_forge.s3.holders import owner_account
 from moto_forge.s3.keys import ForgeKey
 from moto_forge.s3.operations import operation_name
 from moto_forge.s3.registration import ForgeBackends, account_of_space
-from moto_forge.s3.request import S3Request, SentHeaders
+from moto_forge.s3.request import S3Request, SentHeaders, headers_dict
 from moto_forge.s3.roots import ROOT_HEADER, ROOT_QUERY, read_root, response_root
 from moto_forge.s3.tenancy import Tenancy
 
@@ -223,7 +223,7 @@ class S3App:
         rid = request_id()
         read_token = read_root.set(None)
         root_token = response_root.set(None)
-        headers_token = request_headers.set(dict(request.headers))
+        headers_token = request_headers.set(headers_dict(request.headers))
         target_token = request_target.set(None)
         principal_token = tenancy.principal.set(tenancy.UNCHECKED)
         signed_token = moto_iam.signed.set(None)

@@ -37,6 +37,16 @@ class SentHeaders(Headers):
         return super().__contains__(key)  # type: ignore[operator]
 
 
+def headers_dict(headers: Headers) -> dict[str, str]:
+    """What ``dict(headers)`` gives (each name as sent, with the first value of its name in
+    any case), in one pass instead of a case-insensitive lookup per name."""
+    out: dict[str, str] = {}
+    first: dict[str, str] = {}
+    for name, value in headers.items():
+        out[name] = first.setdefault(name.lower(), value)
+    return out
+
+
 class QueryArgs(ImmutableMultiDict[str, str]):
     """The query parameters: :class:`ImmutableMultiDict` whose ``get`` (without ``type``)
     never raises."""

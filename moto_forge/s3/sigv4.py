@@ -324,9 +324,14 @@ class SigV4Authenticator:
 
     @staticmethod
     def _canonical_request(request: Request, path: str, query: str, signed: list[str], payload: str) -> str:
+        sent: dict[str, list[str]] = {name.lower(): [] for name in signed}
+        for name, value in request.headers.items():  # one pass, in order (what getlist gives)
+            found = sent.get(name.lower())
+            if found is not None:
+                found.append(value)
         lines = []
         for name in signed:
-            values = request.headers.getlist(name)
+            values = sent[name.lower()]
             if not values and name != "host":
                 raise AccessDenied(f"Signed header {name} is missing")
             value = ",".join(" ".join(v.split()) for v in values) if values else request.host

@@ -37,3 +37,16 @@ def test_an_s3_request_parses_its_query_into_query_args() -> None:
     assert isinstance(request.args, QueryArgs)
     assert request.args.get("versionId") == "v 1"
     assert request.args.get("absent", "none") == "none"
+
+
+def test_headers_dict_is_what_dict_gives_in_one_pass() -> None:
+    from werkzeug.datastructures import EnvironHeaders, Headers
+
+    from moto_forge.s3.request import SentHeaders, headers_dict
+
+    fields = [("Host", "h"), ("X-Amz-Meta-A", "1"), ("x-amz-meta-a", "2"), ("X-AMZ-META-A", "3"), ("Accept", "*/*")]
+    for headers in (SentHeaders(fields), Headers(fields)):
+        assert headers_dict(headers) == dict(headers)
+        assert headers_dict(headers)["x-amz-meta-a"] == "1"  # the first value of the name, in any case
+    environ = {"HTTP_HOST": "h", "HTTP_X_AMZ_META_B": "4", "CONTENT_TYPE": "text/plain"}
+    assert headers_dict(EnvironHeaders(environ)) == dict(EnvironHeaders(environ))
