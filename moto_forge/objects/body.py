@@ -127,7 +127,6 @@ class FixedNodeMemo:
     MAX_LINKS = 16
 
     def __init__(self, size: int = 8192) -> None:
-        self.size = size
         self._nodes: BoundedCache[CID, FixedNode] = BoundedCache(size)
 
     def node(self, source: BlockSource, cid: CID) -> FixedNode:

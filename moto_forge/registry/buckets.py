@@ -27,6 +27,15 @@ from moto_forge.registry.records import (
 RECORD_CACHE_SIZE = 1024
 """Bucket records a process keeps between writes (:meth:`BucketTables.get_bucket`)."""
 
+_COLUMNS = "name, root, seq, created, forge_root, listed_root, space"
+"""A bucket row's columns, in the order :func:`_record_of` reads them."""
+
+
+def _record_of(row: Sequence[Any]) -> BucketRecord:
+    """The record of a row of :data:`_COLUMNS`."""
+    forge, listed = (CID.decode(row[i]) if row[i] else None for i in (4, 5))
+    return BucketRecord(row[0], CID.decode(row[1]), int(row[2]), float(row[3]), forge, listed, row[6])
+
 
 class BucketTables(BlobTables, JournalTable):
     """Buckets, their roots and history, and the listing index."""
@@ -81,14 +90,10 @@ class BucketTables(BlobTables, JournalTable):
         return record
 
     def _read_bucket(self, name: str) -> BucketRecord | None:
-        columns = "name, root, seq, created, forge_root, listed_root, space"
-        sql = f"SELECT {columns} FROM bucket WHERE name = {self.db.param}"
+        sql = f"SELECT {_COLUMNS} FROM bucket WHERE name = {self.db.param}"
         with self._errors("read bucket"):
             row = self.db.execute_sql(sql, (name,)).fetchone()
-        if row is None:
-            return None
-        forge, listed = (CID.decode(row[i]) if row[i] else None for i in (4, 5))
-        return BucketRecord(row[0], CID.decode(row[1]), int(row[2]), float(row[3]), forge, listed, row[6])
+        return None if row is None else _record_of(row)
 
     @functools.cached_property
     def _swap_returning(self) -> str:
@@ -102,16 +107,11 @@ class BucketTables(BlobTables, JournalTable):
     def get_bucket_at_epoch(self, name: str) -> tuple[BucketRecord | None, int]:
         """The bucket's record and the current gc epoch, read together (one statement: a
         group commit's first read, :meth:`gc_epoch` then :meth:`get_bucket` in one)."""
-        columns = "name, root, seq, created, forge_root, listed_root, space"
         p = self.db.param
-        sql = f"SELECT epoch, {columns} FROM gc_state LEFT JOIN bucket ON bucket.name = {p} WHERE gc_state.id = 1"
+        sql = f"SELECT epoch, {_COLUMNS} FROM gc_state LEFT JOIN bucket ON bucket.name = {p} WHERE gc_state.id = 1"
         with self._errors("read bucket and gc epoch"):
             row = self.db.execute_sql(sql, (name,)).fetchone()
-        epoch = int(row[0])
-        if row[1] is None:
-            return None, epoch
-        forge, listed = (CID.decode(row[i]) if row[i] else None for i in (5, 6))
-        return BucketRecord(row[1], CID.decode(row[2]), int(row[3]), float(row[4]), forge, listed, row[7]), epoch
+        return (None if row[1] is None else _record_of(row[1:])), int(row[0])
 
     def list_buckets(self) -> list[BucketRecord]:
         """Every bucket, by name (all tenants: the S3 layer filters by owner)."""
