@@ -97,12 +97,12 @@ class BucketTables(BlobTables, JournalTable):
 
     @functools.cached_property
     def _swap_returning(self) -> str:
-        """The root swap's ``RETURNING`` clause (the new seq, listing root and space in the
-        same statement), or ``""`` where the database lacks it (SQLite before 3.35: a second
-        SELECT in the same transaction reads them instead)."""
+        """The root swap's ``RETURNING`` clause (the bucket's row after the swap, in the same
+        statement), or ``""`` where the database lacks it (SQLite before 3.35: a second
+        SELECT in the same transaction reads it instead)."""
         if self._sqlite and peewee.sqlite3.sqlite_version_info < (3, 35, 0):
             return ""
-        return " RETURNING seq, listed_root, space"
+        return f" RETURNING {_COLUMNS}"
 
     def get_bucket_at_epoch(self, name: str) -> tuple[BucketRecord | None, int]:
         """The bucket's record and the current gc epoch, read together (one statement: a
@@ -175,7 +175,8 @@ class BucketTables(BlobTables, JournalTable):
         final = str(steps[-1].root)
         keeps_listing = all(step.listing is not None for step in steps)
         listed_if = str(expected) if keeps_listing else ""
-        with self._errors("swap root"), self._write() as tx:
+        after: list[BucketRecord] = []  # the bucket's record once every statement below ran
+        with self._errors("swap root"), self._write(lambda mark: self._keep_record(name, mark, after)) as tx:
             self._fenced([step.shared for step in steps], placed)
             cursor = self.db.execute_sql(
                 f"UPDATE bucket SET root = {p}, seq = seq + {p}, "
@@ -187,13 +188,13 @@ class BucketTables(BlobTables, JournalTable):
                 rows = cursor.fetchall()
                 if len(rows) != 1:
                     return None
-                seq, listed_root, space = rows[0]
+                row = rows[0]
             else:
                 if cursor.rowcount != 1:
                     return None
-                seq, listed_root, space = self.db.execute_sql(
-                    f"SELECT seq, listed_root, space FROM bucket WHERE name = {p}", (name,)
-                ).fetchone()
+                row = self.db.execute_sql(f"SELECT {_COLUMNS} FROM bucket WHERE name = {p}", (name,)).fetchone()
+            record = _record_of(row)
+            seq, listed_root, space = record.seq, row[5], record.space
             for step in steps:
                 if step.consume_upload is None:
                     continue
@@ -216,7 +217,15 @@ class BucketTables(BlobTables, JournalTable):
             self._record_blobs(blobs, now, name, space)
             self._journal(journal, now)
             self._hold_inline(inline)
+            after.append(record)
         return [first + n for n in range(len(steps))]
+
+    def _keep_record(self, name: str, mark: int, after: list[BucketRecord]) -> None:
+        """After a swap committed as the write the change stamp marks ``mark``: keep the
+        bucket's record as it left it (``after``), so this process's next request reads it
+        from memory for as long as no other write begins (:meth:`get_bucket`)."""
+        if after:
+            self._records.put(name, (mark, after[0]))
 
     def listing_entries(
         self, name: str, start: bytes | None = None, inclusive: bool = True

@@ -8,7 +8,7 @@ import contextlib
 import os
 import time
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import peewee
@@ -203,23 +203,32 @@ class SqlRegistry:
         return self.url.split("@")[-1] if "@" in self.url else self.url
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[Any]:
+    def _write(self, settled: Callable[[int], None] | None = None) -> Iterator[Any]:
         """A write transaction: ``BEGIN IMMEDIATE`` on SQLite, in this file's write turn
         (:mod:`moto_forge.turns`), so writers queue, not deadlock or sleep; the outermost one
         marked in the change stamp (:mod:`moto_forge.registry.stamp`) from before it begins
-        until after it ends."""
+        until after it ends.
+
+        ``settled``: called with the stamp's value once this transaction, the outermost,
+        has ended without an error (committed, or rolled back by its own body) and the stamp
+        is marked ended, still in the write turn; not called for a nested transaction, after
+        an error, or without a stamp."""
         if not self._sqlite:
             with self.db.atomic() as tx:
                 yield tx
             return
         with self._writers.held() if self._writers else contextlib.nullcontext():
             mark = self.stamp.begin() if self.stamp is not None and not self.db.in_transaction() else None
+            committed = False
             try:
                 with self.db.atomic("IMMEDIATE") as tx:
                     yield tx
+                committed = True
             finally:
                 if mark is not None and self.stamp is not None:
                     self.stamp.end(mark)
+            if committed and mark is not None and settled is not None:
+                settled(mark)
 
     @contextlib.contextmanager
     def _errors(self, what: str) -> Iterator[None]:

@@ -212,6 +212,34 @@ def test_a_bucket_record_is_kept_between_writes_and_reread_after_any(
     other.close()
 
 
+@pytest.mark.parametrize("returning", [True, False], ids=["returning", "select-after"])
+def test_a_swap_keeps_the_record_it_left_until_another_write_begins(
+    registry: Registry, registry_url: str, monkeypatch: pytest.MonkeyPatch, returning: bool
+) -> None:
+    """SQLite: the process that swapped a root reads the bucket's new record from memory,
+    whichever way the swap read the row back; a lost swap keeps nothing, and any other
+    write (here another registry's, on the same file) makes the next call read again."""
+    if not returning:
+        registry.__dict__["_swap_returning"] = ""
+    reads: list[str] = []
+    read = registry._read_bucket
+    monkeypatch.setattr(registry, "_read_bucket", lambda name: reads.append(name) or read(name))
+    registry.create_bucket("b", cid(0), empty=True)
+    entry = ListingEntry("k", "m", 1, "e", 1, None)
+    assert registry.swap_roots("b", cid(0), [RootStep(cid(1), "put", listing=ListingChanges([entry]))]) == [1]
+    expected = (cid(1), 1, cid(1), None)
+    record = registry.get_bucket("b")
+    assert record is not None and (record.root, record.seq, record.listed_root, record.space) == expected
+    assert record == read("b")  # the same record a query gives
+    assert reads == ([] if registry.stamp is not None else ["b"])
+    assert registry.swap_roots("b", cid(7), [RootStep(cid(2), "stale")]) is None  # lost: a query again
+    assert registry.get_bucket("b").root == cid(1)  # type: ignore[union-attr]
+    other = Registry(registry_url)
+    assert other.swap_root("b", cid(1), cid(3), "put") == 2
+    assert registry.get_bucket("b").root == cid(3)  # type: ignore[union-attr]
+    other.close()
+
+
 def test_first_location_of_a_block_wins(registry: Registry) -> None:
     block = CID.compute(RAW, b"dup")
     registry.add_blobs([BlobRecord("zA", 10, "car", None, [BlockLocation(block, "zA", 1, 3)])])
