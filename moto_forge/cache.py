@@ -34,8 +34,7 @@ class BoundedCache(Generic[K, V]):
         return value
 
     def __contains__(self, key: K) -> bool:
-        with self._lock:
-            return key in self._entries
+        return key in self._entries  # one dict lookup: atomic under the GIL, as in get
 
     def put(self, key: K, value: V) -> None:
         with self._lock:

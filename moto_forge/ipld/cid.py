@@ -31,6 +31,8 @@ MAX_IDENTITY_DIGEST: Final = 128
 """Identity multihashes inline their data; longer ones are refused as CIDs."""
 
 _FAST_PREFIX = {bytes((1, DAG_CBOR, SHA2_256, 32)): DAG_CBOR, bytes((1, RAW, SHA2_256, 32)): RAW}
+_PREFIX_OF = {codec: prefix for prefix, codec in _FAST_PREFIX.items()}
+"""The binary prefix (version, codec, sha2-256, length) of the two codecs blocks use."""
 
 
 class CID:
@@ -116,7 +118,17 @@ class CID:
     @classmethod
     def compute(cls, codec: int, data: bytes | memoryview) -> CID:
         """The sha2-256 CIDv1 of ``data`` under ``codec``."""
-        return cls(codec, SHA2_256, hashlib.sha256(data).digest())
+        digest = hashlib.sha256(data).digest()
+        prefix = _PREFIX_OF.get(codec)
+        if prefix is None or cls is not CID:
+            return cls(codec, SHA2_256, digest)
+        obj = cls.__new__(cls)  # the constructor's checks hold by construction here
+        obj._bytes = prefix + digest
+        obj.codec = codec
+        obj.hash_code = SHA2_256
+        obj.digest = digest
+        obj._str = None
+        return obj
 
     def __bytes__(self) -> bytes:
         return self._bytes

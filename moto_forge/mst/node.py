@@ -215,17 +215,7 @@ class NodeLoader:
         self._cache.put(ptr, node)
         return node
 
-    def adopt(self, node: Node) -> None:
-        """Cache a freshly committed tree's new nodes (so the next write need not read back
-        what it just wrote).  Walks only in-memory children; nodes must have CIDs."""
-        stack = [node]
-        found: list[tuple[CID, Node]] = []
-        while stack:
-            current = stack.pop()
-            if current.cid is None or current.cid in self._cache:
-                continue
-            found.append((current.cid, current))
-            if isinstance(current.left, Node):
-                stack.append(current.left)
-            stack.extend(r for r in current.rights if isinstance(r, Node))
-        self._cache.put_many(found)
+    def adopt(self, nodes: list[Node]) -> None:
+        """Cache freshly committed nodes (so the next write need not read back what it just
+        wrote); each must have its CID."""
+        self._cache.put_many([(node.cid, node) for node in nodes if node.cid is not None])

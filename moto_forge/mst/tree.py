@@ -21,11 +21,13 @@ class MST:
     :meth:`commit` hands back the new blocks.
     """
 
-    __slots__ = ("_root", "loader")
+    __slots__ = ("_encoded", "_root", "loader")
 
     def __init__(self, loader: NodeLoader, root: Node) -> None:
         self.loader = loader
         self._root = root
+        self._encoded: list[Node] = []
+        """The nodes :meth:`commit` encoded since the last :meth:`adopt_into_cache`."""
 
     @classmethod
     def empty(cls, source: BlockSource, loader: NodeLoader | None = None) -> MST:
@@ -108,13 +110,14 @@ class MST:
         repeat ones already stored (a put undone by a delete): stores dedupe.
         """
         out: list[tuple[CID, bytes]] = []
-        _encode_new(self._root, out)
+        _encode_new(self._root, out, self._encoded)
         assert self._root.cid is not None
         return self._root.cid, out
 
     def adopt_into_cache(self) -> None:
-        """After :meth:`commit`: let the loader serve this tree's new nodes from memory."""
-        self.loader.adopt(self._root)
+        """After :meth:`commit`: let the loader serve the nodes it encoded from memory."""
+        self.loader.adopt(self._encoded)
+        self._encoded = []
 
     @property
     def root(self) -> CID:
@@ -122,14 +125,17 @@ class MST:
         return self.commit()[0]
 
 
-def _encode_new(node: Node, out: list[tuple[CID, bytes]]) -> None:
+def _encode_new(node: Node, out: list[tuple[CID, bytes]], encoded: list[Node]) -> None:
+    """Encode ``node`` and its in-memory descendants that have no CID yet, children first:
+    their blocks to ``out``, the nodes to ``encoded``."""
     if node.cid is not None:
         return
     if isinstance(node.left, Node):
-        _encode_new(node.left, out)
+        _encode_new(node.left, out, encoded)
     for right in node.rights:
         if isinstance(right, Node):
-            _encode_new(right, out)
+            _encode_new(right, out, encoded)
     data = encode_node(node)
     node.cid = CID.compute(DAG_CBOR, data)
     out.append((node.cid, data))
+    encoded.append(node)

@@ -1,3 +1,5 @@
+import hashlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,6 +17,21 @@ def test_string_and_binary_round_trip(codec: int, data: bytes) -> None:
     assert CID.from_bytes(bytes(cid)) == cid
     assert hash(CID.from_bytes(bytes(cid))) == hash(cid)
     cid.verify(data)
+
+
+@given(st.sampled_from([RAW, DAG_CBOR, CAR]), st.binary(max_size=200))
+def test_compute_equals_the_checked_constructor(codec: int, data: bytes) -> None:
+    """``compute`` builds RAW and DAG-CBOR CIDs without the constructor: the same value."""
+    cid = CID.compute(codec, data)
+    built = CID(codec, SHA2_256, hashlib.sha256(data).digest())
+    assert (bytes(cid), cid.codec, cid.hash_code, cid.digest, str(cid)) == (
+        bytes(built),
+        built.codec,
+        built.hash_code,
+        built.digest,
+        str(built),
+    )
+    assert cid == built and hash(cid) == hash(built)
 
 
 def test_car_codec_uses_two_byte_varint() -> None:

@@ -161,3 +161,32 @@ def test_the_direct_node_encoder_writes_what_the_generic_encoder_writes(items: l
     _, blocks = build_incrementally(MemoryBlocks(), items).commit()
     for _, data in blocks:
         assert dagcbor.encode(dagcbor.decode(data)) == data
+
+
+def test_adopted_nodes_are_served_without_reading_the_store() -> None:
+    """After commit + adopt_into_cache, a tree loaded again from the new root by the same
+    loader reads none of the nodes the commit encoded (each adopted once, then forgotten
+    by the tree); a loader that adopted nothing reads them from the store."""
+    source = MemoryBlocks()
+    base = build_incrementally(source, [f"k{n:03d}" for n in range(200)])
+    committed(source, base)
+    changed = base.put("new-key", value_for("new-key")).put("k050", value_for("other"))
+    root, blocks = changed.commit()
+    source.put_many(blocks)
+    changed.adopt_into_cache()
+    assert changed._encoded == []
+    reads: list[CID] = []
+
+    class Counting:
+        def get(self, cid: CID) -> bytes:
+            reads.append(cid)
+            return source.get(cid)
+
+    changed.loader.source = Counting()  # type: ignore[assignment]
+    again = MST.load(changed.loader.source, root, changed.loader)
+    assert again.get("new-key") == value_for("new-key") and again.get("k050") == value_for("other")
+    new_cids = {cid for cid, _ in blocks}
+    assert not new_cids & set(reads)
+    fresh = MST.load(Counting(), root)  # type: ignore[arg-type]
+    assert fresh.get("new-key") == value_for("new-key")
+    assert root in reads
