@@ -19,21 +19,31 @@ from werkzeug.wrappers import Request
 
 
 class SentHeaders(Headers):
-    """:class:`Headers` whose ``get`` (without ``type``) and ``in`` never raise."""
+    """:class:`Headers` whose ``get`` (without ``type``) and ``in`` never raise, and answer
+    from an index by lower-cased name (each name's first value), made on first use and made
+    again whenever the fields are no longer the ones it was made from (any change through
+    :class:`Headers`' own methods)."""
+
+    _index: dict[str, str] | None = None
+    _indexed: list[tuple[str, str]] | None = None
+
+    def _by_name(self) -> dict[str, str]:
+        index = self._index
+        if index is None or self._indexed != self._list:  # same field objects: a quick compare
+            index = {}
+            for name, value in self._list:
+                index.setdefault(name.lower(), value)
+            self._index, self._indexed = index, list(self._list)
+        return index
 
     def get(self, key: Any, default: Any = None, type: Any = None) -> Any:  # type: ignore[override]
         if type is None and isinstance(key, str):
-            wanted = key.lower()
-            for name, value in self._list:
-                if name.lower() == wanted:
-                    return value
-            return default
+            return self._by_name().get(key.lower(), default)
         return super().get(key, default, type)
 
     def __contains__(self, key: object) -> bool:
         if isinstance(key, str):
-            wanted = key.lower()
-            return any(name.lower() == wanted for name, _ in self._list)
+            return key.lower() in self._by_name()
         return super().__contains__(key)  # type: ignore[operator]
 
 

@@ -22,6 +22,32 @@ def test_sent_headers_answer_as_werkzeugs() -> None:
     assert ours.getlist("x-amz-meta-a") == ["1", "2"]
 
 
+def test_sent_headers_answer_as_werkzeugs_after_every_change() -> None:
+    """The index by name is made again after any change, also one that keeps the number of
+    fields (a field removed and another added, one replaced in place)."""
+    ours, theirs = SentHeaders(SENT), Headers(SENT)
+    changes = [
+        lambda h: h.set("Host", "other"),
+        lambda h: h.remove("X-Amz-Date"),
+        lambda h: h.add("Range", "bytes=0-1"),
+        lambda h: h.pop("Range"),
+        lambda h: h.add("Origin", "o"),
+        lambda h: h.__setitem__(0, ("If-Match", '"e"')),
+        lambda h: h.setlist("x-amz-meta-a", ["3", "4"]),
+        lambda h: h.extend([("range", "bytes=2-3")]),
+        lambda h: h.__delitem__("origin"),
+        lambda h: h.clear(),
+    ]
+    for change in changes:
+        for name in NAMES:
+            ours.get(name)  # an index made before the change
+        change(ours)
+        change(theirs)
+        for name in [*NAMES, "If-Match", "Origin"]:
+            assert ours.get(name) == theirs.get(name), (name, list(ours))
+            assert (name in ours) == (name in theirs)
+
+
 def test_query_args_answer_as_werkzeugs() -> None:
     pairs = [("versionId", "v1"), ("partNumber", "3"), ("partNumber", "4"), ("uploads", "")]
     ours, theirs = QueryArgs(pairs), ImmutableMultiDict(pairs)
