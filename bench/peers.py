@@ -3,7 +3,8 @@
 Run with ``make bench`` (or ``python -m bench.peers``).  A Go load generator
 (``bench/s3load``: aws-sdk-go-v2, SigV4, path style, many goroutines; every response
 checked) drives each server in turn: moto_forge (``moto-forge serve``, signatures
-checked), moto_server, versitygw and MinIO, the last two built from the Go module proxy
+checked), the same application on granian (``moto_forge@granian``: the server-stack
+candidate), moto_server, versitygw and MinIO, the last two built from the Go module proxy
 at the pinned versions below into ``~/.cache/moto-forge/peers`` (once; a cold MinIO
 build takes several minutes on 2 cores).  Every repetition starts each server fresh on
 a fresh data dir and the order of servers rotates between repetitions.  The table shows
@@ -39,6 +40,9 @@ QUICK = os.environ.get("BENCH_QUICK") == "1"
 REPEAT = 1 if QUICK else 3
 ACCESS, SECRET = "benchaccesskey", "benchsecretkey-0123456789"
 
+GRANIAN = "moto_forge@granian"
+"""moto_forge's application on granian instead of ``serve``'s handler (``bench/granian_app.py``):
+the server-stack candidate, measured in the same run."""
 VERSITYGW = ("github.com/versity/versitygw/cmd/versitygw", "v1.8.0")
 MINIO = ("github.com/minio/minio", "v0.0.0-20260212201848-7aac2a2c5b7c")
 """MinIO's last source on the module proxy (its commit of 2026-02-12; MinIO tags no semver)."""
@@ -59,6 +63,7 @@ DURABILITY = {
     "moto_forge": "a write is acknowledged once it is durable: a small one (<= 256 KiB) rides in the registry "
     "commit (SQLite synchronous=FULL: one fsync; its files are made and synced in the background), a larger "
     "one's CAR is synced (syncfs) before that commit",
+    GRANIAN: "as moto_forge (the same application and store; only the HTTP server differs)",
     "moto_server": "in memory: nothing is written to disk",
     "versitygw": "posix backend defaults: data written to a temporary file and renamed into place; see the "
     "fsync count below",
@@ -128,9 +133,13 @@ def peers(venv_python: str) -> list[Peer]:
         "--data-dir", data, "--access-key", ACCESS, "--secret-key", SECRET])  # fmt: skip
     moto = Peer("moto_server", lambda port, data: [venv_python, "-m", "moto.server", "-p", str(port)],
                 access="testing", secret="testing")  # fmt: skip
-    out = [forge, moto]
+    granian = Peer(GRANIAN, lambda port, data: [
+        "env", f"MOTO_FORGE_BENCH_DATA={data}", venv_python, "-m", "granian", "--interface", "wsgi",
+        "--workers", str(os.cpu_count() or 1), "--blocking-threads", "8", "--host", "127.0.0.1",
+        "--port", str(port), "--log-level", "warning", "bench.granian_app:app"])  # fmt: skip
+    out = [forge, granian, moto]
     wanted = set(filter(None, os.environ.get("BENCH_PEERS", "").split(","))) or {
-        "moto_forge", "moto_server", "versitygw", "minio"}  # fmt: skip
+        "moto_forge", GRANIAN, "moto_server", "versitygw", "minio"}  # fmt: skip
     if "versitygw" in wanted:
         gw = str(build_go_tool("versitygw", *VERSITYGW))
         out.append(Peer("versitygw", lambda port, data: [
@@ -376,6 +385,15 @@ def fsyncs_per_put(peer: Peer, s3load: Path, workdir: str) -> str:
         server.stop()
 
 
+def _granian_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("granian")
+    except Exception:  # not installed: the peer was not chosen, or did not start
+        return "?"
+
+
 def main() -> None:
     venv_python = sys.executable
     s3load = build_s3load()
@@ -418,7 +436,7 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     report = {
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
-        "versions": {"versitygw": VERSITYGW[1], "minio": MINIO[1]},
+        "versions": {"versitygw": VERSITYGW[1], "minio": MINIO[1], "granian": _granian_version()},
         "repeat": REPEAT, "quick": QUICK, "durability": DURABILITY, "fsyncs_per_put": syncs,
         "medians": medians, "runs": runs, "table": table,
     }  # fmt: skip
