@@ -105,6 +105,41 @@ class _ContinueOnRead:
         return bytes(self._rfile.readline(size))
 
 
+class MalformedBody(ClientDisconnected):
+    """A ``Transfer-Encoding: chunked`` body whose framing is broken (a chunk size that is not
+    hexadecimal, or the body ends inside it): the client's error, a 400, never a 500.  A
+    :class:`~werkzeug.exceptions.ClientDisconnected` (a ``BadRequest``), so whatever app reads
+    the body answers it as a bad request; the S3 app says which (``InvalidRequest``)."""
+
+    description = "The request's chunked transfer coding is malformed"
+
+
+class _CheckedDechunk:
+    """werkzeug's chunked-body decoder, whose framing errors (``OSError`` or ``ValueError`` from
+    inside it) become :class:`MalformedBody`."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return bytes(self._stream.read(size))
+        except (OSError, ValueError) as exc:
+            raise MalformedBody() from exc
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            return int(self._stream.readinto(buffer))
+        except (OSError, ValueError) as exc:
+            raise MalformedBody() from exc
+
+    def readline(self, size: int = -1) -> bytes:
+        try:
+            return bytes(self._stream.readline(size))
+        except (OSError, ValueError) as exc:
+            raise MalformedBody() from exc
+
+
 _NO_BODY_STATUS = (204, 304)
 
 
@@ -218,7 +253,7 @@ class KeepAliveHandler(WSGIRequestHandler):
         self._body: LimitedStream | None = None
         self._chunked: Any = None
         if environ.get("wsgi.input_terminated"):
-            self._chunked = environ["wsgi.input"]
+            self._chunked = environ["wsgi.input"] = _CheckedDechunk(environ["wsgi.input"])
             return environ  # chunked: werkzeug decodes it; the connection closes after
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)

@@ -416,3 +416,34 @@ def test_the_plain_environ_is_werkzeugs(
     assert ours is not None
     assert ours == werkzeugs
     assert ours["HTTP_X_DUP"] == ("1,2" if headers.get("X-Dup") else "2")
+
+
+def test_a_malformed_chunked_body_reads_as_malformed_body_and_a_good_one_reads_whole(
+    serve: Callable[[App], int],
+) -> None:
+    """werkzeug's chunked decoder raises ``OSError`` on broken framing; an app reading the
+    body gets :class:`MalformedBody` (a ``BadRequest``) instead, and a good body reads whole."""
+    from werkzeug.exceptions import BadRequest
+
+    from moto_forge.serving import MalformedBody
+
+    def reader(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        try:
+            body = environ["wsgi.input"].read()
+        except BadRequest as exc:
+            body = type(exc).__name__.encode()
+        start_response("200 OK", [("Content-Length", str(len(body)))])
+        return [body]
+
+    port = serve(reader)
+    for framed, expected in [
+        (b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", b"abcde"),
+        (b"zz\r\nabc\r\n", MalformedBody.__name__.encode()),
+        (b"10\r\nabc", MalformedBody.__name__.encode()),
+    ]:
+        sock = raw_request(port, ["Transfer-Encoding: chunked"])
+        sock.sendall(framed)
+        sock.shutdown(socket.SHUT_WR)
+        reply = read_reply(sock)
+        sock.close()
+        assert reply.split(b"\r\n\r\n", 1)[1] == expected, reply

@@ -82,6 +82,7 @@ from moto_forge.s3.registration import ForgeBackends, account_of_space
 from moto_forge.s3.request import S3Request, SentHeaders, headers_dict
 from moto_forge.s3.roots import ROOT_HEADER, ROOT_QUERY, read_root, response_root
 from moto_forge.s3.tenancy import Tenancy
+from moto_forge.serving import MalformedBody
 
 log = logging.getLogger("moto_forge.s3")
 
@@ -237,6 +238,9 @@ class S3App:
             response = self._handle(request, environ)
         except ForgeError as exc:
             response = self._error(exc, request, rid)
+        except MalformedBody as exc:  # broken chunked framing: the client's error
+            log.info("malformed chunked body in %s %s", request.method, request.path)
+            response = self._error(InvalidRequest(str(exc.description)), request, rid)
         except ClientDisconnected:  # the client went away mid-body: its problem, not a server error
             log.info("client disconnected during %s %s", request.method, request.path)
             response = self._error(IncompleteBody("The request body ended early"), request, rid)
@@ -650,6 +654,8 @@ def read_bounded(request: Request, limit: int) -> bytes:
                 break
             pieces.append(piece)
             got += len(piece)
+    except MalformedBody:
+        raise  # answered as what it is (S3App.__call__)
     except ClientDisconnected as exc:
         raise IncompleteBody("The request body ended before its Content-Length") from exc
     if got > limit:

@@ -451,6 +451,29 @@ def test_a_chunked_body_over_the_limit_is_refused_after_limit_plus_one_bytes(wor
     world.alice_intact()
 
 
+@pytest.mark.parametrize("path", ["/bob-data?tagging", "/bob-data/broken.txt"], ids=["moto-path", "streamed-put"])
+@pytest.mark.parametrize(
+    "body",
+    [b"zz\r\nabc\r\n0\r\n\r\n", b"10\r\nabc", b"-5\r\n\r\n"],
+    ids=["size-not-hex", "ends-inside-a-chunk", "negative-size"],
+)
+def test_a_malformed_chunked_body_is_a_400_not_a_500(world: World, path: str, body: bytes) -> None:
+    """Broken ``Transfer-Encoding: chunked`` framing is the client's error: 400
+    ``InvalidRequest``, nothing stored, no internal error logged, and the server goes on."""
+    log = os.path.join(world.server.data_dir, f"server-{world.server.port}.log")
+    logged = os.path.getsize(log)
+    head = signed_head(world, "PUT", path, "Transfer-Encoding: chunked\r\n")
+    status, reply = raw_request(world, head, body)
+    assert status == 400 and b"<Code>InvalidRequest</Code>" in reply, reply[:500]
+    with open(log, "rb") as f:
+        f.seek(logged)
+        assert b"Traceback" not in f.read()
+    bob = world.client(world.bob)
+    assert [o["Key"] for o in bob.list_objects_v2(Bucket="bob-data").get("Contents", [])] == ["mine.txt"]
+    assert bob.get_bucket_tagging  # the server still answers
+    world.alice_intact()
+
+
 # ---- 7. slow readers hold no pooled connection ------------------------------------------
 
 
