@@ -600,7 +600,8 @@ class S3App:
         ``ValueError`` / ... deep in its parsing (answered 400 InvalidRequest).  An
         ``AttributeError`` is not caught: it means moto read something our object views lack
         (a bug, answered 500 and logged; tests/s3/test_moto_contract.py guards against it).
-        The traceback goes to the server log, never to the client."""
+        A malformed request is one warning line in the server log (its traceback at debug
+        level), never a traceback to the client."""
         full_url = request.url
         handler_cls = self.response_class
         try:
@@ -617,7 +618,10 @@ class S3App:
                 "The XML you provided was not well-formed or did not validate against our published schema"
             ) from exc
         except (KeyError, ValueError, TypeError, IndexError, AssertionError) as exc:
-            log.warning("malformed request %s %s", request.method, request.path, exc_info=True)
+            # one line per bad request (a client can send many): the traceback at debug level
+            log.warning("malformed request %s %r: %s: %r", request.method, request.path[:200], type(exc).__name__,
+                        str(exc)[:200])  # fmt: skip
+            log.debug("malformed request %s %r", request.method, request.path[:200], exc_info=True)
             raise InvalidRequest(f"The request is missing or has a malformed part ({type(exc).__name__})") from exc
 
 
