@@ -24,6 +24,7 @@ Content-Security-Policy and ``Referrer-Policy: no-referrer`` (presigned URLs nev
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import os
@@ -217,7 +218,8 @@ class ConsoleApp:
             return self._page("login.html", None, next=next_page, failed=False)
         access_key = request.form.get("access_key", "").strip()
         secret = self._secret_of(access_key)
-        if not access_key or secret is None or secret != request.form.get("secret_key", ""):
+        given = request.form.get("secret_key", "").encode("utf-8", "surrogatepass")
+        if not access_key or secret is None or not hmac.compare_digest(secret.encode("utf-8", "surrogatepass"), given):
             return self._page("login.html", None, status=403, next=next_page, failed=True)
         response = _redirect(next_page)
         response.set_cookie(COOKIE, self.sessions.issue(access_key, secret), max_age=None, path=CONSOLE_PATH,
