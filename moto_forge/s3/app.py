@@ -239,10 +239,10 @@ class S3App:
         except ForgeError as exc:
             response = self._error(exc, request, rid)
         except MalformedBody as exc:  # broken chunked framing: the client's error
-            log.info("malformed chunked body in %s %s", request.method, request.path)
+            log.info("malformed chunked body in %s %r", request.method, request.path[:200])
             response = self._error(InvalidRequest(str(exc.description)), request, rid)
         except ClientDisconnected:  # the client went away mid-body: its problem, not a server error
-            log.info("client disconnected during %s %s", request.method, request.path)
+            log.info("client disconnected during %s %r", request.method, request.path[:200])
             response = self._error(IncompleteBody("The request body ended early"), request, rid)
         except S3ClientError as exc:  # raised by moto (its parsing, its IAM emulation)
             status = FORBIDDEN_CODES.get(str(exc.code), 400)
