@@ -265,7 +265,7 @@ class S3App:
             tenancy.principal.reset(principal_token)
             moto_iam.signed.reset(signed_token)
             current_actor.reset(actor_token)
-        headers = {k: v for k, v in response.headers.items() if k.lower() != "x-amzn-requestid"}
+        headers = {k: _latin1(v) for k, v in response.headers.items() if k.lower() != "x-amzn-requestid"}
         headers["x-amz-request-id"] = rid
         headers["x-amzn-RequestId"] = rid  # moto's name for it: tests written against moto read this one
         origin = request.headers.get("Origin")
@@ -623,6 +623,20 @@ class S3App:
                         str(exc)[:200])  # fmt: skip
             log.debug("malformed request %s %r", request.method, request.path[:200], exc_info=True)
             raise InvalidRequest(f"The request is missing or has a malformed part ({type(exc).__name__})") from exc
+
+
+def _latin1(value: Any) -> Any:
+    """A response header value as WSGI carries it: a string of Latin-1 code points (PEP 3333).
+    One with other characters (a ``response-content-disposition`` or a ``versionId`` echoed
+    from a percent-encoded query) goes out as its UTF-8 bytes; HTTP could not send it at all
+    otherwise (the server answered 500)."""
+    if not isinstance(value, str) or value.isascii():
+        return value
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8").decode("latin-1")
+    return value
 
 
 def streaming_operation(method: str, target: addressing.Target, args: Any, copy: bool) -> str | None:

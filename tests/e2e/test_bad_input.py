@@ -138,3 +138,26 @@ def test_a_range_header_on_a_write_is_ignored(served: Served, http: Any) -> None
     tagged = http.put(f"{served.url}/{BUCKET}/sentinel?tagging", headers={"Range": "bytes=oops"}, timeout=30,
                       data=b"<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>")  # fmt: skip
     assert tagged.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "query", "header"),
+    [
+        ("GET", {"response-content-type": "text/Ā"}, "Content-Type"),
+        ("HEAD", {"response-content-disposition": "attachment; filename=Ā.txt"}, "Content-Disposition"),
+        ("DELETE", {"versionId": "Ā"}, None),
+    ],
+)
+def test_a_header_echoed_from_a_non_latin1_query_goes_out_as_utf8(
+    served: Served, http: Any, method: str, query: dict[str, str], header: str | None
+) -> None:
+    """A query value with characters beyond Latin-1, echoed in a response header, was a 500
+    with no body (HTTP cannot carry it as text); it goes out as its UTF-8 bytes."""
+    key = "echoed"
+    http.put(f"{served.url}/{BUCKET}/{key}", data=b"x", timeout=30)
+    response = http.request(method, f"{served.url}/{BUCKET}/{key}", params=query, timeout=30)
+    assert response.status_code < 500, (response.status_code, response.content[:300])
+    if header is not None:
+        assert response.status_code == 200
+        sent = response.raw.headers[header]  # the bytes as received, read as Latin-1 by http.client
+        assert sent.encode("latin-1").decode("utf-8") == next(iter(query.values()))
