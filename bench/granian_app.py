@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import os
 
+from bench.peers import ACCESS, SECRET
 from moto_forge.compose import compose
 from moto_forge.process_memory import limit_malloc_arenas
 from moto_forge.s3 import registration
-from moto_forge.server import ServerConfig
-from moto_forge.services import ServiceRouter
-
-ACCESS, SECRET = "benchaccesskey", "benchsecretkey-0123456789"
-"""bench/peers.py's credentials (repeated: that module is the runner, not a library)."""
+from moto_forge.server import ServerConfig, wsgi_app
 
 limit_malloc_arenas()
 _config = ServerConfig(
@@ -27,4 +24,4 @@ _config = ServerConfig(
 )
 _s3 = compose(_config)
 registration.install(_s3.backends)
-app = ServiceRouter(_s3, allow_reset=False, other_services=False, console=None)
+app = wsgi_app(_config, _s3)

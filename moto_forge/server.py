@@ -100,11 +100,15 @@ class _QuietHandler(KeepAliveHandler):
 def make(config: ServerConfig, app: S3App | None = None, fd: int | None = None) -> BalancedServer:
     """A bound, threaded server for every service on one port (:mod:`moto_forge.services`;
     port 0 picks a free port: read ``server.port``); ``fd``: serve on that listening socket."""
-    s3 = app or compose(config)
+    return BalancedServer(config.host, config.port, wsgi_app(config, app or compose(config)), _QuietHandler, fd=fd)
+
+
+def wsgi_app(config: ServerConfig, s3: S3App) -> Any:
+    """The WSGI application ``serve`` answers every request with: the service router over
+    ``s3`` (with the console, and the access log, as ``config`` says)."""
     console = make_console(config, s3) if config.console else None
     router = ServiceRouter(s3, allow_reset=config.allow_reset, other_services=s3.authenticator is None, console=console)
-    wsgi: Any = router if config.quiet else AccessLog(router, config.log_format)
-    return BalancedServer(config.host, config.port, wsgi, _QuietHandler, fd=fd)
+    return router if config.quiet else AccessLog(router, config.log_format)
 
 
 def make_console(config: ServerConfig, s3: S3App) -> ConsoleApp:

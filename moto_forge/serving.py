@@ -42,7 +42,7 @@ import functools
 import socket
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import unquote
 
@@ -114,6 +114,15 @@ class MalformedBody(ClientDisconnected):
     description = "The request's chunked transfer coding is malformed"
 
 
+@contextlib.contextmanager
+def _framing() -> Iterator[None]:
+    """Turn a framing error from inside werkzeug's chunked decoder into :class:`MalformedBody`."""
+    try:
+        yield
+    except (OSError, ValueError) as exc:
+        raise MalformedBody() from exc
+
+
 class _CheckedDechunk:
     """werkzeug's chunked-body decoder, whose framing errors (``OSError`` or ``ValueError`` from
     inside it) become :class:`MalformedBody`."""
@@ -122,22 +131,16 @@ class _CheckedDechunk:
         self._stream = stream
 
     def read(self, size: int = -1) -> bytes:
-        try:
+        with _framing():
             return bytes(self._stream.read(size))
-        except (OSError, ValueError) as exc:
-            raise MalformedBody() from exc
 
     def readinto(self, buffer: Any) -> int:
-        try:
+        with _framing():
             return int(self._stream.readinto(buffer))
-        except (OSError, ValueError) as exc:
-            raise MalformedBody() from exc
 
     def readline(self, size: int = -1) -> bytes:
-        try:
+        with _framing():
             return bytes(self._stream.readline(size))
-        except (OSError, ValueError) as exc:
-            raise MalformedBody() from exc
 
 
 _NO_BODY_STATUS = (204, 304)

@@ -79,13 +79,7 @@ class CID:
         head = bytes(data[pos : pos + 4])
         codec = _FAST_PREFIX.get(head)
         if codec is not None and len(data) >= pos + 36:
-            obj = cls.__new__(cls)
-            obj._bytes = bytes(data[pos : pos + 36])
-            obj.codec = codec
-            obj.hash_code = SHA2_256
-            obj.digest = obj._bytes[4:]
-            obj._str = None
-            return obj, pos + 36
+            return cls._sha256_of(codec, bytes(data[pos : pos + 36])), pos + 36
         try:
             version, p = decode_uvarint(data, pos)
             if version == 0x12:
@@ -122,11 +116,17 @@ class CID:
         prefix = _PREFIX_OF.get(codec)
         if prefix is None or cls is not CID:
             return cls(codec, SHA2_256, digest)
-        obj = cls.__new__(cls)  # the constructor's checks hold by construction here
-        obj._bytes = prefix + digest
+        return cls._sha256_of(codec, prefix + digest)
+
+    @classmethod
+    def _sha256_of(cls, codec: int, whole: bytes) -> CID:
+        """The CID whose binary form is ``whole``: one of :data:`_FAST_PREFIX` (``codec``'s)
+        and a 32-byte digest, so the constructor's checks hold by construction."""
+        obj = cls.__new__(cls)
+        obj._bytes = whole
         obj.codec = codec
         obj.hash_code = SHA2_256
-        obj.digest = digest
+        obj.digest = whole[4:]
         obj._str = None
         return obj
 
