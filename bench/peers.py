@@ -309,8 +309,9 @@ def one_server(s3load: Path, server: Running) -> dict[str, Any]:
             out["list_20k"] = None
         else:
             out["list_20k"] = statistics.median(r["ops_per_s"] for r in rates)
-    take("mixed_8", load(s3load, server, "mixed", "mixed", clients=8, count=200, duration=f"{MIXED_SECONDS}s",
-                         prefix="m"), "ops_per_s")  # fmt: skip
+    mixed = take("mixed_8", load(s3load, server, "mixed", "mixed", clients=8, count=200,
+                                 duration=f"{MIXED_SECONDS}s", prefix="m"), "ops_per_s")  # fmt: skip
+    out["mixed_kinds"] = mixed.get("mix")  # the operations by kind: the results file shows the mix held
     out["peak_rss_mib"] = server.peak_rss_mib()
     if errors:
         out["errors"] = errors

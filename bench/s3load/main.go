@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"hash/fnv"
@@ -29,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 type result struct {
@@ -43,6 +45,8 @@ type result struct {
 	P99Ms      float64 `json:"p99_ms"`
 	Errors     int64   `json:"errors"`
 	FirstError string  `json:"first_error,omitempty"`
+	// Mix counts the mixed run's operations by kind (attempted, failed ones included).
+	Mix map[string]int64 `json:"mix,omitempty"`
 }
 
 type runner struct {
@@ -135,6 +139,22 @@ func (r *runner) get(ctx context.Context, key string, want []byte) bool {
 	}
 	if off != len(want) {
 		r.fail(fmt.Errorf("GET %s: %d bytes, %d were written", key, off, len(want)))
+		return false
+	}
+	return true
+}
+
+// getAbsent expects key to be absent: a NoSuchKey answer.
+func (r *runner) getAbsent(ctx context.Context, key string) bool {
+	out, err := r.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &r.bucket, Key: aws.String(key)})
+	if err == nil {
+		out.Body.Close()
+		r.fail(fmt.Errorf("GET %s: found, but it was deleted", key))
+		return false
+	}
+	var missing *types.NoSuchKey
+	if !errors.As(err, &missing) {
+		r.fail(fmt.Errorf("GET %s (deleted): want NoSuchKey, got %w", key, err))
 		return false
 	}
 	return true
@@ -282,15 +302,40 @@ func main() {
 		}
 		ops, took = pages, time.Since(start)
 	case "mixed":
-		// 60% GET / 30% PUT / 10% DELETE of 4-16 KiB objects over a working set of count keys, for duration.
-		var mu sync.Mutex
-		live := map[int][]byte{}
+		// 60% GET / 30% PUT / 10% DELETE of 4-16 KiB objects over a working set of count keys
+		// per client, for duration. Every key is written before the clock starts, so the mix
+		// is the same whatever the server's speed: a GET of a key a DELETE removed expects
+		// NoSuchKey, a DELETE of an absent key expects success, and each counts as what it is.
 		pool := make([][]byte, 64) // bodies come from a pool made before the clock starts
 		for n := range pool {
 			pool[n] = body(fmt.Sprintf("%s#pool%d", *prefix, n), 16*1024)
 		}
+		bodyFor := func(rng *rand.Rand) []byte { return pool[rng.Intn(len(pool))][:4096+rng.Intn(12*1024+1)] }
+		mixKey := func(c, i int) string { return fmt.Sprintf("%s/%d/%08d", *prefix, c, i) } // each client its own keys
+		// live[c][i]: what client c's key i holds (nil: absent)
+		live := make([][][]byte, *clients)
+		var seed sync.WaitGroup
+		for c := 0; c < *clients; c++ {
+			live[c] = make([][]byte, *count)
+			seed.Add(1)
+			go func(c int) {
+				defer seed.Done()
+				rng := rand.New(rand.NewSource(-int64(c) - 1))
+				for i := 0; i < *count; i++ {
+					data := bodyFor(rng)
+					if r.put(ctx, mixKey(c, i), data) {
+						live[c][i] = data
+					}
+				}
+			}(c)
+		}
+		seed.Wait()
+		if r.errs.Load() > 0 {
+			break // the working set is incomplete: the run reports the seeding error
+		}
 		deadline := time.Now().Add(*duration)
 		var done, total atomic.Int64
+		var counts [4]atomic.Int64 // GETs, GETs of absent keys, PUTs, DELETEs
 		var wg sync.WaitGroup
 		start := time.Now()
 		for c := 0; c < *clients; c++ {
@@ -300,34 +345,30 @@ func main() {
 				rng := rand.New(rand.NewSource(int64(c) + 1))
 				for time.Now().Before(deadline) {
 					i := rng.Intn(*count)
-					k := fmt.Sprintf("%s/%d/%08d", *prefix, c, i) // each client its own keys: no read races
+					k := mixKey(c, i)
 					roll := rng.Intn(100)
+					want := live[c][i] // only this goroutine touches client c's keys
 					t := time.Now()
-					ok := true
+					var ok bool
 					var n int64
-					mu.Lock()
-					want, exists := live[c**count+i]
-					mu.Unlock()
 					switch {
-					case roll < 60 && exists:
-						ok = r.get(ctx, k, want)
-						n = int64(len(want))
-					case roll < 90 || !exists:
-						data := pool[rng.Intn(len(pool))][:4096+rng.Intn(12*1024+1)]
-						ok = r.put(ctx, k, data)
-						if ok {
-							mu.Lock()
-							live[c**count+i] = data
-							mu.Unlock()
+					case roll < 60 && want != nil:
+						ok, n = r.get(ctx, k, want), int64(len(want))
+						counts[0].Add(1)
+					case roll < 60:
+						ok = r.getAbsent(ctx, k)
+						counts[1].Add(1)
+					case roll < 90:
+						data := bodyFor(rng)
+						if ok, n = r.put(ctx, k, data), int64(len(data)); ok {
+							live[c][i] = data
 						}
-						n = int64(len(data))
+						counts[2].Add(1)
 					default:
-						ok = r.del(ctx, k)
-						if ok {
-							mu.Lock()
-							delete(live, c**count+i)
-							mu.Unlock()
+						if ok = r.del(ctx, k); ok {
+							live[c][i] = nil
 						}
+						counts[3].Add(1)
 					}
 					if ok {
 						r.record(time.Since(t))
@@ -339,6 +380,8 @@ func main() {
 		}
 		wg.Wait()
 		ops, moved, took = done.Load(), total.Load(), time.Since(start)
+		res.Mix = map[string]int64{"get": counts[0].Load(), "get_absent": counts[1].Load(),
+			"put": counts[2].Load(), "delete": counts[3].Load()}
 	default:
 		fmt.Fprintln(os.Stderr, "s3load: unknown workload", *workload)
 		os.Exit(2)
