@@ -66,6 +66,7 @@ from moto_forge.s3 import (
     tenancy,
     xmlcheck,
 )  # fmt: skip
+from moto_forge.s3.acl_headers import check_acl_headers
 from moto_forge.s3.backend import (
     ForgeS3Backend,
     RequestTarget,
@@ -604,6 +605,7 @@ class S3App:
         level), never a traceback to the client."""
         full_url = request.url
         handler_cls = self.response_class
+        check_acl_headers(request.headers.items())  # moto's parser trusts them
         try:
             if target.key is None:
                 return handler_cls.bucket_dispatch(request, full_url, dict(request.headers))

@@ -25,6 +25,7 @@ from werkzeug.datastructures import Headers
 from moto_forge.bucket.root import Config
 from moto_forge.errors import InvalidArgument, InvalidRequest, InvalidStorageClass
 from moto_forge.s3 import bucket_config
+from moto_forge.s3.acl_headers import check_acl_headers
 
 STORAGE_CLASSES = frozenset({
     "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER",
@@ -89,6 +90,7 @@ def acl_from_headers(headers: Headers | Mapping[str, str]) -> FakeAcl | None:
     granted = any(name.lower().startswith("x-amz-grant-") for name, _ in headers.items())
     if headers.get("x-amz-acl") is None and not granted:
         return None
+    check_acl_headers(headers.items())
     if headers.get("x-amz-acl") is not None and granted:
         raise InvalidRequest("Specifying both Canned ACLs and Header Grants is not allowed")
     try:

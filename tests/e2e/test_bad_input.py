@@ -108,6 +108,12 @@ MD5_OF_OTHER = base64.b64encode(hashlib.md5(b"other").digest()).decode()
             ("NoSuchUpload", 404),
         ),
         ("PUT", f"/{BUCKET}/obj?partNumber=1&uploadId=nope", {}, b"x", ("NoSuchUpload", 404)),
+        # ACL headers moto's parser trusts (each was a 500: an AssertionError or AttributeError)
+        ("PUT", f"/{BUCKET}/sentinel", {"x-amz-acl": "weird"}, b"changed", ("InvalidArgument", 400)),
+        ("PUT", f"/{BUCKET}/sentinel?acl", {"x-amz-acl": "weird"}, b"", ("InvalidArgument", 400)),
+        ("PUT", f"/{BUCKET}?acl", {"x-amz-grant-full-control": "garbage"}, b"", ("InvalidArgument", 400)),
+        ("PUT", f"/{BUCKET}/sentinel", {"x-amz-grant-read": "id=a, nobody"}, b"changed", ("InvalidArgument", 400)),
+        ("POST", f"/{BUCKET}/obj?uploads", {"x-amz-grant-everything": "id=a"}, b"", ("InvalidArgument", 400)),
     ],
 )
 def test_bad_requests_get_s3_errors_and_change_nothing(
