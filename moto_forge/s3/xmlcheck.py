@@ -16,6 +16,11 @@ XML_SUBRESOURCES = {
     "accelerate", "inventory", "intelligent-tiering", "retention", "legal-hold", "restore", "select",
 }  # fmt: skip
 """Subresources whose request bodies are XML (``policy`` is JSON)."""
+VERSIONING_VALUES = {"Status": frozenset({"Enabled", "Suspended"}), "MfaDelete": frozenset({"Enabled", "Disabled"})}
+"""What a PutBucketVersioning body may set, exactly (``Status`` is required).  moto stored
+any letters (a bucket then answered ``<Status>Maybe</Status>`` and versioned nothing), and
+answered a body without a ``<Status>`` it could match (none, or one with spaces) with a
+bare 404."""
 
 
 def _local(tag: str) -> str:
@@ -77,3 +82,10 @@ def check(body: bytes, method: str, subresources: set[str]) -> None:
             _text(tag, "Key", "Tag")
             if len(_children(tag, "Value")) != 1:  # empty values are allowed, as in S3
                 raise MalformedXML("The XML you provided was not well-formed or did not validate: Tag needs one Value")
+    elif method == "PUT" and "versioning" in subresources:
+        if name != "VersioningConfiguration":
+            raise MalformedXML("PutBucketVersioning takes <VersioningConfiguration>")
+        for element, allowed in VERSIONING_VALUES.items():
+            found = _children(root, element)
+            if len(found) > 1 or (found and found[0].text not in allowed) or (element == "Status" and not found):
+                raise MalformedXML(f"VersioningConfiguration needs one {element}: {' or '.join(sorted(allowed))}")

@@ -114,6 +114,23 @@ MD5_OF_OTHER = base64.b64encode(hashlib.md5(b"other").digest()).decode()
         ("PUT", f"/{BUCKET}?acl", {"x-amz-grant-full-control": "garbage"}, b"", ("InvalidArgument", 400)),
         ("PUT", f"/{BUCKET}/sentinel", {"x-amz-grant-read": "id=a, nobody"}, b"changed", ("InvalidArgument", 400)),
         ("POST", f"/{BUCKET}/obj?uploads", {"x-amz-grant-everything": "id=a"}, b"", ("InvalidArgument", 400)),
+        # moto stored any versioning status and answered a body without one with a bare 404
+        (
+            "PUT",
+            f"/{BUCKET}?versioning",
+            {},
+            b"<VersioningConfiguration><Status>Maybe</Status></VersioningConfiguration>",
+            ("MalformedXML", 400),
+        ),
+        ("PUT", f"/{BUCKET}?versioning", {}, b"<VersioningConfiguration/>", ("MalformedXML", 400)),
+        # moto took RenameObject for a PutObject of an empty body: the object was emptied
+        (
+            "PUT",
+            f"/{BUCKET}/sentinel?renameObject",
+            {"x-amz-rename-source": f"/{BUCKET}/sentinel"},
+            b"",
+            ("NotImplemented", 501),
+        ),
     ],
 )
 def test_bad_requests_get_s3_errors_and_change_nothing(

@@ -18,13 +18,16 @@ OPERATIONS = [
     ("PUT", {"tagging"}),
     ("PUT", set()),
     ("PUT", {"acl"}),
+    ("PUT", {"versioning"}),
 ]
 
 FRAGMENTS = st.sampled_from(
     ["<Delete>", "</Delete>", "<Object>", "</Object>", "<Key>", "</Key>", "k", "<Part>", "</Part>",
      "<PartNumber>", "</PartNumber>", "1", "<ETag>", "</ETag>", "<CompleteMultipartUpload>",
      "</CompleteMultipartUpload>", "<Tagging>", "<TagSet>", "<Tag>", "<Value>", "&amp;", "&bogus;",
-     "<!DOCTYPE x [<!ENTITY a 'b'>]>", "<?xml version='1.0'?>", "\x00", "]]>", "<![CDATA[x]]>", " "]
+     "<!DOCTYPE x [<!ENTITY a 'b'>]>",
+     "<VersioningConfiguration>", "</VersioningConfiguration>", "<Status>", "</Status>", "Enabled",
+     "<?xml version='1.0'?>", "\x00", "]]>", "<![CDATA[x]]>", " "]
 )  # fmt: skip
 
 
@@ -51,3 +54,33 @@ def test_valid_bodies_pass_and_invalid_ones_say_what_is_wrong() -> None:
         xmlcheck.check(b"<Delete></Delete>", "POST", {"delete"})
     with pytest.raises(MalformedXML, match="larger than"):
         xmlcheck.check(b"<a>" + b" " * xmlcheck.MAX_XML_BODY + b"</a>", "PUT", {"tagging"})
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>",
+        b"<VersioningConfiguration><Status>Suspended</Status><MfaDelete>Disabled</MfaDelete></VersioningConfiguration>",
+        b'<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status>'
+        b"</VersioningConfiguration>",
+    ],
+)
+def test_a_versioning_status_s3_knows_passes(body: bytes) -> None:
+    xmlcheck.check(body, "PUT", {"versioning"})
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<VersioningConfiguration><Status>Maybe</Status></VersioningConfiguration>",
+        b"<VersioningConfiguration><Status> Enabled </Status></VersioningConfiguration>",
+        b"<VersioningConfiguration/>",
+        b"<VersioningConfiguration><MfaDelete>Disabled</MfaDelete></VersioningConfiguration>",
+        b"<VersioningConfiguration><Status>Enabled</Status><Status>Suspended</Status></VersioningConfiguration>",
+        b"<VersioningConfiguration><Status>Enabled</Status><MfaDelete>Off</MfaDelete></VersioningConfiguration>",
+        b"<Versioning><Status>Enabled</Status></Versioning>",
+    ],
+)
+def test_a_versioning_body_moto_would_store_or_404_is_malformed(body: bytes) -> None:
+    with pytest.raises(MalformedXML):
+        xmlcheck.check(body, "PUT", {"versioning"})
