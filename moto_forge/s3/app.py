@@ -63,6 +63,7 @@ from moto_forge.s3 import (
     objects,
     post_policy,
     presigned,
+    subresources,
     tenancy,
     xmlcheck,
 )  # fmt: skip
@@ -96,10 +97,6 @@ OBJECT_SUBRESOURCES = {
     "acl", "tagging", "legal-hold", "retention", "attributes", "restore", "select", "torrent", "uploads", "uploadId",
     "renameObject",
 }  # fmt: skip
-NOT_OFFERED = {"renameObject": "RenameObject (S3 Express directory buckets only)"}
-"""Operations S3 has that this server refuses (501 NotImplemented) rather than mistake for
-another: moto would take ``PUT /bucket/key?renameObject`` for a PutObject of an empty body,
-and so overwrite the object the client meant to rename."""
 
 
 FORBIDDEN_CODES = dict.fromkeys(("AccessDenied", "SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidToken"), 403)
@@ -351,9 +348,9 @@ class S3App:
             refused = self._moto_access(request, environ, bucket, key) if bucket is not None else None
             if refused is not None:
                 return refused
-        for name, operation in NOT_OFFERED.items():
-            if name in request.args:
-                raise NotImplementedByServer(f"{operation} is not supported by this server", Method=method)
+        if bucket is not None:  # an operation moto would mistake for its method's plain one
+            subresources.check(method, key is not None, request.args.keys())
+            subresources.check_headers(method, key is not None, request.headers)
         root_text = request.headers.get(ROOT_HEADER) or request.args.get(ROOT_QUERY)
         if root_text:
             try:

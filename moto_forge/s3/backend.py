@@ -344,6 +344,8 @@ class ForgeS3Backend(BucketHolders):
             replace=replace,
             src_root=read_root.get(),
             src_version=src_key._version_id,
+            if_match=headers.get("if-match"),  # conditional writes, checked in the commit as a PUT's
+            if_none_match=headers.get("if-none-match"),
         )
         response_root.set(result.root)
         assert result.manifest is not None and result.manifest_cid is not None

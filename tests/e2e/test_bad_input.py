@@ -123,6 +123,33 @@ MD5_OF_OTHER = base64.b64encode(hashlib.md5(b"other").digest()).decode()
             ("MalformedXML", 400),
         ),
         ("PUT", f"/{BUCKET}?versioning", {}, b"<VersioningConfiguration/>", ("MalformedXML", 400)),
+        # variants of a write or delete not served here: they were ignored (an append replaced
+        # the object, a delete conditional on size deleted it, If-None-Match: <etag> overwrote it)
+        ("PUT", f"/{BUCKET}/sentinel", {"x-amz-write-offset-bytes": "10"}, b"more", ("NotImplemented", 501)),
+        ("DELETE", f"/{BUCKET}/sentinel", {"x-amz-if-match-size": "3"}, b"", ("NotImplemented", 501)),
+        (
+            "DELETE",
+            f"/{BUCKET}/sentinel",
+            {"x-amz-if-match-last-modified-time": "Mon, 01 Jan 2001 00:00:00 GMT"},
+            b"",
+            ("NotImplemented", 501),
+        ),
+        ("PUT", f"/{BUCKET}/sentinel", {"If-None-Match": '"0123"'}, b"changed", ("NotImplemented", 501)),
+        # a CopyObject's conditional write (was ignored: the copy overwrote the destination)
+        (
+            "PUT",
+            f"/{BUCKET}/sentinel",
+            {"x-amz-copy-source": f"/{BUCKET}/sentinel", "x-amz-metadata-directive": "REPLACE", "If-None-Match": "*"},
+            b"",
+            ("PreconditionFailed", 412),
+        ),
+        (
+            "PUT",
+            f"/{BUCKET}/sentinel",
+            {"x-amz-copy-source": f"/{BUCKET}/sentinel", "x-amz-metadata-directive": "REPLACE", "If-Match": '"0123"'},
+            b"",
+            ("PreconditionFailed", 412),
+        ),
         # moto took RenameObject for a PutObject of an empty body: the object was emptied
         (
             "PUT",
@@ -184,3 +211,50 @@ def test_a_header_echoed_from_a_non_latin1_query_goes_out_as_utf8(
         assert response.status_code == 200
         sent = response.raw.headers[header]  # the bytes as received, read as Latin-1 by http.client
         assert sent.encode("latin-1").decode("utf-8") == next(iter(query.values()))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("analytics&id=a", ("NotImplemented", 501)),  # DeleteBucketAnalyticsConfiguration
+        ("metrics&id=a", ("NotImplemented", 501)),
+        ("inventory&id=a", ("NotImplemented", 501)),
+        ("intelligent-tiering&id=a", ("NotImplemented", 501)),
+        ("metadataTable", ("NotImplemented", 501)),
+        ("acl", ("MethodNotAllowed", 405)),  # S3 has no DELETE for it
+        ("versioning", ("MethodNotAllowed", 405)),
+    ],
+)
+def test_a_delete_of_a_bucket_sub_resource_never_deletes_the_bucket(
+    served: Served, http: Any, query: str, expected: tuple[str, int]
+) -> None:
+    """moto ran DeleteBucket for a DELETE of any sub-resource it has no handler for: an
+    empty bucket was gone after ``aws s3api delete-bucket-analytics-configuration``."""
+    s3 = client(served.url)
+    s3.create_bucket(Bucket="empty-and-kept")
+    try:
+        response = http.delete(f"{served.url}/empty-and-kept?{query}", timeout=30)
+        assert error(response) == expected, response.content[:300]
+        assert http.head(f"{served.url}/empty-and-kept", timeout=30).status_code == 200
+    finally:
+        s3.delete_bucket(Bucket="empty-and-kept")
+
+
+@pytest.mark.parametrize(
+    ("method", "query", "expected"),
+    [
+        ("DELETE", "acl", ("MethodNotAllowed", 405)),  # was a DeleteObject
+        ("DELETE", "retention", ("MethodNotAllowed", 405)),
+        ("DELETE", "legal-hold", ("MethodNotAllowed", 405)),
+        ("GET", "retention", ("NotImplemented", 501)),  # was the object's body
+        ("GET", "torrent", ("NotImplemented", 501)),
+    ],
+)
+def test_an_object_sub_resource_without_a_handler_never_runs_the_plain_operation(
+    served: Served, http: Any, method: str, query: str, expected: tuple[str, int]
+) -> None:
+    before = root(served)
+    response = http.request(method, f"{served.url}/{BUCKET}/sentinel?{query}", timeout=30)
+    assert error(response) == expected, response.content[:300]
+    assert root(served) == before
+    assert http.get(f"{served.url}/{BUCKET}/sentinel", timeout=30).content == b"0123456789"
