@@ -4,7 +4,6 @@ objects and checks signatures, as ``serve`` does."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,18 +12,14 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from bench.peers import ACCESS, GRANIAN, SECRET, Running, peers
+from bench.peers import ACCESS, GRANIAN, SECRET, Running
+from tests.bench.conftest import bench_peer
 
 
 @pytest.fixture
 def granian(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Running]:
-    monkeypatch.setenv("BENCH_PEERS", GRANIAN)
-    (peer,) = peers(sys.executable)
-    server = Running(peer, str(tmp_path))
-    try:
+    with bench_peer(GRANIAN, tmp_path, monkeypatch) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _client(url: str, secret: str = SECRET) -> object:

@@ -4,13 +4,13 @@ and it reports a server that answers wrongly instead of counting it."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bench.peers import Running, build_s3load, load, peers
+from bench.peers import Running, build_s3load, load
+from tests.bench.conftest import bench_peer
 
 pytestmark = pytest.mark.slow
 
@@ -22,13 +22,8 @@ def s3load() -> Path:
 
 @pytest.fixture
 def forge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Running]:
-    monkeypatch.setenv("BENCH_PEERS", "moto_forge")
-    (peer,) = peers(sys.executable)
-    server = Running(peer, str(tmp_path))
-    try:
+    with bench_peer("moto_forge", tmp_path, monkeypatch) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_the_mixed_run_is_60_30_10_from_its_first_second(s3load: Path, forge: Running) -> None:
