@@ -52,6 +52,16 @@ def check(document: Mapping[str, Any], fields: Mapping[str, str], bucket: str, s
         raise AccessDenied(f"Invalid according to Policy: Extra input fields: {extra[0]}")
 
 
+def _bound(value: Any) -> int:
+    """A bound of a ``content-length-range`` condition: an integer, or a string of one."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InvalidPolicyDocument(f"Invalid Policy: content-length-range bound {json.dumps(value)[:40]}")
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise InvalidPolicyDocument(f"Invalid Policy: content-length-range bound {json.dumps(value)[:40]}") from exc
+
+
 def _check_condition(condition: Any, fields: Mapping[str, str], bucket: str, size: int) -> str:
     """Check one condition; return the field it covers ("" for a length range)."""
     if isinstance(condition, dict) and len(condition) == 1:
@@ -64,7 +74,7 @@ def _check_condition(condition: Any, fields: Mapping[str, str], bucket: str, siz
         raise InvalidPolicyDocument(f"Invalid Policy: Invalid Simple-Condition: {json.dumps(condition)[:100]}")
     operation = str(condition[0]).lower()
     if operation == "content-length-range" and len(condition) == 3:
-        low, high = int(condition[1]), int(condition[2])
+        low, high = _bound(condition[1]), _bound(condition[2])
         if size > high:
             raise EntityTooLarge("Your proposed upload exceeds the maximum allowed size", MaxSizeAllowed=str(high))
         if size < low:
