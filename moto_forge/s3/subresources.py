@@ -62,17 +62,18 @@ for them and would run the method's plain operation instead."""
 def check(method: str, is_object: bool, names: Iterable[str]) -> None:
     """Refuse a request with ``method`` on a bucket (or, ``is_object``, an object) whose query
     parameter ``names`` select an operation this server does not serve: 405
-    :class:`MethodNotAllowed` when S3 has no such operation, 501
+    :class:`MethodNotAllowed` when S3 has no such operation (a sub-resource of the other
+    level included: ``DELETE /bucket?uploadId=`` was a DeleteBucket), 501
     :class:`NotImplementedByServer` when S3 has it and this server does not."""
     verb = "GET" if method == "HEAD" else method
-    defined = S3_OBJECT if is_object else S3_BUCKET
+    defined, other = (S3_OBJECT, S3_BUCKET) if is_object else (S3_BUCKET, S3_OBJECT)
     refused = NOT_SERVED["object" if is_object else "bucket"]
     resource = "OBJECT" if is_object else "BUCKET"
     for name in names:
         methods = defined.get(name)
-        if methods is None:
+        if methods is None and name not in other:
             continue
-        if verb not in methods:
+        if methods is None or verb not in methods:
             raise MethodNotAllowed(
                 "The specified method is not allowed against this resource.", Method=method, ResourceType=resource
             )

@@ -40,6 +40,10 @@ def test_what_is_served_passes(method: str, is_object: bool, names: list[str]) -
         ("DELETE", True, "restore"),
         ("GET", True, "uploads"),
         ("HEAD", True, "select"),
+        ("DELETE", False, "uploadId"),  # an object's sub-resource on the bucket: was a DeleteBucket
+        ("GET", False, "retention"),
+        ("DELETE", True, "analytics"),  # a bucket's sub-resource on an object: was a DeleteObject
+        ("GET", True, "versions"),
     ],
 )
 def test_a_method_s3_does_not_define_for_the_sub_resource_is_405(method: str, is_object: bool, name: str) -> None:
