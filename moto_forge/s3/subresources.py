@@ -100,7 +100,7 @@ def check_headers(method: str, is_object: bool, headers: Headers | Mapping[str, 
     for name in UNSERVED_OBJECT_HEADERS.get(method, ()):
         if name in headers:
             raise NotImplementedByServer(f"{name} is not supported by this server", Header=name)
-    if method in ("PUT", "POST") and headers.get("If-None-Match", "*") != "*":
+    if method in ("PUT", "POST") and headers.get("If-None-Match") not in (None, "", "*"):  # "": no condition
         raise NotImplementedByServer(
             "A header you provided implies functionality that is not implemented: If-None-Match takes only *",
             Header="If-None-Match",

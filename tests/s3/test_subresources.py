@@ -85,6 +85,7 @@ def test_a_write_or_delete_variant_not_served_is_501(method: str, headers: dict[
     ("method", "is_object", "headers"),
     [
         ("PUT", True, {"If-None-Match": "*", "If-Match": '"abc"'}),
+        ("PUT", True, {"If-None-Match": ""}),  # an empty condition is none, as before
         ("DELETE", True, {"If-Match": '"abc"'}),
         ("GET", True, {"If-None-Match": '"abc"', "x-amz-if-match-size": "3"}),  # a read's conditions
         ("PUT", False, {"x-amz-write-offset-bytes": "0"}),  # not an object
