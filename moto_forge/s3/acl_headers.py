@@ -1,7 +1,7 @@
 """The ACL headers of a request, checked before anything acts on them: ``x-amz-acl`` must
 name a canned ACL, and each ``x-amz-grant-<permission>`` must name a permission and list
-grantees as ``id=...``, ``emailAddress=...`` or ``uri=...`` (values optionally quoted),
-separated by commas.  moto's own parser trusts these headers (an unknown canned ACL is an
+grantees as ``type=value`` (``id=...``, ``uri=...``, ``emailAddress=...``; values optionally
+quoted), separated by commas.  moto's own parser trusts these headers (an unknown canned ACL is an
 ``AssertionError``, a grantee without ``=`` an ``AttributeError``); S3 answers 400
 ``InvalidArgument``."""
 
@@ -19,7 +19,10 @@ CANNED_ACLS = frozenset({
 """The canned ACLs S3 (and moto's ``get_canned_acl``) knows."""
 GRANT_PERMISSIONS = frozenset({"read", "write", "read-acp", "write-acp", "full-control"})
 GRANT_PREFIX = "x-amz-grant-"
-_GRANTEE = re.compile(r'\s*(id|emailaddress|uri)\s*=\s*(?:"([^"]+)"|([^",]+?))\s*', re.IGNORECASE)
+_GRANTEE = re.compile(r'[^=]+="?[^"]+')
+"""A grantee as moto reads one (``type=value``, the value optionally quoted): moto takes
+``id`` for a canonical user and any other type for a group URI (``uri=``; its own tests
+send ``url=``)."""
 
 
 def check_acl_headers(headers: Iterable[tuple[str, str]]) -> None:
@@ -33,7 +36,9 @@ def check_acl_headers(headers: Iterable[tuple[str, str]]) -> None:
         elif lower.startswith(GRANT_PREFIX):
             if lower[len(GRANT_PREFIX) :] not in GRANT_PERMISSIONS:
                 raise InvalidArgument("Unknown grant permission", ArgumentName=name[:100])
-            if not all(_GRANTEE.fullmatch(grantee) for grantee in value.split(",")):
+            if not all(_GRANTEE.match(grantee.strip()) for grantee in value.split(",")):
                 raise InvalidArgument(
-                    "A grantee must be id=, emailAddress= or uri=", ArgumentName=name[:100], ArgumentValue=value[:200]
+                    "A grantee must be type=value (id=, uri=, emailAddress=)",
+                    ArgumentName=name[:100],
+                    ArgumentValue=value[:200],
                 )
