@@ -137,8 +137,10 @@ def test_auto_is_one_worker_per_core_with_signatures_checked(tmp_path: Path) -> 
 
 
 def test_keep_alive_connections_spread_evenly_over_the_workers(tmp_path: Path) -> None:
-    """Eight keep-alive connections opened one after another land four and four on two
-    workers (the busier worker lets the other accept first: moto_forge/workers.py)."""
+    """Eight keep-alive connections opened one after another land about evenly on two
+    workers (the busier worker lets the other accept first: moto_forge/workers.py): at most
+    five on one.  Without the handoff the first worker to wake took six of eight; with it,
+    a run on a loaded machine once gave five and three (the idle worker woke late)."""
     server = start_server(str(tmp_path), "--access-key", KEY, "--secret-key", SECRET, "--workers", "2")
     sessions = []
     try:
@@ -151,7 +153,7 @@ def test_keep_alive_connections_spread_evenly_over_the_workers(tmp_path: Path) -
             sessions.append(session)
             time.sleep(0.05)
         held = {pid: connections_held(pid, port) for pid in workers_of(server)}
-        assert sorted(held.values()) == [4, 4], held
+        assert sum(held.values()) == 8 and max(held.values()) <= 5, held
     finally:
         for session in sessions:
             session.close()
