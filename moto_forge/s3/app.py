@@ -93,10 +93,8 @@ MOTO_HOST = "s3.amazonaws.com"
 MAX_MOTO_BODY = xmlcheck.MAX_XML_BODY
 """The largest body a request served by moto may carry (moto buffers bodies): its XML
 configurations, DeleteObjects of 1 000 keys and CompleteMultipartUpload of 10 000 parts fit."""
-OBJECT_SUBRESOURCES = {
-    "acl", "tagging", "legal-hold", "retention", "attributes", "restore", "select", "torrent", "uploads", "uploadId",
-    "renameObject",
-}  # fmt: skip
+OBJECT_SUBRESOURCES = frozenset(subresources.S3_OBJECT)
+"""An object request naming one of these is not a plain PutObject / GetObject (moto serves it)."""
 
 
 FORBIDDEN_CODES = dict.fromkeys(("AccessDenied", "SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidToken"), 403)
