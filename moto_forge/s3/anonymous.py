@@ -1,5 +1,5 @@
-"""Unsigned requests when the server checks no signatures (moto's mode), decided as moto
-decides them.
+"""Requests on objects that moto refuses before its handlers, when the server checks no
+signatures (moto's mode), decided as moto decides them.
 
 Without credentials every *signed* request is served (any key, any secret).  A request
 with no signature at all (no ``Authorization`` header, no presigned ``Signature``: a
@@ -9,6 +9,9 @@ explicit ACL that does not grant public read.  A moto user's tests of public and
 objects rely on that, so :class:`~moto_forge.s3.app.S3App` applies the same rule, once,
 before the request is served (moto's own copy of the check never fires: see
 :class:`~moto_forge.s3.keys.OwnerOnlyAcl`).
+
+A bucket policy's Deny of ``s3:<Method>Object`` refuses signed requests as well
+(:func:`policy_denied`): moto checks it for every request on an object.
 """
 
 from __future__ import annotations
@@ -24,17 +27,29 @@ def is_anonymous(authorization: str | None, raw_query: str) -> bool:
     return authorization is None and "Signature=" not in raw_query
 
 
+def _permission(bucket: FakeBucket, bucket_name: str, key_name: str, method: str) -> PermissionResult:
+    """What ``bucket``'s policy says of ``s3:<Method>Object`` on ``key_name`` (moto's action name)."""
+    action = f"s3:{method.upper()[0]}{method.lower()[1:]}Object"
+    resource = f"arn:{bucket.partition}:s3:::{bucket_name}/{key_name}"
+    try:
+        permission: PermissionResult = bucket.get_permission(action, resource)
+    except (ValueError, KeyError, TypeError, AttributeError):  # a policy stored before policies were checked
+        return PermissionResult.NEUTRAL
+    return permission
+
+
+def policy_denied(bucket: FakeBucket, bucket_name: str, key_name: str, method: str) -> bool:
+    """Whether ``bucket``'s policy denies ``s3:<Method>Object`` on ``key_name``: moto refuses
+    such a request on an object (403 without a body), signed or not."""
+    return bool(_permission(bucket, bucket_name, key_name, method) == PermissionResult.DENIED)
+
+
 def denied(bucket: FakeBucket, bucket_name: str, key_name: str, key: ForgeKey | None, method: str) -> bool:
     """Whether moto refuses an anonymous ``method`` on object ``key_name`` (stored as
     ``key``, ``None`` if there is none) of ``bucket``: the bucket policy denies
     ``s3:<Method>Object``, or the object has an explicit ACL (``acl`` in its attributes)
     without public read."""
-    action = f"s3:{method.upper()[0]}{method.lower()[1:]}Object"
-    resource = f"arn:{bucket.partition}:s3:::{bucket_name}/{key_name}"
-    try:
-        permission = bucket.get_permission(action, resource)
-    except (ValueError, KeyError, TypeError, AttributeError):  # a policy stored before policies were checked
-        permission = PermissionResult.NEUTRAL
+    permission = _permission(bucket, bucket_name, key_name, method)
     if permission == PermissionResult.DENIED:
         return True
     if key is None or permission == PermissionResult.PERMITTED:

@@ -396,7 +396,24 @@ class S3App:
             )
         if operation == "ListObjects" and bucket is not None:
             return listing.list_objects(self.service, request, bucket, read_root.get())
+        if operation == "DeleteObject" and bucket is not None and key is not None:
+            return self._delete_object(request, bucket, key)
         return None
+
+    def _delete_object(self, request: Request, bucket: str, key: str) -> objects.Response | None:
+        """DeleteObject as moto's handler answers it (204; ``x-amz-version-id`` and
+        ``x-amz-delete-marker`` where the delete made or removed a version), without moto's
+        parsing of the request again.  ``None`` (moto serves it) for what moto decides beyond
+        the backend: an ``If-Match`` delete and an ``x-amz-mfa`` one (refused there).  A
+        bucket policy's Deny was applied before (:meth:`_moto_access`), as for every object
+        request."""
+        headers = request.headers
+        if "If-Match" in headers or "x-amz-mfa" in headers:
+            return None
+        backend = self.backends.for_account(self._account(request))
+        bypass = headers.get("x-amz-bypass-governance-retention")  # moto: any value bypasses
+        _, meta = backend.delete_object(bucket, key, request.args.get("versionId"), bypass=bool(bypass))
+        return objects.Response(204, {f"x-amz-{name}": value for name, value in meta.items()}, [])
 
     def _moto_iam_check(
         self,
@@ -484,15 +501,19 @@ class S3App:
         self, request: Request, environ: dict[str, Any], bucket: str, key: str | None
     ) -> objects.Response | None:
         """Access as moto decides it, for a server that checks no signatures: moto's
-        cross-account switch, and unsigned requests on objects (a 403 without a body, as
-        moto answers those); ``None`` when the request goes on."""
+        cross-account switch, a bucket policy's Deny of a request on an object, and unsigned
+        requests on objects (a 403 without a body, as moto answers those); ``None`` when the
+        request goes on."""
         if not (request.method == "PUT" and key is None and not request.args):  # CreateBucket answers itself
             self._check_cross_account(request, bucket)
         raw_query = addressing.raw_path_and_query(environ)[1]
-        unsigned = key is not None and anonymous.is_anonymous(request.headers.get("Authorization"), raw_query)
-        if unsigned and key is not None and self._anonymous_denied(request, bucket, key):
-            return objects.Response(403, {})
-        return None
+        if key is None:
+            return None
+        if anonymous.is_anonymous(request.headers.get("Authorization"), raw_query):
+            refused = self._anonymous_denied(request, bucket, key)
+        else:
+            refused = self._policy_denied(request, bucket, key)
+        return objects.Response(403, {}) if refused else None
 
     def _check_cross_account(self, request: Request, bucket: str) -> None:
         """Without credentials, moto's ``MOTO_S3_ALLOW_CROSSACCOUNT_ACCESS=false``: a bucket
@@ -505,6 +526,18 @@ class S3App:
         owner = owner_account(self.service.config_of(self.service.bucket_root(record.root)), "")
         if owner != self._account(request):
             raise AccessDenied("Access Denied")
+
+    def _policy_denied(self, request: Request, bucket: str, key: str) -> bool:
+        """Whether the bucket's policy denies a signed request's action on object ``key``, as
+        moto refuses it, with no credentials configured (free for a bucket without a policy)."""
+        record = self.service.find_bucket(bucket)
+        if record is None or "policy" not in self.service.config_of(self.service.bucket_root(record.root)):
+            return False
+        try:
+            holder = self.backends.for_account(self._account(request)).get_bucket(bucket)
+        except (MissingBucket, S3ClientError, ForgeError):
+            return False  # the request itself gets the error
+        return anonymous.policy_denied(holder, bucket, key, request.method)
 
     def _anonymous_denied(self, request: Request, bucket: str, key: str) -> bool:
         """Whether an unsigned request on an object, with no credentials configured, is
@@ -646,7 +679,8 @@ def _latin1(value: Any) -> Any:
 
 def streaming_operation(method: str, target: addressing.Target, args: Any, copy: bool) -> str | None:
     """Which operation S3App serves itself, streaming, for a request (pure): ``UploadPart``,
-    ``PutObject``, ``GetObject`` (GET or HEAD), ``ListObjects``, or ``None`` (moto serves it).
+    ``PutObject``, ``GetObject`` (GET or HEAD), ``DeleteObject``, ``ListObjects``, or ``None``
+    (moto serves it).
     A PUT naming only one of ``uploadId`` and ``partNumber`` is 400 InvalidArgument."""
     bucket, key = target.bucket, target.key
     if bucket is not None and key is not None and not (OBJECT_SUBRESOURCES & set(args)) - {"uploadId"}:
@@ -656,6 +690,8 @@ def streaming_operation(method: str, target: addressing.Target, args: Any, copy:
             return "UploadPart" if "uploadId" in args else "PutObject"
         if method in ("GET", "HEAD") and "uploadId" not in args:
             return "GetObject"
+        if method == "DELETE" and "uploadId" not in args:
+            return "DeleteObject"
     if method == "GET" and bucket is not None and key is None and set(args) <= listing.LISTING_PARAMS:
         return "ListObjects"
     return None

@@ -1,0 +1,135 @@
+"""DeleteObject served by S3App itself (``S3App._delete_object``) answers as moto's handler
+did, and leaves the same state: each scenario runs twice under ``mock_forge``, once served
+here and once with the fast path turned off (moto's handler over the same backend), and
+the two runs must agree on every status, version and delete-marker header and on what the
+bucket then holds."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from moto_forge.mock import mock_forge
+from moto_forge.s3.app import S3App
+
+Outcome = tuple[int, str | None, str | None, str | None]
+"""Status, error code, ``x-amz-version-id``, ``x-amz-delete-marker`` of one call."""
+
+
+def _call(action: Callable[[], Any]) -> Outcome:
+    try:
+        meta = action()["ResponseMetadata"]
+    except ClientError as exc:
+        meta = exc.response["ResponseMetadata"]
+        code = exc.response["Error"]["Code"]
+    else:
+        code = None
+    headers = meta["HTTPHeaders"]
+    return meta["HTTPStatusCode"], code, headers.get("x-amz-version-id"), headers.get("x-amz-delete-marker")
+
+
+def _scenario(s3: Any) -> list[Any]:
+    """Deletes of every kind; returns what each answered (version ids replaced by their
+    order of appearance, so runs can be compared) and what the buckets hold afterwards."""
+    seen: dict[str, str] = {}
+
+    def norm(outcome: Outcome) -> tuple[Any, ...]:
+        status, code, vid, marker = outcome
+        if vid is not None and vid != "null":
+            vid = seen.setdefault(vid, f"v{len(seen)}")
+        return status, code, vid, marker
+
+    s3.create_bucket(Bucket="plain")
+    s3.put_object(Bucket="plain", Key="a", Body=b"1")
+    s3.put_object(Bucket="plain", Key="tagged", Body=b"t", Tagging="k=v")
+    out: list[Any] = [
+        norm(_call(lambda: s3.delete_object(Bucket="plain", Key="a"))),
+        norm(_call(lambda: s3.delete_object(Bucket="plain", Key="a"))),  # absent: still 204
+        norm(_call(lambda: s3.delete_object(Bucket="plain", Key="never"))),
+        norm(_call(lambda: s3.delete_object(Bucket="missing-bucket", Key="a"))),
+        norm(_call(lambda: s3.delete_object(Bucket="plain", Key="a", VersionId="nosuchversion"))),
+        norm(_call(lambda: s3.delete_object_tagging(Bucket="plain", Key="tagged"))),  # not DeleteObject
+        s3.get_object_tagging(Bucket="plain", Key="tagged")["TagSet"],
+    ]
+    s3.put_object(Bucket="plain", Key="b", Body=b"2")
+    out.append(norm(_call(lambda: s3.delete_object(Bucket="plain", Key="b", IfMatch='"nomatch"'))))
+    out.append(sorted(o["Key"] for o in s3.list_objects_v2(Bucket="plain").get("Contents", [])))
+
+    s3.create_bucket(Bucket="versioned")
+    s3.put_bucket_versioning(Bucket="versioned", VersioningConfiguration={"Status": "Enabled"})
+    first = s3.put_object(Bucket="versioned", Key="k", Body=b"1")["VersionId"]
+    seen.setdefault(first, f"v{len(seen)}")
+    s3.put_object(Bucket="versioned", Key="k", Body=b"2")
+    marker = _call(lambda: s3.delete_object(Bucket="versioned", Key="k"))
+    out.append(norm(marker))
+    out.append(norm(_call(lambda: s3.delete_object(Bucket="versioned", Key="k", VersionId=first))))
+    out.append(norm(_call(lambda: s3.delete_object(Bucket="versioned", Key="k", VersionId=str(marker[2])))))
+    out.append(s3.get_object(Bucket="versioned", Key="k")["Body"].read())  # the marker went: "2" is back
+    listed = s3.list_object_versions(Bucket="versioned")
+    out.append(
+        (
+            [norm((0, None, v["VersionId"], None))[2] for v in listed.get("Versions", [])],
+            len(listed.get("DeleteMarkers", [])),
+        )
+    )
+
+    s3.create_bucket(Bucket="locked", ObjectLockEnabledForBucket=True)
+    until = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)
+    kept = s3.put_object(
+        Bucket="locked", Key="k", Body=b"x", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=until
+    )["VersionId"]
+    seen.setdefault(kept, f"v{len(seen)}")
+    out.append(norm(_call(lambda: s3.delete_object(Bucket="locked", Key="k", VersionId=kept))))
+    out.append(
+        norm(_call(lambda: s3.delete_object(Bucket="locked", Key="k", VersionId=kept, BypassGovernanceRetention=True)))
+    )
+    out.append(len(s3.list_object_versions(Bucket="locked").get("Versions", [])))
+    return out
+
+
+def _run(monkeypatch: pytest.MonkeyPatch, served_here: bool) -> tuple[list[Any], int]:
+    calls = 0
+    original = S3App._delete_object
+
+    def counted(self: S3App, *args: Any) -> Any:
+        """Serve (or not), counting the deletes served here: answered, or refused by raising."""
+        nonlocal calls
+        if not served_here:
+            return None
+        try:
+            answer = original(self, *args)
+        except Exception:
+            calls += 1
+            raise
+        calls += answer is not None
+        return answer
+
+    with monkeypatch.context() as patch:
+        patch.setattr(S3App, "_delete_object", counted)
+        with mock_forge():
+            return _scenario(boto3.client("s3", region_name="us-east-1")), calls
+
+
+def test_a_delete_served_here_answers_and_acts_as_motos_handler(monkeypatch: pytest.MonkeyPatch) -> None:
+    here, served = _run(monkeypatch, served_here=True)
+    moto, moto_served = _run(monkeypatch, served_here=False)
+    assert here == moto
+    assert moto_served == 0
+    # Every plain delete but the If-Match one (moto's) was served here: 5 + 3 + 2.
+    assert served == 10
+    # And what the scenario shows is S3's behaviour, not just agreement:
+    assert here[0] == (204, None, None, None)
+    assert here[3][:2] == (404, "NoSuchBucket")
+    assert here[6] == []  # DeleteObjectTagging took the tags, not the object...
+    assert here[8] == ["b", "tagged"]  # ...and the If-Match delete that failed kept "b"
+    assert here[7][:2] == (412, "PreconditionFailed")
+    assert here[9][3] == "true"  # a delete marker in the versioned bucket
+    assert here[12] == b"2"
+    assert here[14][:2] == (403, "AccessDenied")  # governance retention without the bypass
+    assert here[15][0] == 204
+    assert here[16] == 0
