@@ -56,10 +56,20 @@ class CarBlock:
         return len(self.data)
 
 
+_HEADER_HEAD = b"\xa2\x65roots"  # {"roots": [...], "version": 1}: keys by length, then bytes
+_HEADER_TAIL = b"\x67version\x01"
+
+
 def encode_header(roots: Iterable[CID]) -> bytes:
-    """The length-prefixed CARv1 header for ``roots``."""
-    header = dagcbor.encode({"roots": list(roots), "version": 1})
-    return encode_uvarint(len(header)) + header
+    """The length-prefixed CARv1 header for ``roots``: the bytes :func:`dagcbor.encode`
+    gives for ``{"roots": [...], "version": 1}``, written directly (two per write)."""
+    links = list(roots)
+    header = bytearray(_HEADER_HEAD)
+    dagcbor.write_head(4, len(links), header)
+    for link in links:
+        dagcbor.write_link(link, header)
+    header += _HEADER_TAIL
+    return encode_uvarint(len(header)) + bytes(header)
 
 
 class CarWriter:

@@ -13,8 +13,10 @@ from moto_forge.errors import (
     CarSectionTooLargeError,
     CarTruncatedError,
 )
-from moto_forge.ipld.car import CarReader, CarWriter, encode_car, read_car
+from moto_forge.ipld import dagcbor
+from moto_forge.ipld.car import CarReader, CarWriter, encode_car, encode_header, read_car
 from moto_forge.ipld.cid import CID, DAG_CBOR, RAW
+from moto_forge.ipld.varint import encode_uvarint
 
 TESTDATA = Path(__file__).parent / "testdata"
 HELLO = CID.decode("bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq")
@@ -100,3 +102,10 @@ def test_reader_fails_only_with_car_or_block_errors(tail: bytes) -> None:
     raw = encode_car([HELLO], [(HELLO, b"hello")]) + tail
     with contextlib.suppress(CarError, BlockHashMismatchError):
         read_car(raw)
+
+
+@given(st.lists(st.binary(max_size=16), max_size=4))
+def test_the_header_written_directly_is_the_generic_encoders(seeds: list[bytes]) -> None:
+    roots = [CID.compute(DAG_CBOR, seed) for seed in seeds]
+    header = dagcbor.encode({"roots": roots, "version": 1})
+    assert encode_header(roots) == encode_uvarint(len(header)) + header
