@@ -220,6 +220,13 @@ class NoSuchVersion(S3Error):
     status = 404
 
 
+class NoSuchObjectLockConfiguration(S3Error):
+    """The object has no Object Lock retention (GetObjectRetention)."""
+
+    code = "NoSuchObjectLockConfiguration"
+    status = 404
+
+
 class InvalidRange(S3Error):
     """The requested range is not satisfiable."""
 

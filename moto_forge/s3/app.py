@@ -76,7 +76,7 @@ from moto_forge.s3.backend import (
 )
 from moto_forge.s3.chunked import ChunkVerifier
 from moto_forge.s3.context import request_headers
-from moto_forge.s3.errors import classify, clean_xml, error_xml, request_id
+from moto_forge.s3.errors import classify, clean_xml, error_xml, request_id, xml_text
 from moto_forge.s3.holders import owner_account
 from moto_forge.s3.keys import ForgeKey
 from moto_forge.s3.operations import operation_name
@@ -398,6 +398,10 @@ class S3App:
             return listing.list_objects(self.service, request, bucket, read_root.get())
         if operation == "DeleteObject" and bucket is not None and key is not None:
             return self._delete_object(request, bucket, key)
+        if operation == "GetObjectRetention" and bucket is not None and key is not None:
+            backend = self.backends.for_account(self._account(request))
+            mode, until = backend.get_object_retention(bucket, key, args.get("versionId"))
+            return objects.Response(200, {"Content-Type": "application/xml"}, [retention_xml(mode, until)])
         return None
 
     def _delete_object(self, request: Request, bucket: str, key: str) -> objects.Response | None:
@@ -679,8 +683,8 @@ def _latin1(value: Any) -> Any:
 
 def streaming_operation(method: str, target: addressing.Target, args: Any, copy: bool) -> str | None:
     """Which operation S3App serves itself, streaming, for a request (pure): ``UploadPart``,
-    ``PutObject``, ``GetObject`` (GET or HEAD), ``DeleteObject``, ``ListObjects``, or ``None``
-    (moto serves it).
+    ``PutObject``, ``GetObject`` (GET or HEAD), ``DeleteObject``, ``GetObjectRetention``,
+    ``ListObjects``, or ``None`` (moto serves it).
     A PUT naming only one of ``uploadId`` and ``partNumber`` is 400 InvalidArgument."""
     bucket, key = target.bucket, target.key
     if bucket is not None and key is not None and not (OBJECT_SUBRESOURCES & set(args)) - {"uploadId"}:
@@ -692,9 +696,20 @@ def streaming_operation(method: str, target: addressing.Target, args: Any, copy:
             return "GetObject"
         if method == "DELETE" and "uploadId" not in args:
             return "DeleteObject"
+    if method in ("GET", "HEAD") and bucket is not None and key is not None and "retention" in args:
+        return "GetObjectRetention"  # moto has no handler for it (it answered the object's body)
     if method == "GET" and bucket is not None and key is None and set(args) <= listing.LISTING_PARAMS:
         return "ListObjects"
     return None
+
+
+def retention_xml(mode: str, until: str) -> bytes:
+    """GetObjectRetention's answer: the ``Retention`` document S3 sends."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<Retention xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Mode>{xml_text(mode)}</Mode>'
+        f"<RetainUntilDate>{xml_text(until)}</RetainUntilDate></Retention>"
+    ).encode()
 
 
 def read_bounded(request: Request, limit: int) -> bytes:

@@ -38,6 +38,7 @@ from moto_forge.errors import (
     MetadataTooLarge,
     MethodNotAllowed,
     NoSuchKey,
+    NoSuchObjectLockConfiguration,
     NoSuchVersion,
     S3Error,
 )
@@ -472,6 +473,18 @@ class ForgeS3Backend(BucketHolders):
         if key.lock_until and (key.lock_mode == "COMPLIANCE" or not bypass) and (until or "") < key.lock_until:
             raise AccessDenied("Access Denied: the object's retention cannot be shortened")  # S3: only extended
         self._store_attributes(key, {"lm": mode, "lu": until})
+
+    def get_object_retention(self, bucket_name: str, key_name: str, version_id: str | None) -> tuple[str, str]:
+        """The object's Object Lock retention, as S3's GetObjectRetention answers it: its
+        mode and retain-until date (as PutObjectRetention or the write's headers gave it).
+        400 ``InvalidRequest`` in a bucket without Object Lock; 404
+        ``NoSuchObjectLockConfiguration`` for an object without a retention."""
+        key = self._existing(bucket_name, key_name, version_id)
+        if not self.get_bucket(bucket_name).object_lock_enabled:
+            raise InvalidRequest("Bucket is missing Object Lock Configuration")
+        if not key.lock_mode or not key.lock_until:
+            raise NoSuchObjectLockConfiguration("The specified object does not have a ObjectLock configuration")
+        return str(key.lock_mode), str(key.lock_until)
 
     def restore_object(self, bucket_name: str, key_name: str, days: str | None, type_: str | None) -> bool:
         key = self._existing(bucket_name, key_name, _version_param())

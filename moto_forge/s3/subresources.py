@@ -53,7 +53,7 @@ NOT_SERVED: dict[str, dict[str, frozenset[str]]] = {
         "metadataJournalTable": frozenset({_P}), "metrics": _CONFIG, "requestPayment": _GET_PUT,
         "session": frozenset({_G}), "abac": _GET_PUT,
     },
-    "object": {"retention": frozenset({_G}), "torrent": frozenset({_G}), "renameObject": frozenset({_P})},
+    "object": {"torrent": frozenset({_G}), "renameObject": frozenset({_P})},
 }  # fmt: skip
 """Of those, the (sub-resource, method) pairs this server does not serve: moto has no handler
 for them and would run the method's plain operation instead."""

@@ -247,7 +247,7 @@ def test_a_delete_of_a_bucket_sub_resource_never_deletes_the_bucket(
         ("DELETE", "acl", ("MethodNotAllowed", 405)),  # was a DeleteObject
         ("DELETE", "retention", ("MethodNotAllowed", 405)),
         ("DELETE", "legal-hold", ("MethodNotAllowed", 405)),
-        ("GET", "retention", ("NotImplemented", 501)),  # was the object's body
+        ("GET", "retention", ("InvalidRequest", 400)),  # was the object's body: GetObjectRetention, no Object Lock
         ("GET", "torrent", ("NotImplemented", 501)),
     ],
 )

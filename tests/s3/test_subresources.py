@@ -62,7 +62,7 @@ def test_every_pair_not_served_is_501_and_is_one_s3_defines() -> None:
 
 def test_head_is_checked_as_get() -> None:
     with pytest.raises(NotImplementedByServer):
-        subresources.check("HEAD", True, ["retention"])
+        subresources.check("HEAD", True, ["torrent"])
     subresources.check("HEAD", True, ["acl"])
 
 
