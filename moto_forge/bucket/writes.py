@@ -512,12 +512,16 @@ class Writes(Reads):
         key: str,
         version_id: str | None = None,
         locked: Callable[[ObjectManifest], bool] | None = None,
+        if_match: str | None = None,
     ) -> WriteResult:
         """Remove ``key`` (absent keys are not an error, as in S3): in a versioned bucket, put
         a delete marker on it; with ``version_id``, remove that version for good, unless
-        ``locked`` says its manifest is locked (then ``refused`` names the key)."""
+        ``locked`` says its manifest is locked (then ``refused`` names the key).
+        ``if_match``: only if the object (the version ``version_id``, else the current one)
+        has that ETag, decided in the commit: ``NoSuchKey`` when there is none, 412
+        ``PreconditionFailed`` for another ETag (``*``: no condition, as moto reads it)."""
         check_key(key)
-        result = self.delete_objects(bucket, [(key, version_id)], f"DeleteObject {key}", locked)
+        result = self.delete_objects(bucket, [(key, version_id)], f"DeleteObject {key}", locked, if_match)
         version = result.deleted[0][1] if result.deleted else None
         return dataclasses.replace(
             result, version_id=version.vid if version else None, delete_marker=bool(version and version.is_marker)
@@ -541,11 +545,14 @@ class Writes(Reads):
         keys: Iterable[str | tuple[str, str | None]],
         operation: str | None = None,
         locked: Callable[[ObjectManifest], bool] | None = None,
+        if_match: str | None = None,
     ) -> WriteResult:
         """Remove many keys (each a key, or a key and the version id to remove) in one commit
         (one CAR, one new root); see :meth:`delete_object`.  ``deleted`` of the result
         holds each key with the version it made or removed; ``refused`` the keys whose
-        version ``locked`` kept, decided in the commit (atomic with the removal)."""
+        version ``locked`` kept, decided in the commit (atomic with the removal), as is
+        ``if_match`` (for every key; a failed one fails the whole commit)."""
+        condition = None if if_match is None or if_match.strip() == "*" else if_match
         wanted = [(item, None) if isinstance(item, str) else item for item in keys]
         for key, _ in wanted:
             check_key(key)
@@ -561,6 +568,8 @@ class Writes(Reads):
             touched: dict[str, None] = {}
             for key, vid in wanted:
                 read, sink = (self.version_list, self.manifest_time), self._versions_sink(car)
+                if condition is not None:
+                    self._check_delete_condition(state, key, vid, condition)
                 if vid is None:
                     state, version = delete_current(state, key, now, *read, sink)
                 else:
@@ -583,6 +592,16 @@ class Writes(Reads):
         name = operation or f"DeleteObjects ({len(wanted)} keys)"
         result = self._freeing(lambda: self.commit(bucket, name, mutate, listing=listing))
         return dataclasses.replace(result, deleted=tuple(outcome), refused=tuple(refused))
+
+    def _check_delete_condition(self, state: BucketState, key: str, vid: str | None, if_match: str) -> None:
+        """A conditional delete's ``If-Match`` against the object it would remove (the
+        version ``vid``, else the current one) in ``state``, the tree the commit applies to."""
+        if vid is None:
+            cid = state.objects.get(key)
+        else:
+            version = next((v for v in self.history_of(state, key) if v.vid == vid), None)
+            cid = version.manifest if version is not None else None
+        check_conditions(key, self.manifest(cid) if cid is not None else None, if_match, None)
 
     def copy_object(
         self,

@@ -407,16 +407,19 @@ class S3App:
     def _delete_object(self, request: Request, bucket: str, key: str) -> objects.Response | None:
         """DeleteObject as moto's handler answers it (204; ``x-amz-version-id`` and
         ``x-amz-delete-marker`` where the delete made or removed a version), without moto's
-        parsing of the request again.  ``None`` (moto serves it) for what moto decides beyond
-        the backend: an ``If-Match`` delete and an ``x-amz-mfa`` one (refused there).  A
+        parsing of the request again.  ``If-Match`` is decided in the commit, atomically with
+        the removal (moto's handler checks it before, and a write between the two was
+        deleted).  ``None`` (moto serves it) for an ``x-amz-mfa`` delete (refused there).  A
         bucket policy's Deny was applied before (:meth:`_moto_access`), as for every object
         request."""
         headers = request.headers
-        if "If-Match" in headers or "x-amz-mfa" in headers:
+        if "x-amz-mfa" in headers:
             return None
         backend = self.backends.for_account(self._account(request))
         bypass = headers.get("x-amz-bypass-governance-retention")  # moto: any value bypasses
-        _, meta = backend.delete_object(bucket, key, request.args.get("versionId"), bypass=bool(bypass))
+        _, meta = backend.delete_object(
+            bucket, key, request.args.get("versionId"), bypass=bool(bypass), if_match=headers.get("If-Match")
+        )
         return objects.Response(204, {f"x-amz-{name}": value for name, value in meta.items()}, [])
 
     def _moto_iam_check(

@@ -260,10 +260,16 @@ class ForgeS3Backend(BucketHolders):
     # ---- writes ---------------------------------------------------------
 
     def delete_object(
-        self, bucket_name: str, key_name: str, version_id: str | None = None, bypass: bool = False
+        self,
+        bucket_name: str,
+        key_name: str,
+        version_id: str | None = None,
+        bypass: bool = False,
+        if_match: str | None = None,
     ) -> tuple[bool, dict[str, Any]]:
+        """moto's delete_object; ``if_match`` (S3App's DeleteObject) is decided in the commit."""
         gone = self._key(bucket_name, key_name, version_id) if self._notifying(bucket_name) else None
-        result = self.service.delete_object(bucket_name, key_name, version_id, self._locked(bypass))
+        result = self.service.delete_object(bucket_name, key_name, version_id, self._locked(bypass), if_match)
         response_root.set(result.root)
         if result.refused:
             raise AccessDenied("Access Denied because object protected by object lock.", Key=key_name)

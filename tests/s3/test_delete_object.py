@@ -59,6 +59,12 @@ def _scenario(s3: Any) -> list[Any]:
     s3.put_object(Bucket="plain", Key="b", Body=b"2")
     out.append(norm(_call(lambda: s3.delete_object(Bucket="plain", Key="b", IfMatch='"nomatch"'))))
     out.append(sorted(o["Key"] for o in s3.list_objects_v2(Bucket="plain").get("Contents", [])))
+    etag = s3.put_object(Bucket="plain", Key="c", Body=b"3")["ETag"]
+    s3.put_object(Bucket="plain", Key="d", Body=b"4")
+    out.append(norm(_call(lambda: s3.delete_object(Bucket="plain", Key="c", IfMatch=etag))))
+    out.append(norm(_call(lambda: s3.delete_object(Bucket="plain", Key="d", IfMatch="*"))))
+    out.append(norm(_call(lambda: s3.delete_object(Bucket="plain", Key="gone", IfMatch=etag))))
+    out.append(sorted(o["Key"] for o in s3.list_objects_v2(Bucket="plain").get("Contents", [])))
 
     s3.create_bucket(Bucket="versioned")
     s3.put_bucket_versioning(Bucket="versioned", VersioningConfiguration={"Status": "Enabled"})
@@ -120,16 +126,57 @@ def test_a_delete_served_here_answers_and_acts_as_motos_handler(monkeypatch: pyt
     moto, moto_served = _run(monkeypatch, served_here=False)
     assert here == moto
     assert moto_served == 0
-    # Every plain delete but the If-Match one (moto's) was served here: 5 + 3 + 2.
-    assert served == 10
+    # Every delete but the tagging one was served here: 9 + 3 + 2.
+    assert served == 14
     # And what the scenario shows is S3's behaviour, not just agreement:
     assert here[0] == (204, None, None, None)
     assert here[3][:2] == (404, "NoSuchBucket")
     assert here[6] == []  # DeleteObjectTagging took the tags, not the object...
     assert here[8] == ["b", "tagged"]  # ...and the If-Match delete that failed kept "b"
     assert here[7][:2] == (412, "PreconditionFailed")
-    assert here[9][3] == "true"  # a delete marker in the versioned bucket
-    assert here[12] == b"2"
-    assert here[14][:2] == (403, "AccessDenied")  # governance retention without the bypass
-    assert here[15][0] == 204
-    assert here[16] == 0
+    assert here[9:13] == [
+        (204, None, None, None),
+        (204, None, None, None),
+        (404, "NoSuchKey", None, None),
+        ["b", "tagged"],
+    ]
+    assert here[13][3] == "true"  # a delete marker in the versioned bucket
+    assert here[16] == b"2"
+    assert here[18][:2] == (403, "AccessDenied")  # governance retention without the bypass
+    assert here[19][0] == 204
+    assert here[20] == 0
+
+
+def test_an_if_match_delete_is_decided_on_the_tree_it_commits_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An overwrite landing after the delete was asked for, before it commits: the delete's
+    ``If-Match`` (the old ETag) fails against the new object, which stays.  moto's handler
+    checked the ETag before deleting, so there the new object was deleted."""
+    from moto_forge.bucket.writes import Writes
+
+    def outcome(served_here: bool) -> tuple[Outcome, bytes | None]:
+        original = Writes.delete_objects
+        with monkeypatch.context() as patch, mock_forge():
+            s3 = boto3.client("s3", region_name="us-east-1")
+            s3.create_bucket(Bucket="raced")
+            old = s3.put_object(Bucket="raced", Key="k", Body=b"old")["ETag"]
+
+            def overwritten_first(self: Writes, bucket: str, *args: Any, **kwargs: Any) -> Any:
+                self.put_object(bucket, "k", __import__("io").BytesIO(b"new"))
+                return original(self, bucket, *args, **kwargs)
+
+            patch.setattr(Writes, "delete_objects", overwritten_first)
+            if not served_here:
+                patch.setattr(S3App, "_delete_object", lambda self, *args: None)
+            answer = _call(lambda: s3.delete_object(Bucket="raced", Key="k", IfMatch=old))
+            patch.setattr(Writes, "delete_objects", original)
+            try:
+                left: bytes | None = s3.get_object(Bucket="raced", Key="k")["Body"].read()
+            except ClientError:
+                left = None
+            return answer, left
+
+    answer, left = outcome(served_here=True)
+    assert answer[:2] == (412, "PreconditionFailed")
+    assert left == b"new"
+    answer, left = outcome(served_here=False)  # moto's check-then-delete
+    assert answer[0] == 204 and left is None
