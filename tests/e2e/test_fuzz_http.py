@@ -3,11 +3,11 @@ methods, paths, S3 sub-resources and query values, headers (checksums, ranges,
 conditions, copy sources, aws-chunked framing) and bodies (bytes, S3-shaped XML,
 chunked frames), valid-but-odd ones included.
 
-For every request: no 5xx but 501 NotImplemented (an operation this server
-refuses to serve, rather than run as another) and 503 (there is no Forge here, so
-none of those), an answer within the timeout (no hang), an S3 XML error body for every
-4xx, no bucket root moved unless the request succeeded as a write, and no bucket
-gone unless the request was a DeleteBucket.
+For every request: no 5xx other than 501 NotImplemented (an operation this server
+refuses to serve rather than run it as another; a 503, Forge unreachable, cannot happen
+here: there is no Forge), an answer within the timeout (no hang), an S3 XML error body
+for every 4xx, no bucket root moved unless the request succeeded as a write, and no
+bucket gone unless the request was a DeleteBucket.
 The number of requests sent is printed in the test summary."""
 
 from __future__ import annotations
