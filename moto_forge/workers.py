@@ -139,12 +139,22 @@ def supervise(
     supervisor = os.getpid()
 
     def spawn(index: int) -> None:
-        pid = os.fork()
+        """Fork worker ``index`` with the stop and reload signals blocked until the parent
+        has it in ``children`` and the child has its own handlers: a SIGTERM arriving in
+        between used to reach a worker the parent did not know yet (never stopped), or run
+        the parent's handler in the child (swallowed), and the server never exited."""
+        signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED)
+        try:
+            pid = os.fork()
+        except BaseException:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, FORWARDED)
+            raise
         if pid == 0:
             code = 0
             try:
-                for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                for sig in FORWARDED:
                     signal.signal(sig, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, FORWARDED)  # a pending stop ends it here
                 _die_with_parent()
                 if os.getppid() != supervisor:  # the supervisor died before the line above
                     os._exit(1)
@@ -159,12 +169,17 @@ def supervise(
                 sys.stderr.flush()
                 os._exit(code)
         children[pid] = index
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, FORWARDED)  # a stop that came meanwhile runs now
 
     def stop(signum: int, _frame: object) -> None:
         nonlocal stopping
         stopping = True
         for pid in list(children):
             _signal(pid, signal.SIGTERM)
+
+    def stopped() -> bool:
+        """Whether a stop came (read anew: the signal handler sets it at any moment)."""
+        return stopping
 
     def reload(signum: int, _frame: object) -> None:
         for pid in list(children):
@@ -174,6 +189,8 @@ def supervise(
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGHUP, reload)
     for index in range(workers):
+        if stopped():  # stopped while the first ones started: start no more
+            break
         spawn(index)
     last_spawn: dict[int, float] = {}
     while children:
@@ -193,9 +210,15 @@ def supervise(
         wait = RESPAWN_SECONDS - (time.monotonic() - last_spawn.get(index, 0.0))
         if wait > 0:
             time.sleep(wait)
+        if stopped():  # stopped while waiting to start it again
+            continue
         last_spawn[index] = time.monotonic()
         spawn(index)
     return 0
+
+
+FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+"""The signals the supervisor handles and passes on to its workers."""
 
 
 def _signal(pid: int, sig: int) -> None:

@@ -1,8 +1,17 @@
-"""ConnectionLoad: how a worker decides it should leave a connection to another."""
+"""ConnectionLoad: how a worker decides it should leave a connection to another; and the
+supervisor stopping every worker, whenever the stop comes."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 from moto_forge.workers import NOT_READY, ConnectionLoad
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _worker(load: ConnectionLoad, index: int) -> ConnectionLoad:
@@ -48,3 +57,33 @@ def test_a_worker_started_again_is_not_ready_until_it_says_so() -> None:
     assert first.excess() == 0
     again.ready()
     assert first.excess() == 1
+
+
+STOPPED_WHILE_STARTING = """
+import os, signal, socket, sys, time
+from moto_forge.workers import supervise
+sock = socket.socket()
+sock.bind(("127.0.0.1", 0))
+supervisor = os.getpid()
+def run_worker(index, sock, load):
+    if index == 0:  # the stop arrives while the supervisor forks the next workers
+        os.kill(supervisor, signal.SIGTERM)
+    time.sleep(60)
+sys.exit(supervise(sock, 4, run_worker))
+"""
+
+
+def test_a_stop_while_the_workers_start_stops_every_worker() -> None:
+    """SIGTERM reaching the supervisor while it forks its workers: it used to go on forking
+    (workers it never stopped) and could miss one forked as the signal came, and the server
+    never exited (``tests/e2e/test_workers.py`` met it).  Every worker must be stopped and
+    ``supervise`` return, each time."""
+    for attempt in range(10):
+        process = subprocess.Popen([sys.executable, "-c", STOPPED_WHILE_STARTING], cwd=ROOT, start_new_session=True)
+        try:
+            code = process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise AssertionError(f"attempt {attempt}: the supervisor did not stop every worker") from None
+        assert code == 0, attempt
