@@ -519,7 +519,8 @@ class Writes(Reads):
         ``locked`` says its manifest is locked (then ``refused`` names the key).
         ``if_match``: only if the object (the version ``version_id``, else the current one)
         has that ETag, decided in the commit: ``NoSuchKey`` when there is none, 412
-        ``PreconditionFailed`` for another ETag (``*``: no condition, as moto reads it)."""
+        ``PreconditionFailed`` for another ETag; ``*`` asks only that it exist (S3's
+        conditional deletes; moto read ``*`` as no condition)."""
         check_key(key)
         result = self.delete_objects(bucket, [(key, version_id)], f"DeleteObject {key}", locked, if_match)
         version = result.deleted[0][1] if result.deleted else None
@@ -552,7 +553,6 @@ class Writes(Reads):
         holds each key with the version it made or removed; ``refused`` the keys whose
         version ``locked`` kept, decided in the commit (atomic with the removal), as is
         ``if_match`` (for every key; a failed one fails the whole commit)."""
-        condition = None if if_match is None or if_match.strip() == "*" else if_match
         wanted = [(item, None) if isinstance(item, str) else item for item in keys]
         for key, _ in wanted:
             check_key(key)
@@ -568,8 +568,8 @@ class Writes(Reads):
             touched: dict[str, None] = {}
             for key, vid in wanted:
                 read, sink = (self.version_list, self.manifest_time), self._versions_sink(car)
-                if condition is not None:
-                    self._check_delete_condition(state, key, vid, condition)
+                if if_match is not None:
+                    self._check_delete_condition(state, key, vid, if_match)
                 if vid is None:
                     state, version = delete_current(state, key, now, *read, sink)
                 else:
