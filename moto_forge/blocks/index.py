@@ -42,9 +42,7 @@ def encode_index(content: CID, shards: Iterable[ShardIndex]) -> tuple[CID, bytes
     return root, encode_car([root], [(root, root_data), *blocks])
 
 
-_SHARD_HEAD = b"\x82"  # [shard multihash, slices]
-_SLICE_HEAD = b"\x82"  # [slice multihash, [offset, length]]
-_POSITION_HEAD = b"\x82"
+_PAIR = b"\x82"  # a two-element array: [shard, slices], [slice, position], [offset, length]
 _ROOT_HEAD = dagcbor.encode({INDEX_VERSION: {}})[:-1] + b"\xa2\x66shards"  # {version: {shards, content}}
 _CONTENT_KEY = b"\x67content"
 
@@ -55,15 +53,15 @@ def encode_shard(shard: ShardIndex) -> bytes:
     encodes one; the generic encoder's dispatch was most of an index's cost).  The tests
     compare it with the generic encoder."""
     head = dagcbor.write_head
-    out = bytearray(_SHARD_HEAD)
+    out = bytearray(_PAIR)
     head(2, len(shard.shard), out)
     out += shard.shard
     head(4, len(shard.slices), out)
     for mh, (offset, length) in sorted(shard.slices.items()):
-        out += _SLICE_HEAD
+        out += _PAIR
         head(2, len(mh), out)
         out += mh
-        out += _POSITION_HEAD
+        out += _PAIR
         head(0, offset, out)
         head(0, length, out)
     return bytes(out)
