@@ -13,7 +13,7 @@ from moto_forge.ipld import dagcbor
 from moto_forge.ipld.blocks import MemoryBlocks
 from moto_forge.ipld.cid import CID, DAG_CBOR, RAW
 from moto_forge.mst import MST, common_prefix_len, key_layer
-from moto_forge.mst.node import MAX_NODE_ENTRIES, decode_node
+from moto_forge.mst.node import MAX_NODE_ENTRIES, _parse_canonical, _parse_generic, decode_node, encode_node
 
 VALUE = CID.compute(RAW, b"v")
 
@@ -116,3 +116,87 @@ def test_large_random_workload_matches_bulk_build() -> None:
 def test_any_bytes_decode_to_a_node_or_an_mst_or_codec_error(data: bytes, layer: int | None) -> None:
     with contextlib.suppress(MstError, CodecError):
         decode_node(data, CID.compute(DAG_CBOR, data), layer)
+
+
+LINKS = st.one_of(
+    st.none(),
+    st.builds(CID.compute, st.sampled_from([DAG_CBOR, RAW]), st.binary(max_size=8)),
+)
+WIRE_ENTRIES = st.lists(
+    st.fixed_dictionaries(
+        {
+            "k": st.binary(max_size=300),
+            "p": st.one_of(st.integers(0, 30), st.integers(0, 0xFFFF)),  # 16-bit heads: all a key needs
+            "t": LINKS,
+            "v": st.builds(CID.compute, st.just(RAW), st.binary(max_size=8)),
+        }
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(WIRE_ENTRIES, LINKS)
+def test_the_fast_parser_reads_every_node_shape_as_the_generic_one(
+    entries: list[dict[str, Any]], left: CID | None
+) -> None:
+    raw, cid = node_bytes(entries, left)
+    fast = _parse_canonical(raw)
+    assert fast == _parse_generic(raw, cid)
+    assert fast == (left, [(e["k"], e["p"], e["t"], e["v"]) for e in entries])
+
+
+@settings(max_examples=500, deadline=None)
+@given(WIRE_ENTRIES, LINKS, st.data())
+def test_the_fast_parser_takes_a_damaged_node_only_as_the_generic_one_does(
+    entries: list[dict[str, Any]], left: CID | None, data: st.DataObject
+) -> None:
+    raw, _ = node_bytes(entries, left)
+    at = data.draw(st.integers(0, len(raw)))
+    damage = data.draw(st.sampled_from(["flip", "insert", "delete", "truncate"]))
+    byte = data.draw(st.integers(0, 255))
+    if damage == "flip" and at < len(raw):
+        raw = raw[:at] + bytes([raw[at] ^ (byte or 1)]) + raw[at + 1 :]
+    elif damage == "insert":
+        raw = raw[:at] + bytes([byte]) + raw[at:]
+    elif damage == "delete":
+        raw = raw[:at] + raw[at + 1 :]
+    else:
+        raw = raw[:at]
+    cid = CID.compute(DAG_CBOR, raw)
+    fast = _parse_canonical(raw)
+    if fast is not None:  # whatever it takes, the generic parser takes too, as the same node
+        assert fast == _parse_generic(raw, cid)
+
+
+def test_a_node_the_fast_parser_leaves_is_still_read() -> None:
+    """Links to CIDs of another length, and non-shortest heads, are valid DAG-CBOR the fast
+    parser does not take: the generic parser reads them."""
+    a, b = layer0_keys(2)
+    odd = CID(RAW, 0x00, b"identity")  # an identity-hash CID: not 36 bytes
+    p = common_prefix_len(a, b)
+    raw, cid = node_bytes([{"k": a, "p": 0, "t": None, "v": odd}, entry(b[p:], p)])
+    assert _parse_canonical(raw) is None
+    assert decode_node(raw, cid, 0).values == [odd, VALUE]
+
+
+def test_every_node_a_tree_writes_takes_the_fast_path() -> None:
+    source = MemoryBlocks()
+    tree = MST.from_items(source, [(f"dir{i % 7}/file-{i}", CID.compute(RAW, str(i).encode())) for i in range(800)])
+    root, blocks = tree.commit()
+    source.put_many(blocks)
+    nodes = [data for cid, data in blocks if cid.codec == DAG_CBOR]
+    assert len(nodes) > 50
+    for data in nodes:
+        assert _parse_canonical(data) is not None
+    stored = dict(blocks)
+    loaded = MST.load(source, root)
+    pending, seen = [(root, None)], 0
+    while pending:  # every node decoded (fast) and encoded again gives its block back
+        cid, layer = pending.pop()
+        node = decode_node(stored[cid], cid, layer)
+        assert encode_node(node) == stored[cid]
+        seen += 1
+        pending += [(c, node.layer - 1) for c in [node.left, *node.rights] if isinstance(c, CID)]
+    assert seen == len(nodes)
+    assert len(dict(loaded.items())) == 800
