@@ -393,12 +393,15 @@ class Writes(Reads):
         version_id: str | None = None,
         new_version: bool = True,
         prepared: PreparedManifest | None = None,
+        reads_current: bool = True,
     ) -> WriteResult:
         """Set ``key`` to ``change(current manifest or None)``, atomically with the read
         (``shared``: see :meth:`commit`), as a new version of the key (in a versioned
         bucket); or, ``new_version=False``, in place of version ``version_id`` (``None``:
         the current one), keeping its version id (a tag change).  ``prepared``: a manifest
-        ``change`` may return, already validated and encoded (outside the commit turn)."""
+        ``change`` may return, already validated and encoded (outside the commit turn).
+        ``reads_current=False``: ``change`` ignores its argument (an unconditional
+        overwrite), so it gets ``None`` and the current manifest is not read."""
         written: list[tuple[ObjectManifest, CID, str | None]] = []
         listing = ListingChanges()
 
@@ -407,7 +410,7 @@ class Writes(Reads):
                 current = state.objects.get(key)
             else:
                 current = self.version_of(state, key, version_id).manifest
-            manifest = change(self.manifest(current) if current is not None else None)
+            manifest = change(self.manifest(current) if current is not None and reads_current else None)
             if prepared is not None and manifest is prepared.manifest:
                 cid, data = prepared.cid, prepared.data
             else:
@@ -455,8 +458,9 @@ class Writes(Reads):
             check_conditions(manifest.key, current, if_match, if_none_match)
             return manifest
 
+        conditional = if_match is not None or if_none_match is not None
         return self.update_object(bucket, manifest.key, change, operation, pending, consume_upload, shared,
-                                  prepared=PreparedManifest.of(manifest))  # fmt: skip
+                                  prepared=PreparedManifest.of(manifest), reads_current=conditional)  # fmt: skip
 
     def put_object(
         self,

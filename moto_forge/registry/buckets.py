@@ -31,10 +31,16 @@ _COLUMNS = "name, root, seq, created, forge_root, listed_root, space"
 """A bucket row's columns, in the order :func:`_record_of` reads them."""
 
 
-def _record_of(row: Sequence[Any]) -> BucketRecord:
-    """The record of a row of :data:`_COLUMNS`."""
-    forge, listed = (CID.decode(row[i]) if row[i] else None for i in (4, 5))
-    return BucketRecord(row[0], CID.decode(row[1]), int(row[2]), float(row[3]), forge, listed, row[6])
+def _record_of(row: Sequence[Any], known: CID | None = None) -> BucketRecord:
+    """The record of a row of :data:`_COLUMNS`; a column holding ``known``'s string is
+    ``known`` itself (a swap knows the root it wrote: no string decoded again)."""
+    text = str(known) if known is not None else None
+
+    def cid(value: str) -> CID:
+        return known if value == text and known is not None else CID.decode(value)
+
+    forge, listed = (cid(row[i]) if row[i] else None for i in (4, 5))
+    return BucketRecord(row[0], cid(row[1]), int(row[2]), float(row[3]), forge, listed, row[6])
 
 
 class BucketTables(BlobTables, JournalTable):
@@ -193,7 +199,7 @@ class BucketTables(BlobTables, JournalTable):
                 if cursor.rowcount != 1:
                     return None
                 row = self.db.execute_sql(f"SELECT {_COLUMNS} FROM bucket WHERE name = {p}", (name,)).fetchone()
-            record = _record_of(row)
+            record = _record_of(row, steps[-1].root)
             seq, listed_root, space = record.seq, row[5], record.space
             for step in steps:
                 if step.consume_upload is None:

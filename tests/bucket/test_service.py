@@ -205,6 +205,27 @@ def test_conditional_writes(service: BucketService) -> None:
         put(service, "bkt", "absent", b"x", if_match="*")
 
 
+def test_only_a_conditional_overwrite_reads_the_manifest_it_replaces(
+    service: BucketService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service.create_bucket("bkt")
+    first = put(service, "bkt", "k", b"one")
+    assert first.manifest is not None
+    read_manifests: list[object] = []
+    original = service.manifest
+
+    def counting(cid):  # type: ignore[no-untyped-def]
+        read_manifests.append(cid)
+        return original(cid)
+
+    monkeypatch.setattr(service, "manifest", counting)
+    put(service, "bkt", "k", b"two")
+    assert read_manifests == []  # an unconditional overwrite needs nothing of the old object
+    put(service, "bkt", "k", b"three", if_none_match='"0123"')
+    assert len(read_manifests) == 1
+    assert read(service, "bkt", "k") == b"three"
+
+
 def test_racing_conditional_writers_exactly_one_wins(service: BucketService) -> None:
     service.create_bucket("bkt")
     outcomes: list[str] = []
