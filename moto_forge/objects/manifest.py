@@ -92,20 +92,28 @@ class ObjectManifest:
     @classmethod
     def decode(cls, data: bytes, cid: CID | None = None) -> ObjectManifest:
         """Parse and check a manifest block; :class:`ManifestError` names what is wrong."""
-        where = f"manifest {cid}" if cid else "manifest"
+        try:
+            return cls._decode(data)
+        except ManifestError as exc:
+            raise ManifestError(f"manifest {cid}: {exc}" if cid else f"manifest: {exc}") from exc
+
+    @classmethod
+    def _decode(cls, data: bytes) -> ObjectManifest:
+        """:meth:`decode` without the block's name in the message (the hot path of every
+        cold read: a CID's string is not made unless something is wrong)."""
         try:
             raw = dagcbor.decode(data)
         except DagCborError as exc:
-            raise ManifestError(f"{where}: {exc}") from exc
+            raise ManifestError(str(exc)) from exc
         expected = {"k", "ct", "t", "b", "e", "md", "hd", "tg", "ck", "ckt", "np"}
         if not isinstance(raw, dict) or set(raw) - {"x"} != expected:
             got = sorted(raw) if isinstance(raw, dict) else type(raw).__name__
-            raise ManifestError(f"{where}: fields {got}, expected {sorted(expected)} (and x if not empty)")
+            raise ManifestError(f"fields {got}, expected {sorted(expected)} (and x if not empty)")
         if "x" in raw and not raw["x"]:
-            raise ManifestError(f"{where}: x is written only when not empty")
+            raise ManifestError("x is written only when not empty")
         b = raw["b"]
         if not isinstance(b, dict) or set(b) != {"s", "h", "m", "c", "f"}:
-            raise ManifestError(f"{where}: b is not {{s, h, m, c, f}}")
+            raise ManifestError("b is not {s, h, m, c, f}")
         body = Body(b["s"], b["h"], b["m"], b["c"], b["f"])
         manifest = cls(
             key=raw["k"],
@@ -121,11 +129,12 @@ class ObjectManifest:
             parts=raw["np"],
             attributes=raw.get("x", {}),
         )
-        manifest.validate(where)
+        manifest.validate("")
         return manifest
 
     def validate(self, where: str = "manifest") -> None:
-        """Raise :class:`ManifestError` unless every field has its schema's type and range."""
+        """Raise :class:`ManifestError` unless every field has its schema's type and range
+        (``where`` begins the message, if any)."""
         b = self.body
         checks = [
             (isinstance(self.key, str) and 0 < len(self.key.encode()) <= 1024, "k"),
@@ -147,7 +156,8 @@ class ObjectManifest:
         ]
         bad = [name for ok, name in checks if not ok]
         if bad:
-            raise ManifestError(f"{where}: invalid field(s) {', '.join(bad)}")
+            what = f"invalid field(s) {', '.join(bad)}"
+            raise ManifestError(f"{where}: {what}" if where else what)
 
 
 def _str_map(value: object) -> bool:

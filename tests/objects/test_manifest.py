@@ -91,3 +91,12 @@ def test_attributes_are_written_only_when_present_and_checked() -> None:
         ObjectManifest.decode(dagcbor.encode({**plain.to_ipld(), "x": {}}))
     with pytest.raises(ManifestError, match="x"):
         ObjectManifest.decode(dagcbor.encode({**plain.to_ipld(), "x": {"shell": "rm"}}))
+
+
+def test_a_bad_manifest_is_named_by_its_cid_in_the_error() -> None:
+    bad = dagcbor.encode({"k": "x"})
+    cid = CID.compute(DAG_CBOR, bad)
+    with pytest.raises(ManifestError, match=f"^manifest {cid}: fields"):
+        ObjectManifest.decode(bad, cid)
+    with pytest.raises(ManifestError, match="^manifest: indefinite length"):
+        ObjectManifest.decode(b"\xff", None)
