@@ -98,5 +98,5 @@ def test_a_bad_manifest_is_named_by_its_cid_in_the_error() -> None:
     cid = CID.compute(DAG_CBOR, bad)
     with pytest.raises(ManifestError, match=f"^manifest {cid}: fields"):
         ObjectManifest.decode(bad, cid)
-    with pytest.raises(ManifestError, match="^manifest: indefinite length"):
+    with pytest.raises(ManifestError, match=r"^manifest: indefinite length"):
         ObjectManifest.decode(b"\xff", None)
