@@ -31,6 +31,7 @@ from moto_forge.ipld.car import CarReader
 from moto_forge.ipld.cid import CID, CODEC_NAMES
 from moto_forge.mst import MST
 from moto_forge.progress import Progress
+from moto_forge.serving import MAX_CONNECTIONS
 from moto_forge.tenants import Tenant
 
 
@@ -331,10 +332,22 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
             legacy_bucket_names=args.legacy_bucket_names,
             console=not args.no_console,
             workers=workers,
+            max_connections=args.max_connections,
             auth_note=auth_note(args.no_auth, bool(credentials), len(tenants), tenants_path),
         )
     )
     return 0
+
+
+def connection_cap(text: str) -> int:
+    """``--max-connections``: a whole number from 1 to 100 000."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 100_000:
+        raise argparse.ArgumentTypeError(f"{value}: give 1 to 100000 connections")
+    return value
 
 
 def auth_note(no_auth: bool, own_key: bool, tenant_count: int, tenants_path: str) -> str:
@@ -481,6 +494,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("MOTO_FORGE_WORKERS", "auto"),
         help="worker processes on the port (default auto: one per core when signatures are checked, "
         "else 1, since moto's other services, served only then, live in one process; env MOTO_FORGE_WORKERS)",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=connection_cap,
+        default=MAX_CONNECTIONS,
+        help=f"connections each worker serves at once; past it, new ones wait (default {MAX_CONNECTIONS})",
     )
     serve.add_argument(
         "--no-console",

@@ -62,14 +62,18 @@ class RequestHeaders:
 
 
 def read_headers(rfile: LineReader) -> RequestHeaders:
-    """Read header lines up to the empty line (or the end of the stream) from ``rfile``.
-    :class:`HeadError` (431, or 400 for a malformed line) if they cannot be taken."""
+    """Read header lines up to the empty line from ``rfile``.  :class:`HeadError` (431, or
+    400 for a malformed line or a head the stream ends inside) if they cannot be taken: a
+    request whose head was cut short (the client closed, or its head's deadline passed) is
+    never served with the header fields that came."""
     fields: list[tuple[str, str]] = []
     while True:
         line = rfile.readline(MAX_LINE + 1)
         if len(line) > MAX_LINE:
             raise HeadError(431, "Line too long")
-        if line in (b"\r\n", b"\n", b""):
+        if not line.endswith(b"\n"):
+            raise HeadError(400, "Incomplete request head")
+        if line in (b"\r\n", b"\n"):
             return RequestHeaders(fields)
         if len(fields) >= MAX_FIELDS:
             raise HeadError(431, "Too many headers")

@@ -26,7 +26,7 @@ from moto_forge.process_memory import limit_malloc_arenas
 from moto_forge.s3 import registration
 from moto_forge.s3.app import S3App
 from moto_forge.services import ServiceRouter
-from moto_forge.serving import BalancedServer, KeepAliveHandler
+from moto_forge.serving import MAX_CONNECTIONS, BalancedServer, KeepAliveHandler
 from moto_forge.supervisor import become_supervisor
 from moto_forge.tenants import Tenant
 
@@ -82,6 +82,8 @@ class ServerConfig:
     workers: int = 1
     """Worker processes on one listening socket (:mod:`moto_forge.workers`); more than one
     only where moto's other services are not served (they keep their state in one process)."""
+    max_connections: int = MAX_CONNECTIONS
+    """Connections each server process serves at once (:mod:`moto_forge.serving`)."""
     ship_outbox: bool = True
     """Run the Forge outbox shipper (async mode) in this process (with workers: the first only)."""
     legacy_bucket_names: bool = field(default_factory=legacy_bucket_names_from_env)
@@ -100,7 +102,9 @@ class _QuietHandler(KeepAliveHandler):
 def make(config: ServerConfig, app: S3App | None = None, fd: int | None = None) -> BalancedServer:
     """A bound, threaded server for every service on one port (:mod:`moto_forge.services`;
     port 0 picks a free port: read ``server.port``); ``fd``: serve on that listening socket."""
-    return BalancedServer(config.host, config.port, wsgi_app(config, app or compose(config)), _QuietHandler, fd=fd)
+    server = BalancedServer(config.host, config.port, wsgi_app(config, app or compose(config)), _QuietHandler, fd=fd)
+    server.max_connections = config.max_connections
+    return server
 
 
 def wsgi_app(config: ServerConfig, s3: S3App) -> Any:

@@ -33,6 +33,14 @@ its UploadId).  An error while a response body streams, or a body whose
 length is not its ``Content-Length``, closes the connection, so a client
 never takes a truncated body for a whole one.  A connection idle for
 :data:`IDLE_TIMEOUT` seconds is closed.
+
+A hostile client is bounded twice.  A request's head (request line and header fields)
+must have arrived :data:`HEAD_TIMEOUT` seconds after its first byte, or the connection is
+shut down (:mod:`moto_forge.deadlines`): the idle timeout applies to each read, so without
+it a head sent a byte every minute would hold its thread for good.  And a server process
+serves at most :data:`MAX_CONNECTIONS` connections at once (a thread each): past it, new
+connections wait in the listening socket's backlog (or go to another worker) until one
+ends, so a flood of connections costs the process neither unbounded threads nor memory.
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ import contextlib
 import functools
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -50,6 +59,7 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wsgi import LimitedStream
 
+from moto_forge.deadlines import Deadlines
 from moto_forge.http_dates import rfc1123
 from moto_forge.http_head import HeadError, read_headers, request_line
 from moto_forge.s3.addressing import RAW_HEADERS
@@ -66,6 +76,16 @@ CHUNKED_DRAIN_LIMIT = 64 << 20
 client reads the answer, not a reset)."""
 CLOSE_DRAIN_TIMEOUT = 1.0
 """Seconds of silence that end the reading of an unread body before a connection closes."""
+
+HEAD_TIMEOUT = 30.0
+"""Seconds from a request's first byte until its whole head must have arrived (module doc)."""
+
+MAX_CONNECTIONS = 1000
+"""Connections one server process serves at once (module doc); S3 clients open a few
+(boto3's pool holds 10, the aws CLI's transfers 10, rclone's 4 plus 8 checkers)."""
+
+FULL_PAUSE = 0.05
+"""Seconds a server at :data:`MAX_CONNECTIONS` waits before looking at its backlog again."""
 
 
 _date_header = functools.lru_cache(maxsize=2)(rfc1123)
@@ -175,10 +195,41 @@ class KeepAliveHandler(WSGIRequestHandler):
         with contextlib.suppress(OSError):  # not TCP (a Unix socket): nothing to tune
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+    def handle_one_request(self) -> None:
+        """``http.server``'s, with the head's deadline armed once the request's first byte
+        has come (the wait before it is the idle timeout's)."""
+        deadlines: Deadlines | None = getattr(self.server, "deadlines", None)
+        if deadlines is not None:
+            try:
+                if not self.rfile.peek(1):  # type: ignore[attr-defined]
+                    self.close_connection = True  # the client closed
+                    return
+            except (TimeoutError, OSError):
+                self.close_connection = True  # idle past the timeout, or gone
+                return
+            deadlines.arm(self.connection, getattr(self.server, "head_timeout", HEAD_TIMEOUT))
+        super().handle_one_request()
+
+    def finish(self) -> None:
+        """Disarm the head's deadline before the connection closes (:mod:`moto_forge.deadlines`)."""
+        deadlines: Deadlines | None = getattr(self.server, "deadlines", None)
+        if deadlines is not None:
+            deadlines.disarm(self.connection)
+        super().finish()
+
     def parse_request(self) -> bool:
         """Take the request line and header fields (:mod:`moto_forge.http_head`: the same
         contract as ``http.server``'s, without the ``email`` parser, refusing malformed and
-        folded header lines); ``False`` once an error is answered (or the line is empty)."""
+        folded header lines); ``False`` once an error is answered (or the line is empty).
+        The head's deadline, if any, is disarmed once the head is read (or refused)."""
+        try:
+            return self._parse_request()
+        finally:
+            deadlines: Deadlines | None = getattr(self.server, "deadlines", None)
+            if deadlines is not None:
+                deadlines.disarm(self.connection)
+
+    def _parse_request(self) -> bool:
         self.command = None  # type: ignore[assignment]  # http.server's "not parsed yet"
         self.request_version = "HTTP/1.0"  # an error answered before the version is known
         self.close_connection = True
@@ -426,21 +477,37 @@ class KeepAliveHandler(WSGIRequestHandler):
 
 
 class BalancedServer(ThreadedWSGIServer):
-    """werkzeug's threaded server; a worker's (``load`` set) accepts by its
+    """werkzeug's threaded server, with the head deadline and the connection cap of the
+    module doc; a worker's (``load`` set) accepts by its
     :class:`~moto_forge.workers.ConnectionLoad`, any other as werkzeug's does."""
 
     load: ConnectionLoad | None = None
+    max_connections = MAX_CONNECTIONS
+    head_timeout = HEAD_TIMEOUT
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deadlines = Deadlines()
+        self.open_connections = 0
+        self._open_lock = threading.Lock()
 
     def get_request(self) -> tuple[Any, Any]:
+        if self.open_connections >= self.max_connections:
+            time.sleep(FULL_PAUSE)  # the connection waits in the backlog, or another worker takes it
+            raise BlockingIOError(f"{self.open_connections} connections open, the most this process serves")
         load = self.load
         if load is not None:
             load.wait_turn()
         request = super().get_request()  # BlockingIOError when another worker took it
+        with self._open_lock:
+            self.open_connections += 1
         if load is not None:
             load.opened()
         return request
 
     def close_request(self, request: Any) -> None:
         super().close_request(request)
+        with self._open_lock:
+            self.open_connections -= 1
         if self.load is not None:
             self.load.closed()

@@ -23,9 +23,12 @@ def test_fields_keep_order_case_and_repeats() -> None:
     assert rfile.read() == b"BODY"  # the body is left where it starts
 
 
-def test_bare_newlines_and_a_stream_that_ends_early() -> None:
+def test_bare_newlines_and_a_stream_that_ends_inside_the_head() -> None:
     assert read_headers(head(b"A: 1\nB: 2\n\n")).items() == [("A", "1"), ("B", "2")]
-    assert read_headers(head(b"A: 1\r\n")).items() == [("A", "1")]
+    for cut in (b"A: 1\r\n", b"A: 1\r\nB: 2", b"A: 1", b""):  # never served with what came
+        with pytest.raises(HeadError) as caught:
+            read_headers(head(cut))
+        assert (caught.value.status, caught.value.reason) == (400, "Incomplete request head")
 
 
 @pytest.mark.parametrize(

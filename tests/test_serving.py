@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar
 
@@ -447,3 +448,100 @@ def test_a_malformed_chunked_body_reads_as_malformed_body_and_a_good_one_reads_w
         reply = read_reply(sock)
         sock.close()
         assert reply.split(b"\r\n\r\n", 1)[1] == expected, reply
+
+
+@pytest.fixture
+def balanced() -> Iterator[Callable[..., serving.BalancedServer]]:
+    servers: list[serving.BalancedServer] = []
+
+    def start(app: App, **settings: float) -> serving.BalancedServer:
+        server = serving.BalancedServer("127.0.0.1", 0, app, KeepAliveHandler)
+        for name, value in settings.items():
+            setattr(server, name, value)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def recording(calls: list[str]) -> App:
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        calls.append(environ["PATH_INFO"])
+        start_response("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+
+    return app
+
+
+def test_a_head_sent_a_byte_at_a_time_is_cut_off_at_its_deadline(
+    balanced: Callable[..., serving.BalancedServer],
+) -> None:
+    calls: list[str] = []
+    server = balanced(recording(calls), head_timeout=1.0)
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    sock.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\nX-Trickle: ")
+    started = time.monotonic()
+    ended = None
+    for _ in range(40):  # a byte every 0.2 s: each read is well within the idle timeout
+        time.sleep(0.2)
+        try:
+            sock.sendall(b"a")
+        except OSError:
+            ended = time.monotonic()
+            break
+    if ended is None:  # the writes may all land in buffers: the read side tells
+        assert sock.recv(100) == b""
+        ended = time.monotonic()
+    sock.close()
+    assert ended - started < 3.5, "the head's deadline (1 s) did not end the connection"
+    assert server.deadlines.expired == 1
+    assert calls == []  # a cut-short head is never served
+    reply = raw_get(server.port, "/after")
+    assert reply.startswith(b"HTTP/1.1 200") and calls == ["/after"]
+
+
+def raw_get(port: int, path: str, sock: socket.socket | None = None) -> bytes:
+    """One GET's reply, on ``sock`` (left open) or on a connection of its own."""
+    if sock is None:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as own:
+            return raw_get(port, path, own)
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    return read_reply(sock)
+
+
+def test_the_deadline_starts_at_a_requests_first_byte_not_while_idle(
+    balanced: Callable[..., serving.BalancedServer],
+) -> None:
+    calls: list[str] = []
+    server = balanced(recording(calls), head_timeout=0.5)
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    time.sleep(1.2)  # idle before the first request
+    assert raw_get(server.port, "/one", sock).startswith(b"HTTP/1.1 200")
+    time.sleep(1.2)  # idle between two requests of one kept-open connection
+    assert raw_get(server.port, "/two", sock).startswith(b"HTTP/1.1 200")
+    sock.close()
+    assert calls == ["/one", "/two"] and server.deadlines.expired == 0
+
+
+def test_connections_past_the_cap_wait_until_one_ends(balanced: Callable[..., serving.BalancedServer]) -> None:
+    calls: list[str] = []
+    server = balanced(recording(calls), max_connections=2)
+    held = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(2)]
+    for sock in held:  # both served once, and kept open
+        assert raw_get(server.port, "/held", sock).startswith(b"HTTP/1.1 200")
+    waiting = socket.create_connection(("127.0.0.1", server.port), timeout=10)  # the backlog takes it
+    waiting.sendall(b"GET /waiting HTTP/1.1\r\nHost: x\r\n\r\n")
+    waiting.settimeout(0.6)
+    with pytest.raises(TimeoutError):
+        waiting.recv(100)
+    assert server.open_connections == 2 and calls == ["/held", "/held"]
+    held[0].close()  # a place frees up: the waiting connection is served
+    waiting.settimeout(10)
+    assert read_reply(waiting).startswith(b"HTTP/1.1 200")
+    assert calls[-1] == "/waiting"
+    waiting.close()
+    held[1].close()
