@@ -33,6 +33,13 @@ Stamp = tuple[int, int, int] | None
 """(inode, size, mtime_ns) of the tenants file, ``None`` when there is none."""
 
 
+UNREAD = "unread"
+"""The stamp before the first :meth:`TenantKeys.check`: never a file's, so the first request
+reads the file.  The keys a server starts with came from the file when the command began;
+a worker builds its application seconds later, and a change in between (a tenant added
+while it imported) would otherwise go unseen until the file changed again."""
+
+
 def stamp_of(path: str) -> Stamp:
     try:
         st = os.stat(path)
@@ -64,7 +71,7 @@ class TenantKeys:
         self.backends = backends
         self.identity_of = identity_of
         self._lock = threading.Lock()
-        self._stamp = stamp_of(path)
+        self._stamp: Stamp | str = UNREAD
 
     def check(self) -> None:
         """Reload if the file changed since it was last read (cheap: one ``stat``)."""
