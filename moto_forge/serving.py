@@ -198,7 +198,7 @@ class KeepAliveHandler(WSGIRequestHandler):
     def handle_one_request(self) -> None:
         """``http.server``'s, with the head's deadline armed once the request's first byte
         has come (the wait before it is the idle timeout's)."""
-        deadlines: Deadlines | None = getattr(self.server, "deadlines", None)
+        deadlines = self._deadlines
         if deadlines is not None:
             try:
                 if not self.rfile.peek(1):  # type: ignore[attr-defined]
@@ -210,11 +210,19 @@ class KeepAliveHandler(WSGIRequestHandler):
             deadlines.arm(self.connection, getattr(self.server, "head_timeout", HEAD_TIMEOUT))
         super().handle_one_request()
 
-    def finish(self) -> None:
-        """Disarm the head's deadline before the connection closes (:mod:`moto_forge.deadlines`)."""
-        deadlines: Deadlines | None = getattr(self.server, "deadlines", None)
+    @property
+    def _deadlines(self) -> Deadlines | None:
+        """The server's head deadlines (``None`` on a server without them: werkzeug's own)."""
+        return getattr(self.server, "deadlines", None)
+
+    def _disarm(self) -> None:
+        deadlines = self._deadlines
         if deadlines is not None:
             deadlines.disarm(self.connection)
+
+    def finish(self) -> None:
+        """Disarm the head's deadline before the connection closes (:mod:`moto_forge.deadlines`)."""
+        self._disarm()
         super().finish()
 
     def parse_request(self) -> bool:
@@ -225,9 +233,7 @@ class KeepAliveHandler(WSGIRequestHandler):
         try:
             return self._parse_request()
         finally:
-            deadlines: Deadlines | None = getattr(self.server, "deadlines", None)
-            if deadlines is not None:
-                deadlines.disarm(self.connection)
+            self._disarm()
 
     def _parse_request(self) -> bool:
         self.command = None  # type: ignore[assignment]  # http.server's "not parsed yet"

@@ -173,8 +173,9 @@ def _parse_canonical(data: bytes) -> tuple[CID | None, list[Entry]] | None:
     What this accepts is a subset of what :func:`_parse_generic` accepts, with the same
     result (``tests/mst/test_node.py`` checks both on encoded and on mutated nodes): every
     head must be the shortest form, every map key the one :func:`encode_node` writes in its
-    canonical place, so an accepted block is canonical DAG-CBOR.  About five times faster:
-    every commit that follows another process's reads the nodes that process wrote."""
+    canonical place, so an accepted block is canonical DAG-CBOR.  About three times faster
+    (a node's whole decode: 17 against 44 us): every commit that follows another process's
+    reads the nodes that process wrote."""
     try:
         if data[:3] != _NODE_HEAD:
             return None
@@ -248,7 +249,7 @@ def _link(data: bytes, pos: int) -> tuple[CID | None, int]:
     if data[pos : pos + 5] != _LINK_HEAD:
         raise _NotCanonical
     cid, end = CID.parse(data, pos + 5)
-    if end != pos + 41 or end > len(data):
+    if end != pos + 41:  # (CID.parse never ends past the data: it raises)
         raise _NotCanonical
     return cid, end
 
