@@ -142,8 +142,16 @@ def supervise(
         """Fork worker ``index`` with the stop and reload signals blocked until the parent
         has it in ``children`` and the child has its own handlers: a SIGTERM arriving in
         between used to reach a worker the parent did not know yet (never stopped), or run
-        the parent's handler in the child (swallowed), and the server never exited."""
+        the parent's handler in the child (swallowed), and the server never exited.
+
+        A stop whose handler runs inside the blocking call itself (the signal came just
+        before it; ``pthread_sigmask`` runs pending handlers on return) has already
+        signalled the workers forked so far, so nothing is forked then.  Once the call has
+        returned, no handler of these signals can run until they are unblocked."""
         signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED)
+        if stopped():
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, FORWARDED)
+            return
         try:
             pid = os.fork()
         except BaseException:

@@ -87,3 +87,39 @@ def test_a_stop_while_the_workers_start_stops_every_worker() -> None:
             process.wait()
             raise AssertionError(f"attempt {attempt}: the supervisor did not stop every worker") from None
         assert code == 0, attempt
+
+
+STOPPED_AS_A_FORK_BEGINS = """
+import os, signal, socket, sys, time
+from moto_forge.workers import supervise
+sock = socket.socket()
+sock.bind(("127.0.0.1", 0))
+real_sigmask = signal.pthread_sigmask
+blocks = 0
+def sigmask(how, mask):
+    global blocks
+    if how == signal.SIG_BLOCK:
+        blocks += 1
+        if blocks == 2:  # spawn(1) begins: the stop comes just before its signals are blocked
+            os.kill(os.getpid(), signal.SIGTERM)
+    return real_sigmask(how, mask)
+signal.pthread_sigmask = sigmask
+def run_worker(index, sock, load):
+    time.sleep(60)
+sys.exit(supervise(sock, 3, run_worker))
+"""
+
+
+def test_a_stop_handled_as_a_fork_begins_forks_no_worker_it_does_not_stop() -> None:
+    """The window ``tests/test_workers.py`` above met once in CI: a SIGTERM whose Python
+    handler runs at the start of ``spawn`` (after the check for a stop, as the signals are
+    blocked) stopped the workers forked so far, and ``spawn`` then forked one more that
+    nobody stopped.  Made certain here by sending the signal from inside that call."""
+    process = subprocess.Popen([sys.executable, "-c", STOPPED_AS_A_FORK_BEGINS], cwd=ROOT, start_new_session=True)
+    try:
+        code = process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise AssertionError("a worker forked as the stop was handled was never stopped") from None
+    assert code == 0
