@@ -339,6 +339,13 @@ class InvalidDigest(S3Error):
     status = 400
 
 
+class RequestTimeout(S3Error):
+    """The request body came slower than the server's minimum rate (``moto_forge/serving.py``)."""
+
+    code = "RequestTimeout"
+    status = 400
+
+
 class IncompleteBody(S3Error):
     """The body is shorter (or longer) than declared."""
 

@@ -34,10 +34,15 @@ length is not its ``Content-Length``, closes the connection, so a client
 never takes a truncated body for a whole one.  A connection idle for
 :data:`IDLE_TIMEOUT` seconds is closed.
 
-A hostile client is bounded twice.  A request's head (request line and header fields)
-must have arrived :data:`HEAD_TIMEOUT` seconds after its first byte, or the connection is
-shut down (:mod:`moto_forge.deadlines`): the idle timeout applies to each read, so without
-it a head sent a byte every minute would hold its thread for good.  And a server process
+A hostile client is bounded three times.  A request's head (request line and header
+fields) must have arrived :data:`HEAD_TIMEOUT` seconds after its first byte, or the
+connection is shut down (:mod:`moto_forge.deadlines`): the idle timeout applies to each
+read, so without it a head sent a byte every minute would hold its thread for good.  A
+request body must keep a minimum rate (:data:`BODY_GRACE`, :data:`BODY_MIN_RATE`), or the
+connection's reading side is shut down: the app's read fails with :class:`BodyTooSlow`
+(the S3 app answers 400 ``RequestTimeout``, as S3 does) and the connection closes after
+the answer.  The clock runs only while a read waits for the client, never while the app
+works between two reads.  And a server process
 serves at most :data:`MAX_CONNECTIONS` connections at once (a thread each): past it, new
 connections wait in the listening socket's backlog (or go to another worker) until one
 ends, so a flood of connections costs the process neither unbounded threads nor memory.
@@ -79,6 +84,12 @@ CLOSE_DRAIN_TIMEOUT = 1.0
 
 HEAD_TIMEOUT = 30.0
 """Seconds from a request's first byte until its whole head must have arrived (module doc)."""
+
+BODY_GRACE = 20.0
+BODY_MIN_RATE = 500.0
+"""A request body must have come within :data:`BODY_GRACE` seconds of the app's first read
+of it plus one second per :data:`BODY_MIN_RATE` bytes received (module doc; Apache's
+``mod_reqtimeout`` default, ``body=20,MinRate=500``)."""
 
 MAX_CONNECTIONS = 1000
 """Connections one server process serves at once (module doc); S3 clients open a few
@@ -161,6 +172,86 @@ class _CheckedDechunk:
     def readline(self, size: int = -1) -> bytes:
         with _framing():
             return bytes(self._stream.readline(size))
+
+
+class BodyTooSlow(ClientDisconnected):
+    """The request body came slower than the minimum rate (module doc), and the connection's
+    reading side was shut down.  A :class:`~werkzeug.exceptions.ClientDisconnected`, so any
+    app answers it as a bad request; the S3 app answers ``RequestTimeout``."""
+
+    description = "The request body came too slowly"
+
+
+class _PacedBody:
+    """The request stream while a request is answered: each read waits with the connection
+    armed on ``deadlines``, until ``grace`` seconds plus a second per ``rate`` bytes
+    received so far have been spent waiting for the client, and takes what one receive
+    brings before it looks at that deadline again (a read of many bytes trickled in would
+    otherwise wait under the deadline set before it).  Reads have the buffered stream's contract: ``read(n)`` and
+    ``readinto`` return fewer bytes only at the end of the stream.  A read that meets the
+    end of the stream once the deadline has passed (the deadline shut the reading side
+    down) raises :class:`BodyTooSlow`."""
+
+    def __init__(self, rfile: Any, sock: socket.socket, deadlines: Deadlines, grace: float, rate: float) -> None:
+        self._rfile = rfile
+        self._sock = sock
+        self._deadlines = deadlines
+        self._grace = grace
+        self._rate = rate
+        self._got = 0
+        self._waited = 0.0
+        self.too_slow = False
+        """Whether a read met the deadline (the reading side is shut: no request can follow)."""
+
+    @contextlib.contextmanager
+    def _armed(self) -> Iterator[float]:
+        """Armed while the block waits for the client; yields the deadline: the time left of
+        ``grace`` plus a second per ``rate`` bytes received, less the time already waited."""
+        started = time.monotonic()
+        due = started + self._grace + self._got / self._rate - self._waited
+        self._deadlines.arm_until(self._sock, due, socket.SHUT_RD)
+        try:
+            yield due
+        finally:
+            self._deadlines.disarm(self._sock)
+            self._waited += time.monotonic() - started
+
+    def _took(self, count: int, due: float) -> None:
+        self._got += count
+        if count == 0 and time.monotonic() >= due:
+            self.too_slow = True
+            raise BodyTooSlow()
+
+    def read(self, size: int = -1) -> bytes:
+        pieces: list[bytes] = []
+        got = 0
+        while size < 0 or got < size:
+            with self._armed() as due:
+                piece = bytes(self._rfile.read1(DRAIN_LIMIT if size < 0 else size - got))
+            self._took(len(piece), due)
+            if not piece:
+                break
+            pieces.append(piece)
+            got += len(piece)
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        got = 0
+        while got < len(view):
+            with self._armed() as due:
+                count = int(self._rfile.readinto1(view[got:]))
+            self._took(count, due)
+            if not count:
+                break
+            got += count
+        return got
+
+    def readline(self, size: int = -1) -> bytes:
+        with self._armed() as due:
+            line = bytes(self._rfile.readline(size))
+        self._took(len(line), due)
+        return line
 
 
 _NO_BODY_STATUS = (204, 304)
@@ -335,6 +426,8 @@ class KeepAliveHandler(WSGIRequestHandler):
         body = self._body
         if self.close_connection or body is None or self.request_version != "HTTP/1.1":
             return False
+        if self._paced is not None and self._paced.too_slow:
+            return False
         if body.is_exhausted:
             return True
         if self._continued is not None and not self._continued.sent:
@@ -365,14 +458,21 @@ class KeepAliveHandler(WSGIRequestHandler):
     def run_wsgi(self) -> None:
         self._continued: _ContinueOnRead | None = None
         raw = self.rfile
+        deadlines = self._deadlines
+        self._paced: _PacedBody | None = None
+        if deadlines is not None:
+            grace = getattr(self.server, "body_grace", BODY_GRACE)
+            rate = getattr(self.server, "body_min_rate", BODY_MIN_RATE)
+            self._paced = _PacedBody(raw, self.connection, deadlines, grace, rate)
+            self.rfile = self._paced  # type: ignore[assignment]
         if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
-            self._continued = self.rfile = _ContinueOnRead(raw, self.wfile)  # type: ignore[assignment]
+            self._continued = self.rfile = _ContinueOnRead(self.rfile, self.wfile)  # type: ignore[assignment]
         try:
             self._answer()
+            if self.close_connection:
+                self._drain_before_close()  # paced too: a trickled body is not drained for ever
         finally:
             self.rfile = raw
-        if self.close_connection:
-            self._drain_before_close()
 
     def _answer(self) -> None:
         self.environ = environ = self.make_environ()
@@ -490,6 +590,8 @@ class BalancedServer(ThreadedWSGIServer):
     load: ConnectionLoad | None = None
     max_connections = MAX_CONNECTIONS
     head_timeout = HEAD_TIMEOUT
+    body_grace = BODY_GRACE
+    body_min_rate = BODY_MIN_RATE
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import socket
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -38,3 +41,50 @@ def test_the_connection_cap_reaches_the_server(tmp_path: Path) -> None:
     for bad in ("0", "100001", "many"):
         with pytest.raises(argparse.ArgumentTypeError):
             connection_cap(bad)
+
+
+def test_a_body_below_the_minimum_rate_gets_s3s_request_timeout_and_stores_nothing(tmp_path: Path) -> None:
+    """The S3 app answers a body the server cut off for its rate (``moto_forge/serving.py``)
+    as S3 does: 400 ``RequestTimeout``; the object is not written."""
+    server = make(ServerConfig(port=0, data_dir=str(tmp_path), quiet=True))
+    server.body_grace, server.body_min_rate = 1.0, 1000.0
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert _request(server.port, b"PUT /slow-bucket HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")[0] == 200
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(b"PUT /slow-bucket/key HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+            reply = b""
+            for _ in range(50):  # 100 bytes/s, until the answer comes
+                try:
+                    sock.sendall(b"x" * 10)
+                except OSError:
+                    break
+                time.sleep(0.1)
+                sock.settimeout(0.01)
+                try:
+                    reply = sock.recv(65536)
+                    break
+                except TimeoutError:
+                    pass
+        assert reply.startswith(b"HTTP/1.1 400") and b"<Code>RequestTimeout</Code>" in reply, reply
+        status, body = _request(server.port, b"GET /slow-bucket/key HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert status == 404 and b"<Code>NoSuchKey</Code>" in body
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _request(port: int, raw: bytes) -> tuple[int, bytes]:
+    """The status and the rest of the reply to ``raw``, on a connection of its own."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(raw)
+        reply = b""
+        while b"\r\n\r\n" not in reply:
+            reply += sock.recv(65536)
+        head, _, body = reply.partition(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
+        )
+        while len(body) < length:
+            body += sock.recv(65536)
+    return int(head.split(b" ")[1]), body

@@ -545,3 +545,76 @@ def test_connections_past_the_cap_wait_until_one_ends(balanced: Callable[..., se
     assert calls[-1] == "/waiting"
     waiting.close()
     held[1].close()
+
+
+def slow_aware_echo(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    """``echo``, answering a body that fell below the minimum rate with a 400 ``slow``."""
+    try:
+        body = environ["wsgi.input"].read()
+    except serving.BodyTooSlow:
+        start_response("400 Bad Request", [("Content-Length", "4")])
+        return [b"slow"]
+    start_response("200 OK", [("Content-Length", str(len(body)))])
+    return [body]
+
+
+def trickle(sock: socket.socket, pieces: int, piece: bytes, pause: float) -> None:
+    """Send ``piece`` ``pieces`` times, ``pause`` seconds apart, until the server stops reading."""
+    for _ in range(pieces):
+        try:
+            sock.sendall(piece)
+        except OSError:
+            return
+        time.sleep(pause)
+
+
+def test_a_body_below_the_minimum_rate_is_answered_and_the_connection_closed(
+    balanced: Callable[..., serving.BalancedServer],
+) -> None:
+    server = balanced(slow_aware_echo, body_grace=1.0, body_min_rate=1000.0)
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    sock.sendall(b"PUT /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+    started = time.monotonic()
+    sender = threading.Thread(target=trickle, args=(sock, 60, b"x" * 10, 0.1), daemon=True)
+    sender.start()  # 100 bytes/s: each piece well within the idle timeout
+    reply = read_reply(sock)
+    assert time.monotonic() - started < 3.5, "the body's deadline (1 s + 1 s per 1000 bytes) did not end it"
+    assert reply.startswith(b"HTTP/1.1 400") and reply.endswith(b"slow")
+    assert b"Connection: close" in reply and server.deadlines.expired == 1
+    sock.settimeout(5)
+    assert sock.recv(100) == b""  # the connection ends after the answer
+    sock.close()
+    sender.join()
+
+
+def test_a_body_above_the_minimum_rate_is_read_whole_however_long_it_takes(
+    balanced: Callable[..., serving.BalancedServer],
+) -> None:
+    server = balanced(slow_aware_echo, body_grace=0.5, body_min_rate=1000.0)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"PUT /steady HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n")
+        started = time.monotonic()
+        trickle(sock, 10, b"y" * 300, 0.12)  # 2500 bytes/s, for longer than the grace
+        reply = read_reply(sock)
+        assert time.monotonic() - started > 0.9
+        assert reply.startswith(b"HTTP/1.1 200") and reply.endswith(b"y" * 3000)
+    assert server.deadlines.expired == 0
+
+
+def test_the_body_clock_stops_while_the_app_works_between_reads(
+    balanced: Callable[..., serving.BalancedServer],
+) -> None:
+    def pausing(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        first = environ["wsgi.input"].read(10)
+        time.sleep(1.2)  # longer than the grace: the app's time, not the client's
+        rest = environ["wsgi.input"].read()
+        start_response("200 OK", [("Content-Length", str(len(first + rest)))])
+        return [first + rest]
+
+    server = balanced(pausing, body_grace=0.5, body_min_rate=1000.0)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"PUT /paused HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n" + b"z" * 20)
+        reply = read_reply(sock)
+        assert reply.startswith(b"HTTP/1.1 200") and reply.endswith(b"z" * 20)
+        assert raw_get(server.port, "/again", sock).startswith(b"HTTP/1.1 200")  # still open
+    assert server.deadlines.expired == 0

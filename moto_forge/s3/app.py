@@ -48,6 +48,7 @@ from moto_forge.errors import (
     MaxMessageLengthExceeded,
     MethodNotAllowed,
     NotImplementedByServer,
+    RequestTimeout,
     S3Error,
 )
 from moto_forge.ipld.cid import CID
@@ -84,7 +85,7 @@ from moto_forge.s3.registration import ForgeBackends, account_of_space
 from moto_forge.s3.request import S3Request, SentHeaders, headers_dict
 from moto_forge.s3.roots import ROOT_HEADER, ROOT_QUERY, read_root, response_root
 from moto_forge.s3.tenancy import Tenancy
-from moto_forge.serving import MalformedBody
+from moto_forge.serving import BodyTooSlow, MalformedBody
 
 log = logging.getLogger("moto_forge.s3")
 
@@ -239,6 +240,10 @@ class S3App:
             response = self._handle(request, environ)
         except ForgeError as exc:
             response = self._error(exc, request, rid)
+        except BodyTooSlow:  # the client's body fell below the minimum rate
+            log.info("request body too slow in %s %r", request.method, request.path[:200])
+            message = "Your socket connection to the server was not read from or written to within the timeout period."
+            response = self._error(RequestTimeout(message), request, rid)
         except MalformedBody as exc:  # broken chunked framing: the client's error
             log.info("malformed chunked body in %s %r", request.method, request.path[:200])
             response = self._error(InvalidRequest(str(exc.description)), request, rid)
@@ -731,7 +736,7 @@ def read_bounded(request: Request, limit: int) -> bytes:
                 break
             pieces.append(piece)
             got += len(piece)
-    except MalformedBody:
+    except (MalformedBody, BodyTooSlow):
         raise  # answered as what it is (S3App.__call__)
     except ClientDisconnected as exc:
         raise IncompleteBody("The request body ended before its Content-Length") from exc
