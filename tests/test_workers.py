@@ -79,14 +79,23 @@ def test_a_stop_while_the_workers_start_stops_every_worker() -> None:
     never exited (``tests/e2e/test_workers.py`` met it).  Every worker must be stopped and
     ``supervise`` return, each time."""
     for attempt in range(10):
-        process = subprocess.Popen([sys.executable, "-c", STOPPED_WHILE_STARTING], cwd=ROOT, start_new_session=True)
-        try:
-            code = process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-            raise AssertionError(f"attempt {attempt}: the supervisor did not stop every worker") from None
+        code = _exit_code_within(
+            STOPPED_WHILE_STARTING, 20, f"attempt {attempt}: the supervisor did not stop every worker"
+        )
         assert code == 0, attempt
+
+
+def _exit_code_within(script: str, seconds: float, never_exited: str) -> int:
+    """The exit code of ``script`` run in a Python of its own (its own process group); an
+    ``AssertionError`` saying ``never_exited`` if it has not exited within ``seconds``
+    (the whole group is killed)."""
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, start_new_session=True)
+    try:
+        return process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise AssertionError(never_exited) from None
 
 
 STOPPED_AS_A_FORK_BEGINS = """
@@ -115,11 +124,5 @@ def test_a_stop_handled_as_a_fork_begins_forks_no_worker_it_does_not_stop() -> N
     handler runs at the start of ``spawn`` (after the check for a stop, as the signals are
     blocked) stopped the workers forked so far, and ``spawn`` then forked one more that
     nobody stopped.  Made certain here by sending the signal from inside that call."""
-    process = subprocess.Popen([sys.executable, "-c", STOPPED_AS_A_FORK_BEGINS], cwd=ROOT, start_new_session=True)
-    try:
-        code = process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        raise AssertionError("a worker forked as the stop was handled was never stopped") from None
-    assert code == 0
+    never_stopped = "a worker forked as the stop was handled was never stopped"
+    assert _exit_code_within(STOPPED_AS_A_FORK_BEGINS, 20, never_stopped) == 0
