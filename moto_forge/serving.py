@@ -222,7 +222,9 @@ class _PacedBody:
             self.too_slow = True
             raise BodyTooSlow()
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None:
+            size = -1
         pieces: list[bytes] = []
         got = 0
         while size < 0 or got < size:

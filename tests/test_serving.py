@@ -618,3 +618,30 @@ def test_the_body_clock_stops_while_the_app_works_between_reads(
         assert reply.startswith(b"HTTP/1.1 200") and reply.endswith(b"z" * 20)
         assert raw_get(server.port, "/again", sock).startswith(b"HTTP/1.1 200")  # still open
     assert server.deadlines.expired == 0
+
+
+def test_the_paced_stream_keeps_the_buffered_streams_contract() -> None:
+    """``read(n)`` and ``readinto`` return fewer bytes only at the end of the stream, however
+    the bytes arrive; ``read()`` and ``read(None)`` read to the end; ``readline`` a line."""
+    from moto_forge.deadlines import Deadlines
+
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        paced = serving._PacedBody(ours.makefile("rb"), ours, Deadlines(), 5.0, 1000.0)
+
+        def send() -> None:
+            for piece in (b"line one\r\n", b"ab", b"cdef", b"ghij" * 3, b"tail"):
+                theirs.sendall(piece)
+                time.sleep(0.05)
+            theirs.shutdown(socket.SHUT_WR)
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        assert paced.readline() == b"line one\r\n"
+        assert paced.read(4) == b"abcd"  # two receives
+        buffer = bytearray(8)
+        assert paced.readinto(buffer) == 8 and bytes(buffer) == b"efghijgh"
+        assert paced.read(None) == b"ijghijtail"
+        assert paced.read(3) == b"" and paced.readinto(bytearray(2)) == 0
+        sender.join()
+        assert not paced.too_slow
