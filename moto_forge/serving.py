@@ -87,8 +87,8 @@ HEAD_TIMEOUT = 30.0
 
 BODY_GRACE = 20.0
 BODY_MIN_RATE = 500.0
-"""A request body must have come within :data:`BODY_GRACE` seconds of the app's first read
-of it plus one second per :data:`BODY_MIN_RATE` bytes received (module doc; Apache's
+"""The server may spend at most :data:`BODY_GRACE` seconds plus one second per
+:data:`BODY_MIN_RATE` bytes received waiting for a request body (module doc; Apache's
 ``mod_reqtimeout`` default, ``body=20,MinRate=500``)."""
 
 MAX_CONNECTIONS = 1000
@@ -187,10 +187,10 @@ class _PacedBody:
     armed on ``deadlines``, until ``grace`` seconds plus a second per ``rate`` bytes
     received so far have been spent waiting for the client, and takes what one receive
     brings before it looks at that deadline again (a read of many bytes trickled in would
-    otherwise wait under the deadline set before it).  Reads have the buffered stream's contract: ``read(n)`` and
-    ``readinto`` return fewer bytes only at the end of the stream.  A read that meets the
-    end of the stream once the deadline has passed (the deadline shut the reading side
-    down) raises :class:`BodyTooSlow`."""
+    otherwise wait under the deadline set before it).  Reads have the buffered stream's
+    contract: ``read(n)`` and ``readinto`` return fewer bytes only at the end of the
+    stream.  A read that meets the end of the stream once the deadline has passed (the
+    deadline shut the reading side down) raises :class:`BodyTooSlow`."""
 
     def __init__(self, rfile: Any, sock: socket.socket, deadlines: Deadlines, grace: float, rate: float) -> None:
         self._rfile = rfile
@@ -305,7 +305,7 @@ class KeepAliveHandler(WSGIRequestHandler):
 
     @property
     def _deadlines(self) -> Deadlines | None:
-        """The server's head deadlines (``None`` on a server without them: werkzeug's own)."""
+        """The server's head and body deadlines (``None`` on a server without them: werkzeug's own)."""
         return getattr(self.server, "deadlines", None)
 
     def _disarm(self) -> None:
@@ -314,7 +314,7 @@ class KeepAliveHandler(WSGIRequestHandler):
             deadlines.disarm(self.connection)
 
     def finish(self) -> None:
-        """Disarm the head's deadline before the connection closes (:mod:`moto_forge.deadlines`)."""
+        """Disarm the connection's deadline before it closes (:mod:`moto_forge.deadlines`)."""
         self._disarm()
         super().finish()
 

@@ -15,6 +15,7 @@ import pytest
 from moto_forge.cli import connection_cap
 from moto_forge.server import ServerConfig, config_from_json, config_to_json, make
 from moto_forge.tenants import Tenant
+from tests.support.raw_http import read_reply
 
 
 def test_a_config_survives_its_json_form() -> None:
@@ -75,16 +76,8 @@ def test_a_body_below_the_minimum_rate_gets_s3s_request_timeout_and_stores_nothi
 
 
 def _request(port: int, raw: bytes) -> tuple[int, bytes]:
-    """The status and the rest of the reply to ``raw``, on a connection of its own."""
+    """The status and the body of the reply to ``raw``, on a connection of its own."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(raw)
-        reply = b""
-        while b"\r\n\r\n" not in reply:
-            reply += sock.recv(65536)
-        head, _, body = reply.partition(b"\r\n\r\n")
-        length = next(
-            int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
-        )
-        while len(body) < length:
-            body += sock.recv(65536)
+        head, _, body = read_reply(sock).partition(b"\r\n\r\n")
     return int(head.split(b" ")[1]), body

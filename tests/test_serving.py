@@ -18,6 +18,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from moto_forge import serving
 from moto_forge.serving import KeepAliveHandler
+from tests.support.raw_http import read_reply
 
 App = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
@@ -165,24 +166,6 @@ def raw_request(port: int, head: list[str]) -> socket.socket:
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
     sock.sendall("\r\n".join(["PUT / HTTP/1.1", "Host: x", *head]).encode() + b"\r\n\r\n")
     return sock
-
-
-def read_reply(sock: socket.socket) -> bytes:
-    """Everything up to the end of one response whose body is its Content-Length."""
-    data = b""
-    while b"\r\n\r\n" not in data or len(data.split(b"\r\n\r\n", 1)[1]) < content_length(data):
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    return data
-
-
-def content_length(data: bytes) -> int:
-    for line in data.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            return int(line.split(b":")[1])
-    return 0
 
 
 def test_100_continue_is_sent_only_when_the_body_is_read(serve: Callable[[App], int]) -> None:
